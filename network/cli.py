@@ -1,0 +1,206 @@
+"""The `nnexplain` command line: train, evaluate, predict and export the network.
+
+Every problem with the user's input ends in one line on stderr and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from network.errors import NNExplainError
+from network.training import TrainConfig
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"
+RELU_WEIGHTS = Path(__file__).parent / "weights" / "relu.npz"
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.replace("-", ",").split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a list of layer sizes such as 784,16,16,10") from None
+    if len(sizes) < 2 or min(sizes) < 1 or sizes[-1] != 10:
+        raise click.BadParameter(f"{text!r}: need positive sizes ending in 10 outputs, such as 784,16,16,10")
+    return sizes
+
+
+weights_option = click.option(
+    "--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS, show_default="the shipped sigmoid 784-16-16-10",
+    help="Weights .npz file.")
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None,
+    help="Directory with the four IDX files (default: $NNEXPLAIN_DATA, else ~/.cache/nnexplain/mnist, downloaded if empty).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nnexplain")
+def cli() -> None:
+    """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
+
+
+@cli.command()
+@data_dir_option
+@click.option("--sizes", default="784,16,16,10", show_default=True, help="Layer sizes, input to output.")
+@click.option("--activation", type=click.Choice(["sigmoid", "relu"]), default="sigmoid", show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=TrainConfig.epochs, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=TrainConfig.batch_size, show_default=True)
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.max_learning_rate, show_default=True,
+              help="Peak of the one-cycle schedule.")
+@click.option("--shift", type=click.IntRange(0, 4), default=TrainConfig.max_shift, show_default=True,
+              help="Augmentation: shift digits by up to this many pixels.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--snapshots", type=click.Path(path_type=Path), default=None,
+              help="Directory for a weights file after every epoch (epoch-NNN.npz).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("media/weights.npz"), show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, out, quiet):
+    """Train an MLP on the data set and write its weights (test accuracy is measured once, at the end)."""
+    from network.data import load_dataset
+    from network.export import save_weights
+    from network.training import train as run_training
+
+    config = TrainConfig(sizes=parse_sizes(sizes), activation=activation, epochs=epochs, batch_size=batch_size,
+                         max_learning_rate=learning_rate, max_shift=shift, seed=seed)
+    dataset = load_dataset(data_dir)
+    if dataset.train_images.shape[1] != config.sizes[0]:
+        raise NNExplainError(f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}")
+    manifest = {"seed": seed, "epochs": epochs, "optimiser": "adam, one-cycle", "training": config.describe(),
+                "data_checksums": dataset.checksums}
+
+    def snapshot(report, model):
+        if snapshots:
+            save_weights(model, snapshots / f"epoch-{report.epoch:03d}.npz",
+                         {**manifest, "epoch": report.epoch, "validation_accuracy": report.validation_accuracy})
+
+    result = run_training(dataset, config, progress=not quiet, on_epoch=snapshot)
+    test_accuracy = result.model.accuracy(dataset.test_images, dataset.test_labels)
+    save_weights(result.model, out, {**manifest, "best_epoch": result.best_epoch,
+                                     "validation_accuracy": round(result.validation_accuracy, 6),
+                                     "test_accuracy": round(test_accuracy, 6)})
+    click.echo(f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
+               f"test {test_accuracy:.2%}; wrote {out}")
+
+
+@cli.command()
+@weights_option
+@data_dir_option
+def evaluate(weights, data_dir):
+    """Accuracy on the test set, per class, and the confusion matrix."""
+    from network.data import load_dataset
+    from network.export import load_weights
+
+    model, _ = load_weights(weights)
+    dataset = load_dataset(data_dir)
+    check_inputs(model, dataset.test_images.shape[1])
+    predicted = model.predict(dataset.test_images)
+    labels = dataset.test_labels
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    click.echo(f"test accuracy: {np.mean(predicted == labels):.2%} ({int(np.sum(predicted == labels))}/{len(labels)})")
+    click.echo("per class:  " + "  ".join(
+        f"{digit}: {confusion[digit, digit] / max(1, confusion[digit].sum()):.1%}" for digit in range(10)))
+    click.echo("confusion matrix (rows: true class, columns: predicted):")
+    click.echo("      " + "".join(f"{digit:>6}" for digit in range(10)))
+    for digit in range(10):
+        click.echo(f"{digit:>6}" + "".join(f"{count:>6}" for count in confusion[digit]))
+
+
+def check_inputs(model, n_inputs: int) -> None:
+    if model.sizes[0] != n_inputs:
+        raise NNExplainError(f"the weights take {model.sizes[0]} inputs, but a 28x28 digit has {n_inputs}")
+
+
+def digit_inputs(digits: tuple[int, ...], image: Path | None, data_dir):
+    """(images, labels, indices, sources) for test-set digits or one image file."""
+    from network.data import test_digits
+    from network.images import load_digit_image
+
+    if image is not None:
+        return load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
+    images, labels = test_digits(digits, data_dir)
+    return images, labels, list(digits), [f"mnist-test:{d}" for d in digits]
+
+
+digit_choice = [
+    click.option("--digit", "digits", type=int, multiple=True, help="Test-set index (repeatable)."),
+    click.option("--image", type=click.Path(path_type=Path), default=None,
+                 help="Your own digit image (PNG, JPEG, ...), centred the MNIST way."),
+]
+
+
+def with_digit_choice(function):
+    for option in reversed(digit_choice):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@weights_option
+@with_digit_choice
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def predict(weights, digits, image, data_dir, as_json):
+    """Classify test digits or your own image, with the probability of every class."""
+    from network.export import compute_activations, load_weights
+
+    if not digits and image is None:
+        raise click.UsageError("give --digit N or --image FILE")
+    model, manifest = load_weights(weights)
+    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
+    check_inputs(model, images.shape[1])
+    result = compute_activations(model, manifest, images, labels, indices, sources)
+    rows = [{"source": source, "label": int(label) if label >= 0 else None, "prediction": int(prediction),
+             "probabilities": [round(float(p), 6) for p in probs]}
+            for source, label, prediction, probs in zip(sources, result.labels, result.predictions, result.probabilities)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        label = "" if row["label"] is None else f" (true {row['label']})"
+        click.echo(f"{row['source']}: predicted {row['prediction']}{label}, confidence {max(row['probabilities']):.1%}")
+        click.echo("  " + "  ".join(f"{digit}: {p:.3f}" for digit, p in enumerate(row["probabilities"])))
+
+
+@cli.command("export-activations")
+@weights_option
+@with_digit_choice
+@data_dir_option
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Activations .npz to write.")
+def export_activations(weights, digits, image, data_dir, out):
+    """Write every layer's activations a(l) and pre-activations z(l) for chosen digits."""
+    from network.export import compute_activations, load_weights, save_activations
+
+    if not digits and image is None:
+        raise click.UsageError("give --digit N (repeatable) or --image FILE")
+    model, manifest = load_weights(weights)
+    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
+    check_inputs(model, images.shape[1])
+    save_activations(compute_activations(model, manifest, images, labels, indices, sources), out)
+    click.echo(f"wrote {out} ({len(sources)} digit{'s' if len(sources) != 1 else ''})")
+
+
+def main(argv=None) -> int:
+    """Run the CLI; user errors become one line on stderr and exit status 1 (2 for usage errors)."""
+    try:
+        cli.main(args=argv, prog_name="nnexplain", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as exc:
+        click.echo(f"nnexplain: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except NNExplainError as exc:
+        click.echo(f"nnexplain: error: {exc}", err=True)
+        return 1
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("nnexplain: interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""MNIST-style data: read the four IDX files from a directory, download them when missing.
+
+Any directory holding the four standard IDX files (28x28 images, labels 0-9) works, so
+Fashion-MNIST, KMNIST or a user's own IDX set load the same way as MNIST.
+Images come out as float32 rows of 784 values, pixel / 255 in [0, 1] (0 = black background).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from network.atomic import atomic_path
+from network.errors import DataError, NNExplainError
+
+IMAGE_SIDE = 28
+NUM_CLASSES = 10
+SPLITS = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+# sha256 of the original .gz files (see LeCun, Cortes & Burges, "MNIST handwritten digit database").
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+DATA_DIR_HINT = "put the four IDX files in a directory and pass --data-dir DIR (or set NNEXPLAIN_DATA)"
+_IDX_DTYPE_UBYTE = 0x08
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train and test splits: `*_images` float32 (n, 784) in [0, 1], `*_labels` int64 (n,)."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    checksums: dict  # file name -> sha256 of the file as read
+
+
+def default_data_dir() -> Path:
+    """The per-user cache directory used when neither --data-dir nor $NNEXPLAIN_DATA is given."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "nnexplain" / "mnist"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, bool]:
+    """Return (directory, named_by_user): --data-dir, else $NNEXPLAIN_DATA, else the cache dir."""
+    if data_dir:
+        return Path(data_dir).expanduser(), True
+    if os.environ.get("NNEXPLAIN_DATA"):
+        return Path(os.environ["NNEXPLAIN_DATA"]).expanduser(), True
+    return default_data_dir(), False
+
+
+def find_idx_file(directory: Path, stem: str) -> Path | None:
+    """The raw or gzipped IDX file named `stem` in `directory`, preferring the raw one."""
+    for name in (stem, f"{stem}.gz"):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an unsigned-byte IDX file (raw or gzip) into a uint8 array, validating its header."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        elif path.suffix == ".gz":
+            raise DataError(f"{path}: not a gzip file")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from None
+    return parse_idx(raw, str(path))
+
+
+def parse_idx(raw: bytes, name: str = "IDX data") -> np.ndarray:
+    """Parse IDX bytes: magic 0x0000 08 D, then D big-endian sizes, then exactly prod(sizes) bytes."""
+    if len(raw) < 4:
+        raise DataError(f"{name}: truncated IDX file ({len(raw)} bytes)")
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != _IDX_DTYPE_UBYTE or not 1 <= ndim <= 4:
+        raise DataError(f"{name}: not an unsigned-byte IDX file (magic {raw[:4].hex()})")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{name}: truncated IDX header")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = header + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected:
+        raise DataError(
+            f"{name}: header says shape {shape} ({expected} bytes) but the file has {len(raw)} bytes"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read one split's images and labels and check that they fit together."""
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataError(f"{images_path}: images must be n x 28 x 28, found shape {images.shape}")
+    if labels.ndim != 1:
+        raise DataError(f"{labels_path}: labels must be one-dimensional, found shape {labels.shape}")
+    if len(images) != len(labels):
+        raise DataError(f"{images_path.parent}: {len(images)} images but {len(labels)} labels")
+    if len(labels) and labels.max() >= NUM_CLASSES:
+        raise DataError(f"{labels_path}: label {labels.max()} is outside 0-9")
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
+
+
+def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = True) -> Dataset:
+    """Load train and test splits from the resolved data directory, downloading MNIST if empty."""
+    directory, named = resolve_data_dir(data_dir)
+    paths = {key: find_idx_file(directory, stem) for key, stem in SPLITS.items()}
+    missing = [SPLITS[key] for key, path in paths.items() if path is None]
+    if missing and len(missing) < len(SPLITS):
+        raise DataError(f"{directory}: missing {', '.join(missing)} (.gz or raw)")
+    if missing:
+        if not download:
+            raise DataError(f"{directory}: no IDX files found; {DATA_DIR_HINT}")
+        download_mnist(directory)
+        paths = {key: directory / f"{stem}.gz" for key, stem in SPLITS.items()}
+    train = load_split(paths["train_images"], paths["train_labels"])
+    test = load_split(paths["test_images"], paths["test_labels"])
+    checksums = {path.name: sha256_of(path) for path in paths.values()}
+    return Dataset(*train, *test, checksums=checksums)
+
+
+def download_mnist(directory: Path, mirrors: tuple[str, ...] | None = None) -> None:
+    """Download the four MNIST .gz files into `directory`, verified by sha256, written atomically."""
+    mirrors = mirrors or tuple(filter(None, [os.environ.get("NNEXPLAIN_MNIST_MIRROR")])) or MNIST_MIRRORS
+    for name, sha256 in MNIST_SHA256.items():
+        if (directory / name).is_file() and sha256_of(directory / name) == sha256:
+            continue
+        errors = []
+        for mirror in mirrors:
+            try:
+                _download_verified(mirror.rstrip("/") + "/" + name, directory / name, sha256)
+                break
+            except (urllib.error.URLError, OSError, ValueError, NNExplainError) as exc:
+                errors.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
+        else:
+            raise DataError(f"could not download {name} ({'; '.join(errors)}); {DATA_DIR_HINT}")
+
+
+def _download_verified(url: str, destination: Path, sha256: str) -> None:
+    from tqdm import tqdm
+
+    with urllib.request.urlopen(url, timeout=30) as response, atomic_path(destination) as tmp:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as out, tqdm(
+            total=total, unit="B", unit_scale=True, desc=destination.name, leave=False
+        ) as bar:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                out.write(block)
+                digest.update(block)
+                bar.update(len(block))
+        if digest.hexdigest() != sha256:
+            raise DataError(f"{url}: checksum mismatch (sha256 {digest.hexdigest()}, expected {sha256})")
+
+
+SAMPLE_PATH = Path(__file__).parent / "samples" / "mnist_test_sample.npz"
+SAMPLE_SIZE = 1000
+
+
+def load_sample() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped sample: the first 1000 MNIST test digits as float32 (1000, 784) and labels."""
+    with np.load(SAMPLE_PATH, allow_pickle=False) as sample:
+        return sample["images"].reshape(len(sample["images"]), -1).astype(np.float32) / 255.0, sample["labels"]
+
+
+def test_digits(indices, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
+    """Test-set digits by index: from the shipped sample when it holds them (works offline),
+    otherwise from the test split in the data directory."""
+    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if len(indices) and indices.min() >= 0 and indices.max() < SAMPLE_SIZE:
+        images, labels = load_sample()
+        return images[indices], labels[indices]
+    directory, _ = resolve_data_dir(data_dir)
+    paths = [find_idx_file(directory, SPLITS[key]) for key in ("test_images", "test_labels")]
+    if None in paths:
+        raise DataError(f"test digits beyond {SAMPLE_SIZE - 1} need the MNIST test files; {DATA_DIR_HINT}")
+    images, labels = load_split(*paths)
+    bad = indices[(indices < 0) | (indices >= len(labels))]
+    if len(bad):
+        raise DataError(f"digit index {bad[0]} is out of range: the test set has {len(labels)} digits (0-{len(labels) - 1})")
+    return images[indices], labels[indices]

@@ -1,0 +1,185 @@
+"""The exported files every scene reads: trained weights and per-digit activations, as `.npz`.
+
+Weights file (`numpy.load(path, allow_pickle=False)`):
+    W1 ... WL   float32 (n_out, n_in), so that a(l) = f(Wl a(l-1) + bl)
+    b1 ... bL   float32 (n_out,)
+    manifest    a JSON string: sizes, activation, output, seed, epochs, optimiser,
+                validation_accuracy, test_accuracy, data_checksums, version, ...
+Activations file, for N digits:
+    a0 ... aL   float32 (N, n_l): a0 is the input (pixel / 255), aL the softmax probabilities
+    z1 ... zL   float32 (N, n_l): pre-activations
+    prediction  int64 (N,);  probabilities  float32 (N, n_classes)
+    label       int64 (N,), -1 where unknown;  index  int64 (N,), the test-set index or -1
+    manifest    a JSON string: sources (one per digit) and the weights' manifest
+Both are written atomically and byte-for-byte reproducibly (fixed zip timestamps).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from network import __version__
+from network.atomic import atomic_path
+from network.errors import WeightsError
+from network.model import ACTIVATIONS, MLP
+
+WEIGHTS_FORMAT = "nnexplain-weights/1"
+ACTIVATIONS_FORMAT = "nnexplain-activations/1"
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write arrays as an uncompressed-by-numpy, deflated `.npz` with fixed timestamps, atomically."""
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+
+
+def read_npz(path: str | Path, error=WeightsError) -> dict[str, np.ndarray]:
+    """Every array of an `.npz` file, never unpickling anything; problems raise `error`."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise error(f"{path}: not an .npz archive")
+            return {name: archive[name] for name in archive.files}
+    except error:
+        raise
+    except ValueError as exc:
+        reason = "holds pickled objects" if "pickle" in str(exc) else str(exc)
+        raise error(f"{path}: not a valid .npz file ({reason})") from None
+    except Exception as exc:  # zipfile, zlib, EOF and format errors all mean a broken file
+        raise error(f"{path}: not a valid .npz file ({type(exc).__name__}: {exc})") from None
+
+
+def _manifest(arrays: dict, path: Path, error) -> dict:
+    if "manifest" not in arrays:
+        raise error(f"{path}: no manifest")
+    try:
+        manifest = json.loads(str(arrays["manifest"]))
+    except (json.JSONDecodeError, TypeError):
+        raise error(f"{path}: manifest is not valid JSON") from None
+    if not isinstance(manifest, dict):
+        raise error(f"{path}: manifest must be a JSON object")
+    return manifest
+
+
+def save_weights(model: MLP, path: str | Path, manifest: dict) -> None:
+    arrays = {}
+    for layer, (W, b) in enumerate(zip(model.weights, model.biases), start=1):
+        arrays[f"W{layer}"] = W.astype(np.float32)
+        arrays[f"b{layer}"] = b.astype(np.float32)
+    full = {"format": WEIGHTS_FORMAT, "sizes": list(model.sizes), "activation": model.activation,
+            "output": "softmax", "version": __version__, **manifest}
+    arrays["manifest"] = np.array(json.dumps(full, sort_keys=True))
+    write_npz(path, arrays)
+
+
+def load_weights(path: str | Path) -> tuple[MLP, dict]:
+    """Load and validate a weights file: consecutive W/b pairs, matching shapes, finite floats."""
+    path = Path(path)
+    arrays = read_npz(path)
+    manifest = _manifest(arrays, path, WeightsError)
+    activation = manifest.get("activation", "sigmoid")
+    if activation not in ACTIVATIONS:
+        raise WeightsError(f"{path}: unknown activation {activation!r} in manifest")
+    weights, biases, layer = [], [], 1
+    while f"W{layer}" in arrays or f"b{layer}" in arrays:
+        for name in (f"W{layer}", f"b{layer}"):
+            if name not in arrays:
+                raise WeightsError(f"{path}: missing array {name}")
+            array = arrays[name]
+            if array.dtype.kind != "f":
+                raise WeightsError(f"{path}: {name} has dtype {array.dtype}, expected floats")
+            if not np.all(np.isfinite(array)):
+                raise WeightsError(f"{path}: {name} contains NaN or Inf")
+        W, b = arrays[f"W{layer}"], arrays[f"b{layer}"]
+        if W.ndim != 2 or b.shape != (W.shape[0],) or min(W.shape) < 1:
+            raise WeightsError(f"{path}: W{layer} {W.shape} and b{layer} {b.shape} do not fit (n_out, n_in) / (n_out,)")
+        if weights and W.shape[1] != weights[-1].shape[0]:
+            raise WeightsError(f"{path}: W{layer} takes {W.shape[1]} inputs but layer {layer - 1} has {weights[-1].shape[0]}")
+        weights.append(W)
+        biases.append(b)
+        layer += 1
+    if not weights:
+        raise WeightsError(f"{path}: no W1/b1 arrays")
+    sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
+    if "sizes" in manifest and list(manifest["sizes"]) != sizes:
+        raise WeightsError(f"{path}: manifest says sizes {manifest['sizes']} but the arrays are {sizes}")
+    manifest["sizes"] = sizes
+    return MLP.from_layers(weights, biases, activation), manifest
+
+
+@dataclass
+class Activations:
+    """The exported forward pass of N digits (see the module docstring for the arrays)."""
+
+    activations: list[np.ndarray]
+    pre_activations: list[np.ndarray]
+    labels: np.ndarray
+    indices: np.ndarray
+    manifest: dict
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self.activations[-1]
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.probabilities.argmax(axis=1)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def compute_activations(model: MLP, weights_manifest: dict, images: np.ndarray,
+                        labels=None, indices=None, sources=None) -> Activations:
+    """Run images (N, 784) in [0, 1] through the model and package every layer for export."""
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    n = len(images)
+    forward = model.forward(images)
+    labels = np.full(n, -1) if labels is None else np.asarray(labels)
+    indices = np.full(n, -1) if indices is None else np.asarray(indices)
+    manifest = {"format": ACTIVATIONS_FORMAT, "sources": list(sources or [""] * n),
+                "weights": weights_manifest}
+    return Activations(forward.activations, forward.pre_activations,
+                       labels.astype(np.int64), indices.astype(np.int64), manifest)
+
+
+def save_activations(activations: Activations, path: str | Path) -> None:
+    arrays = {f"a{l}": a for l, a in enumerate(activations.activations)}
+    arrays.update({f"z{l}": z for l, z in enumerate(activations.pre_activations, start=1)})
+    arrays.update(prediction=activations.predictions, probabilities=activations.probabilities,
+                  label=activations.labels, index=activations.indices,
+                  manifest=np.array(json.dumps(activations.manifest, sort_keys=True)))
+    write_npz(path, arrays)
+
+
+def load_activations(path: str | Path) -> Activations:
+    path = Path(path)
+    arrays = read_npz(path)
+    manifest = _manifest(arrays, path, WeightsError)
+    try:
+        layers = 1 + max(int(name[1:]) for name in arrays if name[0] == "z" and name[1:].isdigit())
+        activations = [arrays[f"a{l}"].astype(np.float32) for l in range(layers)]
+        pre = [arrays[f"z{l}"].astype(np.float32) for l in range(1, layers)]
+        labels, indices = arrays["label"], arrays["index"]
+    except (KeyError, ValueError) as exc:
+        raise WeightsError(f"{path}: not an activations file (missing {exc})") from None
+    n = len(labels)
+    if any(a.ndim != 2 or len(a) != n for a in activations + pre) or len(indices) != n:
+        raise WeightsError(f"{path}: activation arrays do not all describe the same {n} digits")
+    return Activations(activations, pre, labels, indices, manifest)
