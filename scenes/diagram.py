@@ -1,0 +1,206 @@
+"""The layer diagram of any MLP: neurons lit by their activations, edges coloured by the real weights.
+
+A layer larger than `max_shown` shows a subset of its neurons split by a vertical ellipsis, with
+a brace giving its true size. The input neurons shown stand for real pixels, and their edges carry
+the weights of exactly those pixels (column p of W1 for pixel p).
+
+With `full_edges=True` every neuron of every layer and every edge is drawn: the 784 inputs as a
+dense column, and all n_in x n_out edges of each layer rasterised with cairo into one image per
+layer (12,960 edges for 784-16-16-10 cost one image, not 12,960 Manim Lines per frame).
+"""
+
+from __future__ import annotations
+
+import cairo
+import numpy as np
+from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, AnimationGroup, Brace, Circle, FadeIn,
+                   Group, ImageMobject, Line, ManimColor, Text, VGroup, config)
+
+from scenes.theme import Theme, theme as active_theme
+
+
+def strongest_pixels(W1: np.ndarray, count: int) -> np.ndarray:
+    """The `count` input pixels with the largest total |weight| into the first layer, in pixel order."""
+    return np.sort(np.argsort(-np.abs(W1).sum(axis=0), kind="stable")[:count])
+
+
+class NetworkDiagram(Group):
+    def __init__(self, weights: list[np.ndarray], *, theme: Theme | None = None, max_shown: int = 16,
+                 input_pixels=None, full_edges: bool = False, width: float = 9.0, height: float = 6.4,
+                 show_edges: bool = True, output_labels: bool = True, size_labels: bool = True):
+        super().__init__()
+        self.theme = theme or active_theme()
+        self.weights = [np.asarray(W) for W in weights]
+        self.sizes = [self.weights[0].shape[1]] + [W.shape[0] for W in self.weights]
+        self.full_edges = full_edges
+        self.column_height = height
+        self.radius = min(self.theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1))
+        self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
+        self.shown = [self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)]
+        self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
+
+        self.edges = Group(*(self._edges(layer) for layer in range(1, len(self.sizes)))) if show_edges else Group()
+        self.layers = [self._neurons(layer) for layer in range(len(self.sizes))]
+        self.decorations = VGroup(*(self._ellipsis(layer) for layer in range(len(self.sizes))))
+        self.size_labels = VGroup(*(self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
+                                    and len(self.shown[layer]) < self.sizes[layer]))
+        self.output_labels = self._output_labels() if output_labels else VGroup()
+        self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels) -> np.ndarray:
+        if self.full_edges or n <= max_shown:
+            return np.arange(n)
+        if layer == 0:
+            pixels = strongest_pixels(self.weights[0], max_shown) if input_pixels is None else np.asarray(input_pixels)
+            return np.sort(pixels)
+        half = max_shown // 2
+        return np.concatenate([np.arange(half), np.arange(n - (max_shown - half), n)])
+
+    def _truncated(self, layer: int) -> bool:
+        return len(self.shown[layer]) < self.sizes[layer]
+
+    def _layout(self, layer: int) -> np.ndarray:
+        """Centres of the shown neurons, top to bottom; a gap for the ellipsis if truncated."""
+        count = len(self.shown[layer])
+        slots = count + (1 if self._truncated(layer) else 0)
+        if self.full_edges and count > 64:  # dense column: cells touch
+            ys = np.linspace(self.column_height / 2, -self.column_height / 2, count)
+        else:
+            spacing = min(self.column_height / max(slots - 1, 1), 5 * self.radius)
+            ys = (np.arange(slots) - (slots - 1) / 2) * -spacing
+            if self._truncated(layer):
+                ys = np.delete(ys, count // 2)
+        return np.stack([np.full(count, self.xs[layer]), ys, np.zeros(count)], axis=1)
+
+    # -- parts ------------------------------------------------------------------------------------
+    def _neurons(self, layer: int):
+        if self.full_edges and len(self.shown[layer]) > 64:
+            return DenseColumn(self.positions[layer], self.theme)
+        return VGroup(*(Circle(radius=self.radius, stroke_color=self.theme.neuron_stroke,
+                               stroke_width=self.theme.neuron_stroke_width, fill_color=self.theme.neuron_off,
+                               fill_opacity=1).move_to(point) for point in self.positions[layer]))
+
+    def _edges(self, layer: int):
+        W = self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+        starts, ends = self.positions[layer - 1], self.positions[layer]
+        if self.full_edges:
+            return rasterised_edges(starts, ends, W, self.theme)
+        scale = np.abs(self.weights[layer - 1]).max() or 1.0
+        lines = VGroup()
+        for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
+            strength = abs(W[j, i]) / scale
+            lines.add(Line(starts[i], ends[j], stroke_color=self.theme.weight_color(W[j, i]),
+                           stroke_width=0.3 + self.theme.max_edge_width * strength,
+                           stroke_opacity=0.15 + (self.theme.max_edge_opacity - 0.15) * strength))
+        return lines
+
+    def _ellipsis(self, layer: int) -> VGroup:
+        if not self._truncated(layer):
+            return VGroup()
+        count = len(self.shown[layer])
+        middle = (self.positions[layer][count // 2 - 1] + self.positions[layer][count // 2]) / 2
+        return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted).move_to(middle))
+
+    def _size_label(self, layer: int) -> VGroup:
+        column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
+        brace = Brace(column, LEFT if layer == 0 else RIGHT, color=self.theme.muted)
+        label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text)
+        return VGroup(brace, label.next_to(brace, LEFT if layer == 0 else RIGHT, buff=0.1))
+
+    def _output_labels(self) -> VGroup:
+        layer = len(self.sizes) - 1
+        return VGroup(*(Text(str(k), font_size=self.theme.label_size, color=self.theme.text)
+                        .next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
+                        for row, k in enumerate(self.shown[layer])))
+
+    # -- activations ------------------------------------------------------------------------------
+    def neuron(self, layer: int, index: int):
+        """The circle that stands for neuron `index` of `layer` (it must be shown)."""
+        row = int(np.flatnonzero(self.shown[layer] == index)[0])
+        return self.layers[layer][row]
+
+    def set_activations(self, layer: int, values: np.ndarray) -> "NetworkDiagram":
+        """Fill the shown neurons of `layer` by their activations (values: the whole layer)."""
+        values = np.asarray(values)[self.shown[layer]]
+        column = self.layers[layer]
+        if isinstance(column, DenseColumn):
+            column.set_values(values)
+        else:
+            for circle, value in zip(column, values):
+                circle.set_fill(self.theme.activation_color(value), opacity=1)
+        return self
+
+    def light_up(self, layer: int, values: np.ndarray, lag_ratio: float = 0.02):
+        """An animation that fills `layer` with its activations."""
+        values = np.asarray(values)[self.shown[layer]]
+        column = self.layers[layer]
+        if isinstance(column, DenseColumn):
+            return column.animate_values(values)
+        return AnimationGroup(*(circle.animate.set_fill(self.theme.activation_color(value), opacity=1)
+                                for circle, value in zip(column, values)), lag_ratio=lag_ratio)
+
+
+class DenseColumn(Group):
+    """All neurons of a large layer as one tall image of cells, lit by their activations."""
+
+    def __init__(self, positions: np.ndarray, theme: Theme):
+        super().__init__()
+        self.theme, self.count = theme, len(positions)
+        self.cell_height = abs(positions[0, 1] - positions[-1, 1]) / max(self.count - 1, 1)
+        self.image = self._image(np.zeros(self.count))
+        self.image.move_to(positions.mean(axis=0))
+        self.add(self.image)
+
+    def _image(self, values: np.ndarray) -> ImageMobject:
+        strip = self.theme.digit_rgba(np.asarray(values)[:, None].repeat(4, axis=1))
+        image = ImageMobject(strip)
+        image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
+        image.stretch_to_fit_height(self.cell_height * self.count)
+        image.stretch_to_fit_width(0.18)
+        return image
+
+    def set_values(self, values: np.ndarray) -> None:
+        self.image.pixel_array = self._image(values).pixel_array
+
+    def animate_values(self, values: np.ndarray):
+        lit = self._image(values).move_to(self.image)
+        self.add(lit)
+        return FadeIn(lit)
+
+
+def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme) -> ImageMobject:
+    """Every edge j <- i of W (n_out, n_in) drawn with cairo into one transparent image placed over
+    the region the edges span, at the resolution of the current render."""
+    px_per_unit = config.pixel_height / config.frame_height
+    points = np.concatenate([starts, ends])[:, :2]
+    low, high = points.min(axis=0), points.max(axis=0)
+    width, height = (max(2, int(np.ceil((high - low)[k] * px_per_unit)) + 2) for k in (0, 1))
+    surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, width, height)
+    context = cairo.Context(surface)
+    context.set_line_cap(cairo.LINE_CAP_ROUND)
+
+    def to_pixels(point):
+        return 1 + (point[0] - low[0]) * px_per_unit, 1 + (high[1] - point[1]) * px_per_unit
+
+    scale = np.abs(W).max() or 1.0
+    colours = {True: ManimColor(theme.positive).to_rgb(), False: ManimColor(theme.negative).to_rgb()}
+    line_scale = px_per_unit / 100  # stroke widths in Manim's units: 100 per scene unit
+    for flat in np.argsort(np.abs(W), axis=None, kind="stable"):  # strongest edges drawn last, on top
+        j, i = divmod(int(flat), W.shape[1])
+        strength = abs(W[j, i]) / scale
+        context.set_source_rgba(*colours[bool(W[j, i] >= 0)], 0.04 + 0.86 * strength ** 1.5)
+        context.set_line_width(max(0.6, (0.3 + theme.max_edge_width * strength) * line_scale * 2))
+        context.move_to(*to_pixels(starts[i]))
+        context.line_to(*to_pixels(ends[j]))
+        context.stroke()
+    surface.flush()
+    bgra = np.ndarray((height, width, 4), np.uint8, surface.get_data(), strides=(surface.get_stride(), 4, 1))
+    rgba = bgra[:, :, [2, 1, 0, 3]].astype(np.float64)
+    alpha = rgba[:, :, 3:4]
+    rgba[:, :, :3] = np.where(alpha > 0, rgba[:, :, :3] * 255 / np.maximum(alpha, 1), 0)  # un-premultiply
+    image = ImageMobject(rgba.round().astype(np.uint8))
+    image.stretch_to_fit_width(width / px_per_unit)
+    image.stretch_to_fit_height(height / px_per_unit)
+    image.move_to([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, 0])
+    return image

@@ -1,0 +1,118 @@
+"""What every scene is drawn from: the exported weights and the exported activations of real digits.
+
+Scenes never train or run the network themselves; they read `story_inputs()`, which loads the
+weights file and the activations that `network.export` computes for the chosen digit and for the
+shipped sample of 1000 MNIST test digits.
+
+Parameters (set by `nnexplain render`, or by hand for plain `manim`):
+    NNEXPLAIN_WEIGHTS  weights .npz (default: the shipped sigmoid 784-16-16-10)
+    NNEXPLAIN_DIGIT    test-set index of the digit the story follows (default 18, a 3)
+    NNEXPLAIN_IMAGE    a user's own digit image instead of a test digit
+    NNEXPLAIN_THEME    dark | light (see scenes/theme.py)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from network.data import IMAGE_SIDE, load_sample, test_digits
+from network.errors import NNExplainError
+from network.export import Activations, compute_activations, load_weights
+from network.images import load_digit_image
+
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
+RELU_WEIGHTS = SHIPPED_WEIGHTS.with_name("relu.npz")
+DEFAULT_DIGIT = 18  # the first 3 of the MNIST test set that the shipped network reads correctly
+
+
+@dataclass(frozen=True)
+class StoryInputs:
+    """The trained network's parameters and its exported activations."""
+
+    weights: list[np.ndarray]   # W1..WL, each (n_out, n_in)
+    biases: list[np.ndarray]    # b1..bL
+    manifest: dict
+    digit: Activations          # the one digit the story follows
+    sample: Activations         # the shipped sample of MNIST test digits
+    weights_path: Path
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(self.manifest["sizes"])
+
+    @property
+    def activation(self) -> str:
+        return self.manifest["activation"]
+
+    @property
+    def is_image_input(self) -> bool:
+        return self.sizes[0] == IMAGE_SIDE * IMAGE_SIDE
+
+    def layer(self, index: int) -> np.ndarray:
+        """a(index) of the followed digit: 0 is the input, len(sizes) - 1 the output."""
+        return self.digit.activations[index][0]
+
+    def pixels(self, which: int | None = None) -> np.ndarray:
+        """28x28 input of the followed digit, or of sample digit `which`."""
+        values = self.layer(0) if which is None else self.sample.activations[0][which]
+        return values.reshape(IMAGE_SIDE, IMAGE_SIDE)
+
+    @property
+    def prediction(self) -> int:
+        return int(self.digit.predictions[0])
+
+    @property
+    def label(self) -> int | None:
+        label = int(self.digit.labels[0])
+        return None if label < 0 else label
+
+    @property
+    def digit_source(self) -> str:
+        return self.digit.manifest["sources"][0]
+
+    def sample_of_class(self, label: int, count: int) -> np.ndarray:
+        """Indices into the sample of the first `count` digits labelled `label`."""
+        return np.flatnonzero(self.sample.labels == label)[:count]
+
+    def misclassified(self) -> np.ndarray:
+        """Indices into the sample of the digits the network gets wrong."""
+        return np.flatnonzero(self.sample.predictions != self.sample.labels)
+
+
+def story_inputs() -> StoryInputs:
+    """The inputs named by the environment (see the module docstring), loaded once per process."""
+    return _load(
+        os.environ.get("NNEXPLAIN_WEIGHTS") or str(SHIPPED_WEIGHTS),
+        os.environ.get("NNEXPLAIN_DIGIT") or str(DEFAULT_DIGIT),
+        os.environ.get("NNEXPLAIN_IMAGE") or "",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load(weights_path: str, digit: str, image: str) -> StoryInputs:
+    model, manifest = load_weights(weights_path)
+    if model.sizes[-1] != 10:
+        raise NNExplainError(f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}")
+    if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
+        raise NNExplainError(f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}")
+    if image:
+        images, labels, indices, sources = load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
+    else:
+        try:
+            index = int(digit)
+        except ValueError:
+            raise NNExplainError(f"digit must be a test-set index, got {digit!r}") from None
+        images, labels = test_digits([index])
+        indices, sources = [index], [f"mnist-test:{index}"]
+    followed = compute_activations(model, manifest, images, labels, indices, sources)
+    sample_images, sample_labels = load_sample()
+    sample = compute_activations(model, manifest, sample_images, sample_labels,
+                                 np.arange(len(sample_labels)),
+                                 [f"mnist-test:{i}" for i in range(len(sample_labels))])
+    return StoryInputs([W.copy() for W in model.weights], [b.copy() for b in model.biases],
+                       manifest, followed, sample, Path(weights_path))

@@ -1,0 +1,27 @@
+"""Render a Manim scene in-process at low quality and hand back its last frame, for scene tests."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import tempconfig
+
+
+def render_last_frame(scene_class, media_dir, quality: str = "low_quality") -> tuple[object, np.ndarray]:
+    """Run `scene_class` with animations skipped (only the final state is drawn) and return
+    (scene, frame) where frame is the RGBA uint8 array of the last frame."""
+    options = {"quality": quality, "media_dir": str(media_dir), "disable_caching": True,
+               "save_last_frame": True, "write_to_movie": False, "preview": False,
+               "progress_bar": "none", "verbosity": "ERROR"}
+    with tempconfig(options):
+        scene = scene_class()
+        scene.render()
+        return scene, np.array(scene.renderer.get_frame())
+
+
+def point_to_pixel(scene, point) -> tuple[int, int]:
+    """(row, col) of the frame pixel where the scene point (x, y, z) is drawn."""
+    camera = scene.renderer.camera
+    x, y = point[0], point[1]
+    col = int((x + camera.frame_width / 2) / camera.frame_width * camera.pixel_width)
+    row = int((camera.frame_height / 2 - y) / camera.frame_height * camera.pixel_height)
+    return min(max(row, 0), camera.pixel_height - 1), min(max(col, 0), camera.pixel_width - 1)
