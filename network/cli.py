@@ -6,6 +6,7 @@ Every problem with the user's input ends in one line on stderr and a non-zero ex
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -55,35 +56,67 @@ def cli() -> None:
               help="Augmentation: shift digits by up to this many pixels.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--snapshots", type=click.Path(path_type=Path), default=None,
-              help="Directory for a weights file after every epoch (epoch-NNN.npz).")
+              help="Directory for a snapshot after every epoch (epoch-NNN.npz, itself a weights file).")
+@click.option("--resume", is_flag=True, help="Continue from the last snapshot in --snapshots.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("media/weights.npz"), show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, out, quiet):
-    """Train an MLP on the data set and write its weights (test accuracy is measured once, at the end)."""
+def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, resume, out, quiet):
+    """Train an MLP on the data set and write its weights (test accuracy is measured once, at the end).
+
+    Interrupting (Ctrl-C, SIGTERM) leaves the previous --out file untouched; with --snapshots,
+    `--resume` continues from the last finished epoch and gives the same weights as an
+    uninterrupted run."""
     from network.data import load_dataset
-    from network.export import save_weights
+    from network.export import save_snapshot, save_weights
+    from network.model import MLP
     from network.training import train as run_training
 
     config = TrainConfig(sizes=parse_sizes(sizes), activation=activation, epochs=epochs, batch_size=batch_size,
                          max_learning_rate=learning_rate, max_shift=shift, seed=seed)
+    if resume and not snapshots:
+        raise click.UsageError("--resume needs --snapshots DIR")
+    checkpoint = prepare_snapshots(snapshots, config, resume)
     dataset = load_dataset(data_dir)
     if dataset.train_images.shape[1] != config.sizes[0]:
         raise NNExplainError(f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}")
     manifest = {"seed": seed, "epochs": epochs, "optimiser": "adam, one-cycle", "training": config.describe(),
                 "data_checksums": dataset.checksums}
 
-    def snapshot(report, model):
+    def snapshot(report, state):
         if snapshots:
-            save_weights(model, snapshots / f"epoch-{report.epoch:03d}.npz",
-                         {**manifest, "epoch": report.epoch, "validation_accuracy": report.validation_accuracy})
+            save_snapshot(snapshots / f"epoch-{report.epoch:03d}.npz", MLP(config.sizes, activation), state,
+                          {**manifest, "validation_accuracy": report.validation_accuracy})
 
-    result = run_training(dataset, config, progress=not quiet, on_epoch=snapshot)
+    result = run_training(dataset, config, progress=not quiet, on_epoch=snapshot, resume=checkpoint)
     test_accuracy = result.model.accuracy(dataset.test_images, dataset.test_labels)
     save_weights(result.model, out, {**manifest, "best_epoch": result.best_epoch,
                                      "validation_accuracy": round(result.validation_accuracy, 6),
                                      "test_accuracy": round(test_accuracy, 6)})
     click.echo(f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
                f"test {test_accuracy:.2%}; wrote {out}")
+
+
+def prepare_snapshots(directory: Path | None, config, resume: bool):
+    """The checkpoint to resume from (the last snapshot), or None after clearing old snapshots."""
+    from network.export import load_snapshot
+
+    if directory is None:
+        return None
+    if directory.exists() and not directory.is_dir():
+        raise NNExplainError(f"--snapshots {directory} is a file, not a directory")
+    existing = sorted(directory.glob("epoch-[0-9][0-9][0-9].npz")) if directory.is_dir() else []
+    if not resume:
+        for old in existing:  # starting over: stale epochs of an earlier run must not mix in
+            old.unlink()
+        return None
+    if not existing:
+        raise NNExplainError(f"--resume: no snapshots (epoch-NNN.npz) in {directory}")
+    checkpoint, manifest = load_snapshot(existing[-1])
+    if json.loads(json.dumps(config.describe())) != manifest.get("training"):
+        raise NNExplainError(f"--resume: {existing[-1]} was made with other training settings "
+                             f"({manifest.get('training')}); drop --resume to start over")
+    click.echo(f"resuming after epoch {checkpoint.epoch} from {existing[-1]}", err=True)
+    return checkpoint
 
 
 @cli.command()
@@ -184,8 +217,14 @@ def export_activations(weights, digits, image, data_dir, out):
     click.echo(f"wrote {out} ({len(sources)} digit{'s' if len(sources) != 1 else ''})")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit status 1 (2 for usage errors)."""
+    """Run the CLI; user errors become one line on stderr and exit status 1 (2 for usage errors).
+    SIGTERM is treated like Ctrl-C, so files being written are cleaned up either way."""
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         cli.main(args=argv, prog_name="nnexplain", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -77,8 +77,8 @@ def _manifest(arrays: dict, path: Path, error) -> dict:
     return manifest
 
 
-def save_weights(model: MLP, path: str | Path, manifest: dict) -> None:
-    arrays = {}
+def save_weights(model: MLP, path: str | Path, manifest: dict, extra_arrays: dict | None = None) -> None:
+    arrays = dict(extra_arrays or {})
     for layer, (W, b) in enumerate(zip(model.weights, model.biases), start=1):
         arrays[f"W{layer}"] = W.astype(np.float32)
         arrays[f"b{layer}"] = b.astype(np.float32)
@@ -183,3 +183,34 @@ def load_activations(path: str | Path) -> Activations:
     if any(a.ndim != 2 or len(a) != n for a in activations + pre) or len(indices) != n:
         raise WeightsError(f"{path}: activation arrays do not all describe the same {n} digits")
     return Activations(activations, pre, labels, indices, manifest)
+
+
+def save_snapshot(path: str | Path, model: MLP, checkpoint, manifest: dict) -> None:
+    """A weights file of the model at `checkpoint.epoch` that also holds the optimiser and random
+    state, so that `nnexplain train --resume` continues exactly where training stopped."""
+    state = {"epoch": checkpoint.epoch, "adam_steps": checkpoint.adam_steps, "rng_state": checkpoint.rng_state,
+             "best_epoch": checkpoint.best_epoch, "best_validation": checkpoint.best_validation,
+             "history": checkpoint.history}
+    snapshot = MLP(model.sizes, model.activation, checkpoint.parameters)
+    arrays = {"adam_m": checkpoint.adam_m, "adam_v": checkpoint.adam_v, "best_parameters": checkpoint.best_parameters}
+    save_weights(snapshot, path, {**manifest, "checkpoint": state}, extra_arrays=arrays)
+
+
+def load_snapshot(path: str | Path):
+    """(Checkpoint, manifest) from a snapshot written by `save_snapshot`."""
+    from network.training import Checkpoint
+
+    model, manifest = load_weights(path)
+    arrays = read_npz(path)
+    state = manifest.get("checkpoint")
+    count = len(model.parameters)
+    if not isinstance(state, dict) or any(arrays.get(k, np.empty(0)).shape != (count,)
+                                          for k in ("adam_m", "adam_v", "best_parameters")):
+        raise WeightsError(f"{path}: not a training snapshot (no optimiser state)")
+    try:
+        checkpoint = Checkpoint(int(state["epoch"]), model.parameters, arrays["adam_m"], arrays["adam_v"],
+                                int(state["adam_steps"]), state["rng_state"], arrays["best_parameters"],
+                                int(state["best_epoch"]), float(state["best_validation"]), list(state["history"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WeightsError(f"{path}: incomplete training snapshot ({exc})") from None
+    return checkpoint, manifest

@@ -131,14 +131,32 @@ def validation_split(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarr
     return np.sort(order[size:]), np.sort(order[:size])
 
 
+@dataclass
+class Checkpoint:
+    """Everything needed to continue training exactly where it stopped (saved as a snapshot)."""
+
+    epoch: int
+    parameters: np.ndarray
+    adam_m: np.ndarray
+    adam_v: np.ndarray
+    adam_steps: int
+    rng_state: dict
+    best_parameters: np.ndarray
+    best_epoch: int
+    best_validation: float
+    history: list[dict]
+
+
 def train(
     dataset: Dataset,
     config: TrainConfig,
     progress: bool = True,
-    on_epoch: Callable[[EpochReport, MLP], None] | None = None,
+    on_epoch: Callable[[EpochReport, Checkpoint], None] | None = None,
+    resume: Checkpoint | None = None,
 ) -> TrainResult:
     """Train on the training split less a held-out validation split; keep the epoch that scores
-    best on validation. The test split is never looked at here."""
+    best on validation. The test split is never looked at here. `on_epoch` receives a Checkpoint
+    after every epoch; passing one back as `resume` continues as if never interrupted."""
     rng = np.random.default_rng(config.seed)
     model = MLP.initialise(config.sizes, config.activation, seed=config.seed)
     train_idx, val_idx = validation_split(len(dataset.train_labels), config.validation_size, config.seed)
@@ -149,13 +167,21 @@ def train(
     optimiser = Adam(model.parameters, weight_decay=config.weight_decay)
     grad = np.zeros_like(model.parameters)
     batches = ShiftedBatches(train_images, config.max_shift, config.batch_size)
-    batches_per_epoch = math.ceil(len(train_labels) / config.batch_size)
-    total_steps = config.epochs * batches_per_epoch
+    total_steps = config.epochs * math.ceil(len(train_labels) / config.batch_size)
     best = TrainResult(model=MLP(model.sizes, model.activation, model.parameters.copy()),
                        best_epoch=0, validation_accuracy=-1.0)
+    first_epoch = 1
+    if resume is not None:
+        model.parameters[...] = resume.parameters
+        optimiser.m[...], optimiser.v[...], optimiser.steps = resume.adam_m, resume.adam_v, resume.adam_steps
+        rng.bit_generator.state = resume.rng_state
+        best.model.parameters[...] = resume.best_parameters
+        best.best_epoch, best.validation_accuracy = resume.best_epoch, resume.best_validation
+        best.history = [EpochReport(**report) for report in resume.history]
+        first_epoch = resume.epoch + 1
 
-    bar = _progress_bar(config.epochs, progress)
-    for epoch in range(1, config.epochs + 1):
+    bar = _progress_bar(config.epochs, progress, initial=first_epoch - 1)
+    for epoch in range(first_epoch, config.epochs + 1):
         start = time.perf_counter()
         order = rng.permutation(len(train_labels))
         targets, labels = targets_all[order], train_labels[order]
@@ -174,7 +200,10 @@ def train(
             best.model.parameters[...] = model.parameters
             best.best_epoch, best.validation_accuracy = epoch, report.validation_accuracy
         if on_epoch:
-            on_epoch(report, model)
+            on_epoch(report, Checkpoint(epoch, model.parameters.copy(), optimiser.m.copy(), optimiser.v.copy(),
+                                        optimiser.steps, rng.bit_generator.state, best.model.parameters.copy(),
+                                        best.best_epoch, best.validation_accuracy,
+                                        [asdict(r) for r in best.history]))
         if bar is not None:
             bar.set_postfix(loss=f"{report.loss:.4f}", train=f"{train_accuracy:.2%}",
                             val=f"{report.validation_accuracy:.2%}")
@@ -184,9 +213,9 @@ def train(
     return best
 
 
-def _progress_bar(epochs: int, enabled: bool):
+def _progress_bar(epochs: int, enabled: bool, initial: int = 0):
     if not enabled:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=epochs, unit="epoch", desc="training")
+    return tqdm(total=epochs, initial=initial, unit="epoch", desc="training")
