@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from network.data import load_dataset  # noqa: E402
-from network.training import ShiftedBatches, TrainConfig, one_cycle, one_hot, train, validation_split  # noqa: E402
+from network.training import (ShiftedBatches, TrainConfig, one_cycle, one_hot, train,  # noqa: E402
+                              validation_size, validation_split)
 
 
 def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
@@ -36,7 +37,7 @@ def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
     model = torch.nn.Sequential(*layers[:-1])
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = validation_split(len(dataset.train_labels), config.validation_size, config.seed)
+    train_idx, val_idx = validation_split(len(dataset.train_labels), validation_size(config, dataset), config.seed)
     images, labels = dataset.train_images[train_idx], dataset.train_labels[train_idx]
     val_x, val_y = torch.from_numpy(dataset.train_images[val_idx]), torch.from_numpy(dataset.train_labels[val_idx])
     targets_all = torch.from_numpy(one_hot(labels))

@@ -221,6 +221,16 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _register_scene_commands() -> None:
+    """scenes, render, explainer, figure: defined in scenes/cli.py, which imports manim only when drawing."""
+    from scenes.cli import register
+
+    register(cli)
+
+
+_register_scene_commands()
+
+
 def main(argv=None) -> int:
     """Run the CLI; user errors become one line on stderr and exit status 1 (2 for usage errors).
     SIGTERM is treated like Ctrl-C, so files being written are cleaned up either way."""

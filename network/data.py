@@ -140,6 +140,10 @@ def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = Tru
     directory, named = resolve_data_dir(data_dir)
     paths = {key: find_idx_file(directory, stem) for key, stem in SPLITS.items()}
     missing = [SPLITS[key] for key, path in paths.items() if path is None]
+    if missing and download and _partial_mnist_download(paths):
+        download_mnist(directory)  # an earlier download stopped part-way: finish it
+        paths = {key: directory / f"{stem}.gz" for key, stem in SPLITS.items()}
+        missing = []
     if missing and len(missing) < len(SPLITS):
         raise DataError(f"{directory}: missing {', '.join(missing)} (.gz or raw)")
     if missing:
@@ -151,6 +155,12 @@ def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = Tru
     test = load_split(paths["test_images"], paths["test_labels"])
     checksums = {path.name: sha256_of(path) for path in paths.values()}
     return Dataset(*train, *test, checksums=checksums)
+
+
+def _partial_mnist_download(paths: dict) -> bool:
+    """True if every file present is a verified MNIST download (so the rest can be fetched)."""
+    present = [path for path in paths.values() if path is not None]
+    return all(path.name in MNIST_SHA256 and sha256_of(path) == MNIST_SHA256[path.name] for path in present)
 
 
 def download_mnist(directory: Path, mirrors: tuple[str, ...] | None = None) -> None:

@@ -51,6 +51,9 @@ def read_npz(path: str | Path, error=WeightsError) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise error(f"{path}: no such file")
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise error(f"{path}: not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -117,7 +120,7 @@ def load_weights(path: str | Path) -> tuple[MLP, dict]:
     if not weights:
         raise WeightsError(f"{path}: no W1/b1 arrays")
     sizes = [weights[0].shape[1]] + [W.shape[0] for W in weights]
-    if "sizes" in manifest and list(manifest["sizes"]) != sizes:
+    if "sizes" in manifest and manifest["sizes"] != sizes:
         raise WeightsError(f"{path}: manifest says sizes {manifest['sizes']} but the arrays are {sizes}")
     manifest["sizes"] = sizes
     return MLP.from_layers(weights, biases, activation), manifest

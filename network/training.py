@@ -125,6 +125,11 @@ def one_hot(labels: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
     return targets
 
 
+def validation_size(config: TrainConfig, dataset: Dataset) -> int:
+    """`config.validation_size` images, but never more than a fifth of a small training set."""
+    return min(config.validation_size, len(dataset.train_labels) // 5)
+
+
 def validation_split(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, validation): a seeded random `size` of the n training images are held out."""
     order = np.random.default_rng([seed, 1]).permutation(n)
@@ -159,7 +164,7 @@ def train(
     after every epoch; passing one back as `resume` continues as if never interrupted."""
     rng = np.random.default_rng(config.seed)
     model = MLP.initialise(config.sizes, config.activation, seed=config.seed)
-    train_idx, val_idx = validation_split(len(dataset.train_labels), config.validation_size, config.seed)
+    train_idx, val_idx = validation_split(len(dataset.train_labels), validation_size(config, dataset), config.seed)
     train_images, train_labels = dataset.train_images[train_idx], dataset.train_labels[train_idx]
     val_images, val_labels = dataset.train_images[val_idx], dataset.train_labels[val_idx]
     targets_all = one_hot(train_labels, config.label_smoothing)

@@ -1,0 +1,101 @@
+"""Shared fixtures for the network/ tests: the real MNIST files, IDX writers, an offline environment.
+
+The MNIST directory is $NNEXPLAIN_DATA (set by CI), else ../shared/data/mnist next to the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from network.data import SPLITS, find_idx_file, load_dataset, read_idx
+
+REPO = Path(__file__).resolve().parents[1]
+# Read once at import time: tests that isolate the environment remove the variable later.
+_DATA_ENV = os.environ.get("NNEXPLAIN_DATA")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    return Path(_DATA_ENV or REPO.parent / "shared" / "data" / "mnist")
+
+
+@pytest.fixture(scope="session")
+def dataset(mnist_dir):
+    """The full real MNIST data set as network.data loads it (train 60000, test 10000)."""
+    return load_dataset(mnist_dir, download=False)
+
+
+@pytest.fixture(scope="session")
+def mnist_uint8(mnist_dir) -> dict[str, np.ndarray]:
+    """The four real IDX files as raw uint8 arrays, keyed like network.data.SPLITS."""
+    arrays = {}
+    for key, stem in SPLITS.items():
+        path = find_idx_file(mnist_dir, stem)
+        assert path is not None, f"{mnist_dir} lacks {stem}"
+        arrays[key] = read_idx(path)
+    return arrays
+
+
+def idx_bytes(array, dtype_code: int = 0x08) -> bytes:
+    """An IDX file: two zero bytes, the dtype code, the number of dimensions, big-endian sizes, data."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    return (struct.pack(">HBB", 0, dtype_code, array.ndim)
+            + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
+
+
+def write_idx_dir(directory: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write raw (uncompressed) IDX files named as MNIST's into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for key, array in arrays.items():
+        (directory / SPLITS[key]).write_bytes(idx_bytes(array))
+    return directory
+
+
+@pytest.fixture(scope="session")
+def make_idx():
+    return idx_bytes
+
+
+@pytest.fixture(scope="session")
+def make_idx_dir():
+    return write_idx_dir
+
+
+def subset(mnist_uint8, n_train: int, n_test: int) -> dict[str, np.ndarray]:
+    return {"train_images": mnist_uint8["train_images"][:n_train],
+            "train_labels": mnist_uint8["train_labels"][:n_train],
+            "test_images": mnist_uint8["test_images"][:n_test],
+            "test_labels": mnist_uint8["test_labels"][:n_test]}
+
+
+@pytest.fixture(scope="session")
+def mnist_subset():
+    """subset(mnist_uint8, n_train, n_test): the first digits of each real split."""
+    return subset
+
+
+def closed_port() -> int:
+    """A loopback TCP port that nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path_factory):
+    """No test may download from the internet or touch the user's cache: the cache dir is a
+    fresh temporary directory, $NNEXPLAIN_DATA is unset and the mirror is a closed loopback port."""
+    monkeypatch.delenv("NNEXPLAIN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("NNEXPLAIN_MNIST_MIRROR", f"http://127.0.0.1:{closed_port()}/")
+
+
+@pytest.fixture
+def unreachable_mirror() -> str:
+    return f"http://127.0.0.1:{closed_port()}/"
