@@ -39,11 +39,13 @@ class NetworkDiagram(Group):
         self.shown = [self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)]
         self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
 
+        self._edge_lines: dict[tuple[int, int, int], Line] = {}
         self.edges = Group(*(self._edges(layer) for layer in range(1, len(self.sizes)))) if show_edges else Group()
         self.layers = [self._neurons(layer) for layer in range(len(self.sizes))]
         self.decorations = VGroup(*(self._ellipsis(layer) for layer in range(len(self.sizes))))
-        self.size_labels = VGroup(*(self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
-                                    and len(self.shown[layer]) < self.sizes[layer]))
+        self.size_label_of = {layer: self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
+                              and (self._truncated(layer) or isinstance(self.layers[layer], DenseColumn))}
+        self.size_labels = VGroup(*self.size_label_of.values())
         self.output_labels = self._output_labels() if output_labels else VGroup()
         self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
 
@@ -90,27 +92,47 @@ class NetworkDiagram(Group):
         lines = VGroup()
         for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
             strength = abs(W[j, i]) / scale
-            lines.add(Line(starts[i], ends[j], stroke_color=self.theme.weight_color(W[j, i]),
-                           stroke_width=0.3 + self.theme.max_edge_width * strength,
-                           stroke_opacity=0.15 + (self.theme.max_edge_opacity - 0.15) * strength))
+            line = Line(starts[i], ends[j], stroke_color=self.theme.weight_color(W[j, i]),
+                        stroke_width=0.3 + self.theme.max_edge_width * strength,
+                        stroke_opacity=0.15 + (self.theme.max_edge_opacity - 0.15) * strength)
+            self._edge_lines[(layer, int(self.shown[layer][j]), int(self.shown[layer - 1][i]))] = line
+            lines.add(line)
         return lines
+
+    def edge(self, layer: int, to_neuron: int, from_neuron: int) -> Line:
+        """The line drawn for weight W(layer)[to_neuron, from_neuron] (both neurons shown, not full_edges)."""
+        return self._edge_lines[(layer, to_neuron, from_neuron)]
+
+    def shown_weights(self, layer: int) -> np.ndarray:
+        """The block of W(layer) whose edges are drawn: rows = shown neurons of `layer`, cols = of `layer` - 1."""
+        return self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+
+    def layer_parts(self, layer: int) -> Group:
+        """Everything drawn for one layer: its neurons, ellipsis, size brace and (last layer) digit labels."""
+        parts = Group(self.layers[layer], self.decorations[layer])
+        if layer in self.size_label_of:
+            parts.add(self.size_label_of[layer])
+        if layer == len(self.sizes) - 1:
+            parts.add(self.output_labels)
+        return parts
 
     def _ellipsis(self, layer: int) -> VGroup:
         if not self._truncated(layer):
             return VGroup()
         count = len(self.shown[layer])
         middle = (self.positions[layer][count // 2 - 1] + self.positions[layer][count // 2]) / 2
-        return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted).move_to(middle))
+        return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted, font=self.theme.font).move_to(middle))
 
     def _size_label(self, layer: int) -> VGroup:
         column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
         brace = Brace(column, LEFT if layer == 0 else RIGHT, color=self.theme.muted)
-        label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text)
+        label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text,
+                     font=self.theme.font)
         return VGroup(brace, label.next_to(brace, LEFT if layer == 0 else RIGHT, buff=0.1))
 
     def _output_labels(self) -> VGroup:
         layer = len(self.sizes) - 1
-        return VGroup(*(Text(str(k), font_size=self.theme.label_size, color=self.theme.text)
+        return VGroup(*(Text(str(k), font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
                         .next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
                         for row, k in enumerate(self.shown[layer])))
 
@@ -186,11 +208,20 @@ def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme:
     scale = np.abs(W).max() or 1.0
     colours = {True: ManimColor(theme.positive).to_rgb(), False: ManimColor(theme.negative).to_rgb()}
     line_scale = px_per_unit / 100  # stroke widths in Manim's units: 100 per scene unit
+    # Many edges meeting at each neuron (784 per hidden neuron) would pile up into a solid wedge:
+    # the more crowded the layer, the fainter and thinner the weak edges, so that the bundle reads as
+    # a fine mesh and only the strongest weights stand out.
+    crowding = max(1.0, W.shape[1] / 16)
+    exponent = 1.5 + 0.6 * np.log10(crowding)
+    floor = 0.04 / crowding ** 0.2
+    thinnest, widest = 0.6 / crowding ** 0.25, theme.max_edge_width / crowding ** 0.25
     for flat in np.argsort(np.abs(W), axis=None, kind="stable"):  # strongest edges drawn last, on top
         j, i = divmod(int(flat), W.shape[1])
         strength = abs(W[j, i]) / scale
-        context.set_source_rgba(*colours[bool(W[j, i] >= 0)], 0.04 + 0.86 * strength ** 1.5)
-        context.set_line_width(max(0.6, (0.3 + theme.max_edge_width * strength) * line_scale * 2))
+        context.set_source_rgba(*colours[bool(W[j, i] >= 0)],
+                                floor + (theme.max_edge_opacity - floor) * strength ** exponent)
+        context.set_line_width(max(thinnest, (0.3 / crowding + widest * strength ** exponent)
+                                   * line_scale * 2))
         context.move_to(*to_pixels(starts[i]))
         context.line_to(*to_pixels(ends[j]))
         context.stroke()

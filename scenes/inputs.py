@@ -6,7 +6,7 @@ shipped sample of 1000 MNIST test digits.
 
 Parameters (set by `nnexplain render`, or by hand for plain `manim`):
     NNEXPLAIN_WEIGHTS  weights .npz (default: the shipped sigmoid 784-16-16-10)
-    NNEXPLAIN_DIGIT    test-set index of the digit the story follows (default 18, a 3)
+    NNEXPLAIN_DIGIT    test-set index of the digit the story follows (default 32, a 3)
     NNEXPLAIN_IMAGE    a user's own digit image instead of a test digit
     NNEXPLAIN_THEME    dark | light (see scenes/theme.py)
 """
@@ -27,7 +27,7 @@ from network.images import load_digit_image
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
 RELU_WEIGHTS = SHIPPED_WEIGHTS.with_name("relu.npz")
-DEFAULT_DIGIT = 18  # the first 3 of the MNIST test set that the shipped network reads correctly
+DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class PixelGrid(Group):
         Text is dark on bright pixels and bright on dark ones so that it stays readable."""
         labels = VGroup()
         font_size = 90 * self.pixel_size
+        widest = 0.86 * self.pixel_size
         for row in rows:
             for col in cols:
                 value = self.values[row, col]
@@ -67,6 +68,33 @@ class PixelGrid(Group):
                     ink = self.theme.neuron_off if value > 0.5 else self.theme.neuron_on
                 else:
                     ink = self.theme.text
-                labels.add(Text(f"{value:.{decimals}f}", font_size=font_size, color=ink, font=self.theme.font)
-                           .move_to(self.pixel_center(row, col)))
+                label = Text(f"{value:.{decimals}f}", font_size=font_size, color=ink, font=self.theme.font)
+                if label.width > widest:  # long numbers shrink to stay inside their pixel
+                    label.scale_to_fit_width(widest)
+                labels.add(label.move_to(self.pixel_center(row, col)))
         return labels
+
+
+def caption(text: str, theme: Theme | None = None, size: str = "label", color: str = "text") -> Text:
+    """Text in the theme's font; `size` is a Theme size name without "_size" (title, label, small),
+    `color` a Theme colour field."""
+    active = theme or active_theme()
+    return Text(text, font_size=getattr(active, f"{size}_size"), color=getattr(active, color), font=active.font)
+
+
+class ColourBar(Group):
+    """The colour map of a PixelGrid as a horizontal bar with its end values written underneath:
+    kind="digit" runs from 0 to 1, kind="weights" from -scale to +scale."""
+
+    def __init__(self, kind: str = "digit", low: str = "0", high: str = "1", width: float = 3.0,
+                 theme: Theme | None = None, middle: str | None = None):
+        super().__init__()
+        self.theme = theme or active_theme()
+        ramp = np.linspace(0, 1, 64) if kind == "digit" else np.linspace(-1, 1, 65)
+        self.bar = PixelGrid(ramp[None, :], kind=kind, height=1.0, scale=1.0, theme=self.theme)
+        self.bar.stretch_to_fit_width(width).stretch_to_fit_height(0.22)
+        self.labels = VGroup(caption(low, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, LEFT),
+                             caption(high, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, RIGHT))
+        if middle is not None:
+            self.labels.add(caption(middle, self.theme, "small").next_to(self.bar, DOWN, buff=0.1))
+        self.add(self.bar, self.labels)

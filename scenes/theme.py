@@ -38,6 +38,8 @@ class Theme:
     label_size: int = 28
     small_size: int = 20
     font: str = "DejaVu Sans"
+    math_size: int = 34     # MathTex formulas
+    matrix_size: int = 26   # entries of matrices and vectors of real numbers
 
     def digit_rgba(self, values: np.ndarray) -> np.ndarray:
         """Grayscale pixels in [0, 1] to RGBA uint8, from `neuron_off` (0) to `neuron_on` (1)."""
