@@ -1,0 +1,190 @@
+"""`nnexplain scenes | render | explainer | figure`: the scene commands of the command line.
+
+Registered into network.cli's group by `register(cli)`. Manim is imported only inside the commands
+that draw, so `nnexplain --help` and the network commands stay quick.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import time
+from pathlib import Path
+
+import click
+
+from network.errors import NNExplainError
+from scenes.catalog import STORY, SceneEntry, find
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
+
+
+def lookup(name: str) -> SceneEntry:
+    """The catalogue entry for a class or kebab-case name, or an error naming the closest ones."""
+    try:
+        return find(name)
+    except KeyError:
+        names = [entry.name for entry in STORY] + [entry.kebab for entry in STORY]
+        lowered = {candidate.lower(): candidate for candidate in names}
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(lowered[c] for c in close)}?" if close else "; see `nnexplain scenes`"
+        raise NNExplainError(f"unknown scene {name!r}{hint}") from None
+
+
+def scene_inputs(weights, digit, image, theme, full_edges=False):
+    from scenes.render import SceneInputs
+
+    if digit is not None and image is not None:
+        raise click.UsageError("give --digit or --image, not both")
+    inputs = SceneInputs(Path(weights), digit, image, theme, full_edges)
+    inputs.validate()
+    return inputs
+
+
+def input_options(function):
+    options = [
+        click.option("--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS,
+                     show_default="the shipped sigmoid 784-16-16-10", help="Weights .npz file."),
+        click.option("--digit", type=click.IntRange(min=0), default=None,
+                     help="Test-set index of the digit the story follows (default 18, a 3)."),
+        click.option("--image", type=click.Path(path_type=Path), default=None,
+                     help="Your own digit image instead of a test digit."),
+        click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True,
+                     help="dark for video, light for print."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def video_options(function):
+    options = [
+        click.option("-q", "--quality", type=click.Choice(["l", "m", "h", "k"]), default="l", show_default=True,
+                     help="l 480p15, m 720p30, h 1080p60, k 2160p60."),
+        click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network."),
+        click.option("--out", type=click.Path(path_type=Path), default=Path("media"), show_default=True,
+                     help="Output directory."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=min(2, os.cpu_count() or 1),
+                     show_default="up to 2", help="Scenes rendered in parallel processes."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return input_options(function)
+
+
+def render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs):
+    """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
+    from scenes.render import QUALITIES, ensure_writable_dir, publish, render_scenes
+
+    inputs = scene_inputs(weights, digit, image, theme, full_edges)
+    ensure_writable_dir(out)
+    chosen = QUALITIES[quality]
+    results = render_scenes(entries, inputs, chosen, out, jobs, log=lambda line: click.echo(line, err=True))
+    folder = out / (chosen.label + ("-light" if theme == "light" else "") + ("-full-edges" if full_edges else ""))
+    for result in results:
+        if result.error is None:
+            result.published = publish(result.path, folder / result.path.name)
+    return results, folder
+
+
+def fail_if_any(results) -> None:
+    failed = [result for result in results if result.error is not None]
+    if len(failed) == 1:
+        raise NNExplainError(f"{failed[0].entry.name} failed: {failed[0].error}")
+    if failed:
+        raise NNExplainError(f"{len(failed)} scenes failed: " + "; ".join(
+            f"{result.entry.name}: {result.error}" for result in failed))
+
+
+@click.command("scenes")
+def list_scenes():
+    """Every scene in story order: class name, kebab-case name, what it shows."""
+    width = max(len(entry.name) for entry in STORY)
+    kebab = max(len(entry.kebab) for entry in STORY)
+    for entry in STORY:
+        click.echo(f"{entry.name:<{width}}  {entry.kebab:<{kebab}}  {entry.description}")
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
+@video_options
+def render(names, render_all, weights, digit, image, theme, quality, full_edges, out, jobs):
+    """Render scenes to video (class or kebab-case names, or --all)."""
+    if not names and not render_all:
+        raise click.UsageError("name scenes to render, or give --all")
+    entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
+    results, _ = render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs)
+    for result in results:
+        if result.error is None:
+            click.echo(result.published)
+    fail_if_any(results)
+
+
+@click.command()
+@click.option("--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order.")
+@video_options
+def explainer(only, weights, digit, image, theme, quality, full_edges, out, jobs):
+    """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
+    from scenes.render import join_videos
+
+    if only:
+        wanted = {lookup(name) for text in only for name in text.split(",") if name.strip()}
+        entries = [entry for entry in STORY if entry in wanted]
+    else:
+        entries = list(STORY)
+    start = time.monotonic()
+    results, folder = render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs)
+    fail_if_any(results)
+    destination = folder / "explainer.mp4"
+    join_videos([result.path for result in results], destination)
+    rendered = sum(not result.cached for result in results)
+    click.echo(f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
+               f"in {time.monotonic() - start:.1f} s", err=True)
+    click.echo(destination)
+
+
+def parse_at(text: str) -> float | None:
+    if text.strip().lower() == "last":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a time in seconds or 'last'", param_hint="'--at'") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise click.BadParameter(f"{text!r}: the time must be 0 or more seconds", param_hint="'--at'")
+    return seconds
+
+
+@click.command()
+@click.argument("name")
+@click.option("--at", "at_text", default="last", show_default=True, help="Time in seconds, or 'last' for the final frame.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default=None,
+              help="Default: from the --out suffix, else png.")
+@click.option("--transparent", is_flag=True, help="No background (PNG, SVG and PDF).")
+@click.option("--width", type=click.IntRange(min=16, max=16384), default=None,
+              help="PNG width in pixels (default 1920); SVG/PDF page width in points (default 842, A4 landscape). "
+                   "Height follows from 16:9.")
+@click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@input_options
+def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme):
+    """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
+    from scenes.render import ensure_writable_dir
+
+    entry = lookup(name)
+    at = parse_at(at_text)
+    fmt = fmt or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".png", ".svg", ".pdf") else "png")
+    inputs = scene_inputs(weights, digit, image, theme, full_edges)
+    if out.is_dir():
+        raise NNExplainError(f"cannot write {out}: it is a directory")
+    ensure_writable_dir(out.parent)
+    from scenes.figure import render_figure
+
+    render_figure(entry, inputs, out, fmt=fmt, at=at, transparent=transparent, width=width)
+    click.echo(out)
+
+
+def register(group: click.Group) -> None:
+    for command in (list_scenes, render, explainer, figure):
+        group.add_command(command)

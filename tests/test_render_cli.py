@@ -1,0 +1,205 @@
+"""`nnexplain scenes | render | explainer`: real scenes rendered by real manim subprocesses at -q l.
+
+Scenes used: ThisIsAThree and PixelsToInputLayer (scenes/pixels_beats.py) for rendering and joining,
+WeightedSum (scenes/math_beats.py) for the missing-LaTeX error.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from network.cli import main
+from scenes import render as render_module
+from scenes.catalog import STORY, SceneEntry, find
+from scenes.render import QUALITIES, SceneInputs, cache_key, last_error_line, video_summary
+
+SHORT = ["this-is-a-three", "pixels-to-input-layer"]
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[-1].startswith("nnexplain: error:"), err
+    assert not any("Traceback" in line for line in lines), err
+    for fragment in fragments:
+        assert fragment in lines[-1], lines[-1]
+
+
+def frame_count(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+@pytest.fixture(scope="module")
+def explained(tmp_path_factory):
+    """The two short scenes rendered and joined once, for the tests below to inspect."""
+    out = tmp_path_factory.mktemp("media")
+    code = main(["explainer", "--only", ",".join(SHORT), "-q", "l", "--out", str(out), "-j", "2"])
+    assert code == 0
+    return out
+
+
+def test_scenes_lists_every_scene_in_story_order(capsys):
+    code, out, _ = run(capsys, "scenes")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [entry.name for entry in STORY]
+    assert [line.split()[1] for line in lines] == [entry.kebab for entry in STORY]
+    assert "forward-pass" in out and STORY[0].description in lines[0]
+
+
+def test_the_command_line_starts_without_importing_manim():
+    import subprocess
+    import sys
+
+    code = "import sys, network.cli; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_rendered_scenes_are_decodable_480p15_videos(explained):
+    for name in ("ThisIsAThree", "PixelsToInputLayer"):
+        path = explained / "480p15" / f"{name}.mp4"
+        width, height, fps, duration = video_summary(path)
+        assert (width, height) == (854, 480)
+        assert fps == pytest.approx(15, abs=0.01)
+        assert duration > 2
+        assert frame_count(path) == pytest.approx(duration * 15, abs=2)
+
+
+def test_explainer_is_the_parts_joined_in_story_order(explained):
+    parts = [explained / "480p15" / f"{name}.mp4" for name in ("ThisIsAThree", "PixelsToInputLayer")]
+    joined = explained / "480p15" / "explainer.mp4"
+    width, height, fps, duration = video_summary(joined)
+    assert (width, height) == (854, 480) and fps == pytest.approx(15, abs=0.01)
+    assert duration == pytest.approx(sum(video_summary(part)[3] for part in parts), abs=0.15)
+    assert frame_count(joined) == sum(frame_count(part) for part in parts)
+    with av.open(str(joined)) as container:  # the first frame is the first scene's first frame
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    with av.open(str(parts[0])) as container:
+        expected = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    assert np.abs(first - expected).mean() < 2
+
+
+def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
+    cached = sorted((explained / "scenes").rglob("*.mp4"))
+    stamps = [path.stat().st_mtime_ns for path in cached]
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("a cached scene was rendered again")
+
+    monkeypatch.setattr(render_module, "_render_one", no_rendering)
+    code, out, err = run(capsys, "explainer", "--only", SHORT[1], "--only", SHORT[0], "--out", explained)
+    assert code == 0, err
+    assert "2 scenes (0 rendered, 2 cached)" in err
+    assert out.strip().endswith("explainer.mp4")
+    assert [path.stat().st_mtime_ns for path in cached] == stamps
+    code, out, err = run(capsys, "render", "ThisIsAThree", "--out", explained)  # render re-uses it too
+    assert code == 0 and out.strip().endswith("480p15/ThisIsAThree.mp4") and "cached" in err
+
+
+def test_cache_key_follows_every_input():
+    entry = find("ThisIsAThree")
+    shipped = SceneInputs(render_module.PROJECT_ROOT / "network" / "weights" / "default.npz")
+    keys = {cache_key(entry, inputs.fingerprint(), QUALITIES[q]) for inputs, q in [
+        (shipped, "l"), (shipped, "m"), (SceneInputs(shipped.weights, theme="light"), "l"),
+        (SceneInputs(shipped.weights, digit=7), "l"), (SceneInputs(shipped.weights, full_edges=True), "l"),
+        (SceneInputs(shipped.weights.with_name("relu.npz")), "l")]}
+    assert len(keys) == 6
+    sources = {path.name for path in render_module.source_closure("scenes.pixels_beats")}
+    assert {"pixels_beats.py", "theme.py", "inputs.py", "pixels.py", "export.py"} <= sources
+    assert "layer_beats.py" not in sources
+
+
+# -- errors: one line, non-zero exit, nothing half-written -------------------------------------------
+def test_unknown_scene_suggests_the_closest_names(capsys, tmp_path):
+    code, _, err = run(capsys, "render", "forwrd-pass", "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "unknown scene 'forwrd-pass'", "forward-pass")
+    assert not (tmp_path / "media").exists()
+
+
+def test_bad_quality_letter(capsys, tmp_path):
+    code, _, err = run(capsys, "render", "ThisIsAThree", "-q", "x", "--out", tmp_path)
+    assert_one_line_error(code, err, "'x' is not one of")
+
+
+def test_digit_out_of_range(capsys, tmp_path, monkeypatch):
+    data = tmp_path / "idx"  # a valid IDX test split of 1001 blank digits: index 5000 is beyond it
+    data.mkdir()
+    (data / "t10k-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, 1001, 28, 28) + bytes(1001 * 784))
+    (data / "t10k-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 1001) + bytes(1001))
+    monkeypatch.setenv("NNEXPLAIN_DATA", str(data))
+    code, _, err = run(capsys, "render", "ThisIsAThree", "--digit", "5000", "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "5000 is out of range")
+    code, _, err = run(capsys, "explainer", "--digit", "-3", "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "--digit")
+    assert not (tmp_path / "media").exists()
+
+
+def test_unreadable_image_and_invalid_weights(capsys, tmp_path):
+    broken_image, broken_weights = tmp_path / "digit.png", tmp_path / "weights.npz"
+    broken_image.write_bytes(b"not a png at all")
+    broken_weights.write_bytes(b"PK\x03\x04 truncated")
+    code, _, err = run(capsys, "render", "ThisIsAThree", "--image", broken_image, "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "digit.png", "not a readable image")
+    code, _, err = run(capsys, "explainer", "--weights", broken_weights, "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "weights.npz", "not a valid .npz")
+    assert not (tmp_path / "media").exists()
+
+
+def test_output_directory_that_is_a_file(capsys, tmp_path):
+    blocker = tmp_path / "media"
+    blocker.write_text("a file where the output directory should be")
+    for out in (blocker, blocker / "inside"):
+        code, _, err = run(capsys, "render", "ThisIsAThree", "--out", out)
+        assert_one_line_error(code, err, "cannot write to")
+    assert blocker.read_text().startswith("a file")
+
+
+def test_output_directory_without_permission(capsys, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):  # what a read-only directory answers (tests may run as root, who may write anywhere)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(render_module.tempfile, "NamedTemporaryFile", refuse)
+    code, _, err = run(capsys, "explainer", "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "cannot write to", "Permission denied")
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_missing_latex_reaches_the_user_as_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no latex, no dvisvgm: the scene's own check fires
+    code, out, err = run(capsys, "render", "weighted-sum", "--out", tmp_path / "media")
+    assert_one_line_error(code, err, "WeightedSum failed", "need latex", "apt-get install")
+    assert not list((tmp_path / "media").rglob("*.mp4")) and out == ""
+
+
+def test_a_failing_scene_keeps_the_others_and_is_named(capsys, explained, monkeypatch, tmp_path):
+    broken = SceneEntry("NoSuchScene", "pixels_beats", "a scene whose class does not exist")
+    monkeypatch.setattr("scenes.cli.STORY", [find("ThisIsAThree"), broken])
+    out = tmp_path / "media"
+    for cached in (explained / "scenes").iterdir():  # ThisIsAThree is already rendered: re-use it
+        target = out / "scenes" / cached.name
+        target.mkdir(parents=True)
+        (target / "ThisIsAThree.mp4").write_bytes((cached / "ThisIsAThree.mp4").read_bytes())
+    code, stdout, err = run(capsys, "render", "--all", "--out", out)
+    assert_one_line_error(code, err, "NoSuchScene failed", "has no attribute 'NoSuchScene'")
+    assert stdout.strip().endswith("480p15/ThisIsAThree.mp4")
+    assert (out / "480p15" / "ThisIsAThree.mp4").is_file()
+    assert not list(out.rglob("NoSuchScene*")) and not list(out.rglob(".NoSuchScene.*"))
+
+
+def test_last_error_line_reads_a_rich_traceback():
+    stderr = ("╭───── Traceback (most recent call last) ─────╮\n│ /x/scene.py:12 in construct │\n"
+              "╰─────────────────────────────────────────────╯\nValueError: the matrix is empty\n\n")
+    assert last_error_line(stderr) == "ValueError: the matrix is empty"
+    assert last_error_line("noise\nnnexplain-worker-error: the real reason\nmore noise\n") == "the real reason"
