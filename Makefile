@@ -8,8 +8,7 @@ setup:
 	bash scripts/bootstrap.sh
 
 video: setup
-	$(BIN)/nnexplain train --out media/weights.npz
-	$(BIN)/nnexplain evaluate --weights media/weights.npz
+	$(BIN)/nnexplain explainer
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -159,6 +159,18 @@ def digit_inputs(digits: tuple[int, ...], image: Path | None, data_dir):
     return images, labels, list(digits), [f"mnist-test:{d}" for d in digits]
 
 
+def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
+    """The exported forward pass of the chosen test digits, or of the user's image."""
+    from network.export import compute_activations, load_weights
+
+    if not digits and image is None:
+        raise click.UsageError("give --digit N (repeatable) or --image FILE")
+    model, manifest = load_weights(weights)
+    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
+    check_inputs(model, images.shape[1])
+    return compute_activations(model, manifest, images, labels, indices, sources)
+
+
 digit_choice = [
     click.option("--digit", "digits", type=int, multiple=True, help="Test-set index (repeatable)."),
     click.option("--image", type=click.Path(path_type=Path), default=None,
@@ -179,14 +191,8 @@ def with_digit_choice(function):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def predict(weights, digits, image, data_dir, as_json):
     """Classify test digits or your own image, with the probability of every class."""
-    from network.export import compute_activations, load_weights
-
-    if not digits and image is None:
-        raise click.UsageError("give --digit N or --image FILE")
-    model, manifest = load_weights(weights)
-    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
-    check_inputs(model, images.shape[1])
-    result = compute_activations(model, manifest, images, labels, indices, sources)
+    result = chosen_activations(weights, digits, image, data_dir)
+    sources = result.manifest["sources"]
     rows = [{"source": source, "label": int(label) if label >= 0 else None, "prediction": int(prediction),
              "probabilities": [round(float(p), 6) for p in probs]}
             for source, label, prediction, probs in zip(sources, result.labels, result.predictions, result.probabilities)]
@@ -206,15 +212,11 @@ def predict(weights, digits, image, data_dir, as_json):
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Activations .npz to write.")
 def export_activations(weights, digits, image, data_dir, out):
     """Write every layer's activations a(l) and pre-activations z(l) for chosen digits."""
-    from network.export import compute_activations, load_weights, save_activations
+    from network.export import save_activations
 
-    if not digits and image is None:
-        raise click.UsageError("give --digit N (repeatable) or --image FILE")
-    model, manifest = load_weights(weights)
-    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
-    check_inputs(model, images.shape[1])
-    save_activations(compute_activations(model, manifest, images, labels, indices, sources), out)
-    click.echo(f"wrote {out} ({len(sources)} digit{'s' if len(sources) != 1 else ''})")
+    result = chosen_activations(weights, digits, image, data_dir)
+    save_activations(result, out)
+    click.echo(f"wrote {out} ({len(result)} digit{'s' if len(result) != 1 else ''})")
 
 
 def _interrupt(signum, frame):

@@ -15,8 +15,7 @@ import click
 
 from network.errors import NNExplainError
 from scenes.catalog import STORY, SceneEntry, find
-
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
+from scenes.inputs import DEFAULT_DIGIT, SHIPPED_WEIGHTS as DEFAULT_WEIGHTS
 
 
 def lookup(name: str) -> SceneEntry:
@@ -46,7 +45,7 @@ def input_options(function):
         click.option("--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS,
                      show_default="the shipped sigmoid 784-16-16-10", help="Weights .npz file."),
         click.option("--digit", type=click.IntRange(min=0), default=None,
-                     help="Test-set index of the digit the story follows (default 18, a 3)."),
+                     help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3)."),
         click.option("--image", type=click.Path(path_type=Path), default=None,
                      help="Your own digit image instead of a test digit."),
         click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True,

@@ -11,12 +11,21 @@ layer (12,960 edges for 784-16-16-10 cost one image, not 12,960 Manim Lines per 
 
 from __future__ import annotations
 
+import os
+
 import cairo
 import numpy as np
-from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, AnimationGroup, Brace, Circle, FadeIn,
-                   Group, ImageMobject, Line, ManimColor, Text, VGroup, config)
+from manim import (LEFT, RESAMPLING_ALGORITHMS, RIGHT, AnimationGroup, Brace, Circle, FadeIn,
+                   Group, ImageMobject, Line, ManimColor, Text, VGroup, config, there_and_back)
 
 from scenes.theme import Theme, theme as active_theme
+
+
+def full_edge_options() -> dict:
+    """NetworkDiagram options from $NNEXPLAIN_FULL_EDGES: "1" draws every neuron and edge
+    (rasterised); "lines" draws them all as Manim Lines, the slow reference for benchmarks."""
+    mode = os.environ.get("NNEXPLAIN_FULL_EDGES", "").strip().lower()
+    return {"full_edges": mode in ("1", "true", "yes", "on", "lines"), "rasterise": mode != "lines"}
 
 
 def strongest_pixels(W1: np.ndarray, count: int) -> np.ndarray:
@@ -27,12 +36,15 @@ def strongest_pixels(W1: np.ndarray, count: int) -> np.ndarray:
 class NetworkDiagram(Group):
     def __init__(self, weights: list[np.ndarray], *, theme: Theme | None = None, max_shown: int = 16,
                  input_pixels=None, full_edges: bool = False, width: float = 9.0, height: float = 6.4,
-                 show_edges: bool = True, output_labels: bool = True, size_labels: bool = True):
+                 show_edges: bool = True, output_labels: bool = True, size_labels: bool = True,
+                 rasterise: bool = True):
+        """`rasterise=False` draws full edges as Manim Lines: the slow reference for benchmarks."""
         super().__init__()
         self.theme = theme or active_theme()
         self.weights = [np.asarray(W) for W in weights]
         self.sizes = [self.weights[0].shape[1]] + [W.shape[0] for W in self.weights]
-        self.full_edges = full_edges
+        self.full_edges, self.rasterise = full_edges, rasterise
+        self._flashes: dict[int, object] = {}
         self.column_height = height
         self.radius = min(self.theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1))
         self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
@@ -87,7 +99,8 @@ class NetworkDiagram(Group):
         W = self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
         starts, ends = self.positions[layer - 1], self.positions[layer]
         if self.full_edges:
-            return rasterised_edges(starts, ends, W, self.theme)
+            return (rasterised_edges(starts, ends, W, self.theme) if self.rasterise
+                    else full_edge_lines(starts, ends, W, self.theme))
         scale = np.abs(self.weights[layer - 1]).max() or 1.0
         lines = VGroup()
         for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
@@ -153,6 +166,22 @@ class NetworkDiagram(Group):
                 circle.set_fill(self.theme.activation_color(value), opacity=1)
         return self
 
+    def signal(self, layer: int):
+        """An animation of the signal passing into `layer`: its incoming edges flash brighter and
+        fade back (a brighter copy, drawn once, fades in and out over them)."""
+        if layer not in self._flashes:
+            edges = self.edges[layer - 1]
+            if isinstance(edges, ImageMobject):
+                W = self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+                flash = rasterised_edges(self.positions[layer - 1], self.positions[layer], W, self.theme,
+                                         brighten=3.0).move_to(edges)
+            else:
+                flash = edges.copy()
+                for line in flash:
+                    line.set_stroke(opacity=min(1.0, 3.0 * line.get_stroke_opacity()))
+            self._flashes[layer] = flash
+        return FadeIn(self._flashes[layer], rate_func=there_and_back, remover=True)
+
     def light_up(self, layer: int, values: np.ndarray, lag_ratio: float = 0.02):
         """An animation that fills `layer` with its activations."""
         values = np.asarray(values)[self.shown[layer]]
@@ -191,9 +220,38 @@ class DenseColumn(Group):
         return FadeIn(lit)
 
 
-def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme) -> ImageMobject:
+def full_edge_styles(W: np.ndarray, theme: Theme):
+    """How every edge j <- i of W (n_out, n_in) is drawn in full-edge mode: the drawing order
+    (weakest first, so that the strongest lie on top) and per edge in that order: (j, i), RGB,
+    opacity and stroke width in Manim units. Where many edges meet at each neuron (784 per hidden
+    neuron) they would pile up into a solid wedge, so the more crowded the layer, the fainter and
+    thinner the weak edges: the bundle reads as a fine mesh and the strongest weights stand out."""
+    scale = np.abs(W).max() or 1.0
+    crowding = max(1.0, W.shape[1] / 16)
+    exponent = 1.5 + 0.6 * np.log10(crowding)
+    floor = 0.04 / crowding ** 0.2
+    thinnest, widest = 0.6 / crowding ** 0.25, theme.max_edge_width / crowding ** 0.25
+    order = np.argsort(np.abs(W), axis=None, kind="stable")
+    strength = (np.abs(W).ravel()[order] / scale) ** exponent
+    rows, cols = np.divmod(order, W.shape[1])
+    colours = np.where((W.ravel()[order] >= 0)[:, None], ManimColor(theme.positive).to_rgb(),
+                       ManimColor(theme.negative).to_rgb())
+    opacity = floor + (theme.max_edge_opacity - floor) * strength
+    width = 2 * np.maximum(thinnest, 0.3 / crowding + widest * strength)
+    return np.stack([rows, cols], axis=1), colours, opacity, width
+
+
+def full_edge_lines(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme) -> VGroup:
+    """Every edge as its own Manim Line, styled as `rasterised_edges` draws it (slow: reference only)."""
+    pairs, colours, opacity, width = full_edge_styles(W, theme)
+    return VGroup(*(Line(starts[i], ends[j], stroke_color=ManimColor.from_rgb(colour), stroke_width=w,
+                         stroke_opacity=o) for (j, i), colour, o, w in zip(pairs, colours, opacity, width)))
+
+
+def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme,
+                     brighten: float = 1.0) -> ImageMobject:
     """Every edge j <- i of W (n_out, n_in) drawn with cairo into one transparent image placed over
-    the region the edges span, at the resolution of the current render."""
+    the region the edges span, at the resolution of the current render (opacities x `brighten`)."""
     px_per_unit = config.pixel_height / config.frame_height
     points = np.concatenate([starts, ends])[:, :2]
     low, high = points.min(axis=0), points.max(axis=0)
@@ -205,23 +263,10 @@ def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme:
     def to_pixels(point):
         return 1 + (point[0] - low[0]) * px_per_unit, 1 + (high[1] - point[1]) * px_per_unit
 
-    scale = np.abs(W).max() or 1.0
-    colours = {True: ManimColor(theme.positive).to_rgb(), False: ManimColor(theme.negative).to_rgb()}
-    line_scale = px_per_unit / 100  # stroke widths in Manim's units: 100 per scene unit
-    # Many edges meeting at each neuron (784 per hidden neuron) would pile up into a solid wedge:
-    # the more crowded the layer, the fainter and thinner the weak edges, so that the bundle reads as
-    # a fine mesh and only the strongest weights stand out.
-    crowding = max(1.0, W.shape[1] / 16)
-    exponent = 1.5 + 0.6 * np.log10(crowding)
-    floor = 0.04 / crowding ** 0.2
-    thinnest, widest = 0.6 / crowding ** 0.25, theme.max_edge_width / crowding ** 0.25
-    for flat in np.argsort(np.abs(W), axis=None, kind="stable"):  # strongest edges drawn last, on top
-        j, i = divmod(int(flat), W.shape[1])
-        strength = abs(W[j, i]) / scale
-        context.set_source_rgba(*colours[bool(W[j, i] >= 0)],
-                                floor + (theme.max_edge_opacity - floor) * strength ** exponent)
-        context.set_line_width(max(thinnest, (0.3 / crowding + widest * strength ** exponent)
-                                   * line_scale * 2))
+    pixels_per_stroke_unit = px_per_unit / 100  # Manim draws stroke width 100 as one scene unit
+    for (j, i), colour, opacity, stroke in zip(*full_edge_styles(W, theme)):
+        context.set_source_rgba(*colour, min(1.0, opacity * brighten))
+        context.set_line_width(stroke * pixels_per_stroke_unit)
         context.move_to(*to_pixels(starts[i]))
         context.line_to(*to_pixels(ends[j]))
         context.stroke()

@@ -84,17 +84,19 @@ class StoryInputs:
         return np.flatnonzero(self.sample.predictions != self.sample.labels)
 
 
-def story_inputs() -> StoryInputs:
-    """The inputs named by the environment (see the module docstring), loaded once per process."""
-    return _load(
-        os.environ.get("NNEXPLAIN_WEIGHTS") or str(SHIPPED_WEIGHTS),
+def story_inputs(weights: str | Path | None = None) -> StoryInputs:
+    """The inputs named by the environment (see the module docstring), loaded once per process;
+    `weights` overrides $NNEXPLAIN_WEIGHTS (e.g. the shipped ReLU twin, for the same digit)."""
+    return load_story_inputs(
+        str(weights or os.environ.get("NNEXPLAIN_WEIGHTS") or SHIPPED_WEIGHTS),
         os.environ.get("NNEXPLAIN_DIGIT") or str(DEFAULT_DIGIT),
         os.environ.get("NNEXPLAIN_IMAGE") or "",
     )
 
 
 @functools.lru_cache(maxsize=4)
-def _load(weights_path: str, digit: str, image: str) -> StoryInputs:
+def load_story_inputs(weights_path: str, digit: str, image: str) -> StoryInputs:
+    """Weights, the followed digit (test index, or an image file if `image`) and the sample, exported."""
     model, manifest = load_weights(weights_path)
     if model.sizes[-1] != 10:
         raise NNExplainError(f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}")

@@ -5,20 +5,13 @@ ForwardPass draws every input and all edges (rasterised) when NNEXPLAIN_FULL_EDG
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Group, LaggedStart,
-                   Scene, VGroup, Write)
+from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Scene, VGroup, Write
 
-from scenes.diagram import NetworkDiagram
+from scenes.diagram import NetworkDiagram, full_edge_options
 from scenes.inputs import StoryInputs, story_inputs
 from scenes.pixels import PixelGrid, caption
 from scenes.theme import Theme, apply_theme
-
-
-def full_edges_requested() -> bool:
-    return os.environ.get("NNEXPLAIN_FULL_EDGES", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def ink_and_background_pixels(inputs: StoryInputs, count: int = 16, ink_share: float = 0.625) -> np.ndarray:
@@ -77,9 +70,9 @@ class ForwardPass(Scene):
 
     def construct(self):
         t, inputs = apply_theme(self), story_inputs()
-        full = full_edges_requested()
-        shown_pixels = None if full else ink_and_background_pixels(inputs)
-        self.diagram = NetworkDiagram(inputs.weights, input_pixels=shown_pixels, full_edges=full,
+        edge_mode = full_edge_options()
+        shown_pixels = None if edge_mode["full_edges"] else ink_and_background_pixels(inputs)
+        self.diagram = NetworkDiagram(inputs.weights, input_pixels=shown_pixels, **edge_mode,
                                       width=7.0, height=5.8).shift(1.3 * RIGHT + 0.3 * DOWN)
         title = caption("Real digits through the real network", t, "title").to_edge(UP)
         self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
@@ -104,7 +97,7 @@ class ForwardPass(Scene):
         return [a[digit] for a in inputs.sample.activations]
 
     def feed(self, inputs: StoryInputs, digit: int | None, shown_pixels) -> None:
-        t, diagram = self.diagram.theme, self.diagram
+        diagram = self.diagram
         values = self.activations(inputs, digit)
         grid = PixelGrid(values[0].reshape(28, 28), height=2.4).move_to([-5.3, 1.0, 0])
         marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), 28)) for p in shown_pixels))
@@ -116,7 +109,7 @@ class ForwardPass(Scene):
                       *(FadeOut(m) for m in self.verdict), run_time=0.6)
         self.grid, self.marks = grid, marks
         for layer, a in enumerate(values):
-            self.play(diagram.light_up(layer, a), run_time=0.5)
+            self.play(diagram.light_up(layer, a), *([diagram.signal(layer)] if layer else []), run_time=0.5)
         self.play(*(FadeIn(m) for m in self.show_verdict(inputs, digit, values[-1])), run_time=0.6)
 
     def show_verdict(self, inputs: StoryInputs, digit: int | None, probabilities: np.ndarray):

@@ -6,7 +6,6 @@ The neuron is the most active one of the second hidden layer for the followed di
 
 from __future__ import annotations
 
-import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, DashedLine, Dot, FadeIn, FadeOut, MathTex,
                    ReplacementTransform, Scene, Transform, TransformFromCopy, VGroup, Write)
 

@@ -8,7 +8,6 @@ can compare them with the weights. LaTeX is needed: scenes call `require_latex()
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ from manim import DOWN, Axes, Circle, Line, MathTex, VGroup
 
 from network.errors import NNExplainError
 from network.model import relu, sigmoid
-from scenes.inputs import DEFAULT_DIGIT, RELU_WEIGHTS, SHIPPED_WEIGHTS, StoryInputs
+from scenes.inputs import RELU_WEIGHTS, SHIPPED_WEIGHTS, StoryInputs, story_inputs
 from scenes.theme import Theme, theme as active_theme
 
 LATEX_PACKAGES = "texlive-latex-base texlive-latex-extra dvisvgm"
@@ -107,10 +106,7 @@ def ink_pixels(a0: np.ndarray, count: int = 2, ink: float = 0.5) -> np.ndarray:
 
 def inputs_for_weights(path) -> StoryInputs:
     """The story inputs for another weights file, through the same loader and for the same digit."""
-    from scenes.inputs import _load  # TODO: a public story_inputs(weights=...) in scenes/inputs.py
-
-    return _load(str(path), os.environ.get("NNEXPLAIN_DIGIT") or str(DEFAULT_DIGIT),
-                 os.environ.get("NNEXPLAIN_IMAGE") or "")
+    return story_inputs(weights=path)
 
 
 def other_activation_inputs(inputs: StoryInputs) -> StoryInputs:

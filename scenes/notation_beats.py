@@ -7,7 +7,6 @@ weight, bias or exported activation rounded to the decimals shown.
 
 from __future__ import annotations
 
-import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, Indicate, ReplacementTransform, Scene, TransformFromCopy,
                    VGroup, Write)
 
@@ -15,7 +14,7 @@ from network.model import parameter_count
 from scenes.diagram import NetworkDiagram
 from scenes.inputs import StoryInputs, story_inputs
 from scenes.notation import (FUNCTION_TEX, MathFormula, elided_matrix, elided_tuple, followed_neuron,
-                             ink_pixels, number, require_latex)
+                             ink_pixels, require_latex)
 from scenes.pixels import caption
 from scenes.theme import Theme, apply_theme
 

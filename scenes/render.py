@@ -68,12 +68,12 @@ class SceneInputs:
 
     def validate(self) -> None:
         """Load weights, digit and image exactly as the scenes will, so that bad input fails at once."""
-        from scenes.inputs import DEFAULT_DIGIT, _load
+        from scenes.inputs import DEFAULT_DIGIT, load_story_inputs
 
         if self.digit is not None and self.digit < 0:
             raise NNExplainError(f"digit must be a test-set index 0 or more, got {self.digit}")
         digit = DEFAULT_DIGIT if self.digit is None else self.digit
-        _load(str(self.weights), str(digit), str(self.image or ""))
+        load_story_inputs(str(self.weights), str(digit), str(self.image or ""))
 
     def fingerprint(self) -> str:
         from network.data import sha256_of
@@ -256,8 +256,6 @@ def join_videos(parts: list[Path], destination: Path) -> None:
     Streams are copied packet by packet when every part carries the same codec parameters (as
     manim's encoder produces); otherwise the frames are decoded and encoded once more.
     """
-    import av
-
     from network.atomic import atomic_path
 
     with atomic_path(destination) as tmp:

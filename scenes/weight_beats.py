@@ -4,7 +4,7 @@ exported activations of real digits."""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, LaggedStart, Scene, Transform, VGroup, Write
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Group, LaggedStart, Scene, Transform, VGroup, Write
 
 from network.data import IMAGE_SIDE
 from scenes.inputs import StoryInputs, story_inputs
@@ -46,7 +46,7 @@ class EdgeDetector(Scene):
         products = weights * pixels
         self.product_grid = PixelGrid(as_image(products), kind="weights", height=3.3).move_to([4.6, 0.4, 0])
         names = [caption("the digit a(0)", t, "small").next_to(digit, UP, buff=0.15),
-                 caption(f"its 784 weights w", t, "small").next_to(self.weights_grid, UP, buff=0.15),
+                 caption("its 784 weights w", t, "small").next_to(self.weights_grid, UP, buff=0.15),
                  caption("w × a: each pixel's push", t, "small").next_to(self.product_grid, UP, buff=0.15)]
         bars = [weight_bar(scale).next_to(self.weights_grid, DOWN, buff=0.25),
                 weight_bar(float(np.abs(products).max())).next_to(self.product_grid, DOWN, buff=0.25)]

@@ -1,0 +1,134 @@
+"""Render speed: full-edge ForwardPass against plain Manim Lines, the whole explainer, -j 1 vs -j 2.
+
+    python benchmarks/render_speed.py            # all three at 480p15
+    python benchmarks/render_speed.py --hd       # also the explainer at 1080p60 (about 10 minutes)
+    python benchmarks/render_speed.py --only edges
+
+Every render starts from an empty output directory (no cache). Peak memory is the largest sum of
+the resident memory of the command and all its child processes, sampled every 0.1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+NNEXPLAIN = [PYTHON, "-m", "network.cli"]
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    family, frontier = {root_pid}, [root_pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
+        family.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in family)
+
+
+def run(command: list[str], env: dict | None = None) -> tuple[float, int, str]:
+    """(seconds, peak bytes of the process tree, stdout) of a command that must succeed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+
+    def sample():
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss_bytes(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - start
+    sampler.join()
+    if process.returncode:
+        sys.exit(f"failed: {' '.join(command)}\n{output[-2000:]}")
+    return seconds, peak, output
+
+
+def frame_count(video: Path) -> int:
+    import av
+
+    with av.open(str(video)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def full_edges(animations: str | None) -> None:
+    """ForwardPass with all 12,960 edges: rasterised (ours) against every edge a Manim Line."""
+    print("ForwardPass, full edges, 480p15" + (f", animations {animations}" if animations else ", whole scene"))
+    results = {}
+    for mode, label in (("1", "rasterised edges (--full-edges)"), ("lines", "12,960 Manim Lines (reference)")):
+        with tempfile.TemporaryDirectory() as media:
+            command = [PYTHON, "-m", "manim", "render", "-ql", "--disable_caching", "--media_dir", media,
+                       "scenes/layer_beats.py", "ForwardPass"] + (["-n", animations] if animations else [])
+            seconds, peak, _ = run(command, {"NNEXPLAIN_FULL_EDGES": mode})
+            frames = frame_count(next(Path(media).rglob("ForwardPass.mp4")))
+        results[mode] = seconds / frames
+        print(f"  {label:34s} {seconds:7.1f} s  {frames:4d} frames  {seconds / frames:6.3f} s/frame"
+              f"  peak {peak / 2**20:5.0f} MB")
+    print(f"  rasterised is {results['lines'] / results['1']:.1f}x faster per frame (goal: <= 0.15 s/frame, >= 10x)")
+
+
+def explainer(quality: str) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        seconds, peak, output = run(NNEXPLAIN + ["explainer", "-q", quality, "-j", "2", "--out", out])
+    print(f"explainer -q {quality} -j 2 (13 scenes, no cache): {seconds:.1f} s, peak memory {peak / 2**20:.0f} MB")
+    for line in output.splitlines():
+        if re.match(r"^[A-Z]\w+\s+[\d.]+ s$", line.strip()):
+            print("  " + line.strip())
+
+
+def parallel() -> None:
+    times = {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory() as out:
+            times[jobs], peak, _ = run(NNEXPLAIN + ["render", "--all", "-q", "l", "-j", str(jobs), "--out", out])
+        print(f"render --all -q l -j {jobs}: {times[jobs]:.1f} s, peak memory {peak / 2**20:.0f} MB")
+    print(f"  -j 2 is {times[1] / times[2]:.2f}x faster than -j 1 on {os.cpu_count()} cores")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["edges", "explainer", "parallel"], nargs="+",
+                        default=["edges", "explainer", "parallel"])
+    parser.add_argument("--hd", action="store_true", help="also time the explainer at 1080p60")
+    parser.add_argument("--animations", default="0,8",
+                        help="ForwardPass animations to render for the edge comparison (manim -n); 'all' for the whole scene")
+    args = parser.parse_args()
+    if "edges" in args.only:
+        full_edges(None if args.animations == "all" else args.animations)
+    if "explainer" in args.only:
+        explainer("l")
+        if args.hd:
+            explainer("h")
+    if "parallel" in args.only:
+        parallel()
+
+
+if __name__ == "__main__":
+    main()
