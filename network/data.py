@@ -187,14 +187,14 @@ def _download_verified(url: str, destination: Path, sha256: str) -> None:
         total = int(response.headers.get("Content-Length") or 0) or None
         digest = hashlib.sha256()
         with open(tmp, "wb") as out, tqdm(
-            total=total, unit="B", unit_scale=True, desc=destination.name, leave=False
-        ) as bar:
+            total=total, unit="B", unit_scale=True, desc=destination.name, leave=False, disable=None
+        ) as bar:  # disable=None: a bar only on a terminal, never in logs or pipes
             for block in iter(lambda: response.read(1 << 16), b""):
                 out.write(block)
                 digest.update(block)
                 bar.update(len(block))
         if digest.hexdigest() != sha256:
-            raise DataError(f"{url}: checksum mismatch (sha256 {digest.hexdigest()}, expected {sha256})")
+            raise DataError(f"checksum mismatch (sha256 {digest.hexdigest()[:16]}..., expected {sha256[:16]}...)")
 
 
 SAMPLE_PATH = Path(__file__).parent / "samples" / "mnist_test_sample.npz"

@@ -6,6 +6,7 @@ The MNIST directory is $NNEXPLAIN_DATA (set by CI), else ../shared/data/mnist ne
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import struct
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from network.cli import main
 from network.data import SPLITS, find_idx_file, load_dataset, read_idx
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,3 +101,17 @@ def offline(monkeypatch, tmp_path_factory):
 @pytest.fixture
 def unreachable_mirror() -> str:
     return f"http://127.0.0.1:{closed_port()}/"
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: (exit status, stdout, stderr)."""
+    def _run(*argv):
+        previous = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
+        try:
+            code = main([str(arg) for arg in argv])
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        out, err = capsys.readouterr()
+        return code, out, err
+    return _run

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ import pytest
 from PIL import Image
 
 import network
-from network.cli import main
 from network.data import load_dataset, sha256_of
 from network.export import load_activations, load_weights, save_weights
 from network.images import load_digit_image
@@ -26,20 +24,6 @@ pytestmark = pytest.mark.usefixtures("offline")
 WEIGHTS_DIR = Path(network.__file__).parent / "weights"
 DEFAULT = WEIGHTS_DIR / "default.npz"
 SCRIPT = Path(sys.executable).parent / "nnexplain"
-
-
-@pytest.fixture
-def run(capsys):
-    """Run the CLI in-process: (exit status, stdout, stderr)."""
-    def _run(*argv):
-        previous = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
-        try:
-            code = main([str(arg) for arg in argv])
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        out, err = capsys.readouterr()
-        return code, out, err
-    return _run
 
 
 def assert_one_line_error(code, out, err, status=None):
