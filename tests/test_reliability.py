@@ -202,3 +202,16 @@ def test_same_seed_gives_byte_identical_weights_files(tmp_path, small_idx_dir):
     subprocess.run([*NNEXPLAIN, "train", "--data-dir", str(small_idx_dir), "--epochs", "2", "--quiet", "--seed", "1",
                     "--out", str(tmp_path / "other.npz")], check=True, capture_output=True, cwd=ROOT)
     assert (tmp_path / "other.npz").read_bytes() != (tmp_path / "first.npz").read_bytes()
+
+
+def test_rendering_the_same_still_twice_gives_identical_pixels(tmp_path, run):
+    from PIL import Image
+
+    frames = []
+    for name in ("first.png", "second.png"):
+        code, _, err = run("figure", "layer-diagram", "--width", "960", "--out", tmp_path / name)
+        assert code == 0, err
+        frames.append(np.asarray(Image.open(tmp_path / name)))
+    assert frames[0].shape[:2] == (540, 960)
+    assert np.array_equal(frames[0], frames[1])
+    assert frames[0].std() > 10  # a real picture, not an empty frame
