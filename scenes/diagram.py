@@ -15,7 +15,7 @@ import os
 
 import cairo
 import numpy as np
-from manim import (LEFT, RESAMPLING_ALGORITHMS, RIGHT, AnimationGroup, Brace, Circle, FadeIn,
+from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, AnimationGroup, Brace, Circle, FadeIn,
                    Group, ImageMobject, Line, ManimColor, Text, VGroup, config, there_and_back)
 
 from scenes.theme import Theme, theme as active_theme
@@ -55,6 +55,7 @@ class NetworkDiagram(Group):
         self.edges = Group(*(self._edges(layer) for layer in range(1, len(self.sizes)))) if show_edges else Group()
         self.layers = [self._neurons(layer) for layer in range(len(self.sizes))]
         self.decorations = VGroup(*(self._ellipsis(layer) for layer in range(len(self.sizes))))
+        self.labels_outputs = output_labels
         self.size_label_of = {layer: self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
                               and (self._truncated(layer) or isinstance(self.layers[layer], DenseColumn))}
         self.size_labels = VGroup(*self.size_label_of.values())
@@ -137,11 +138,17 @@ class NetworkDiagram(Group):
         return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted, font=self.theme.font).move_to(middle))
 
     def _size_label(self, layer: int) -> VGroup:
+        """A brace with the layer's true size on the outer side of the first and last layers; between
+        layers (or beside labelled outputs) a brace would lie on the edges, so the size goes below."""
         column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
-        brace = Brace(column, LEFT if layer == 0 else RIGHT, color=self.theme.muted)
         label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text,
                      font=self.theme.font)
-        return VGroup(brace, label.next_to(brace, LEFT if layer == 0 else RIGHT, buff=0.1))
+        last = len(self.sizes) - 1
+        if 0 < layer < last or (layer == last and self.labels_outputs):
+            return VGroup(label.scale(0.8).next_to(column, DOWN, buff=0.15))
+        side = LEFT if layer == 0 else RIGHT
+        brace = Brace(column, side, color=self.theme.muted)
+        return VGroup(brace, label.next_to(brace, side, buff=0.1))
 
     def _output_labels(self) -> VGroup:
         layer = len(self.sizes) - 1
