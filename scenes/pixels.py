@@ -34,6 +34,13 @@ class PixelGrid(Group):
                                    stroke_color=self.theme.grid_line, stroke_width=2).move_to(self.image)
             self.add(self.frame)
 
+    def set_opacity(self, opacity: float) -> "PixelGrid":
+        """Fade the pixels and the outline together (a Group has no opacity of its own)."""
+        self.image.set_opacity(opacity)
+        if hasattr(self, "frame"):
+            self.frame.set_stroke(opacity=opacity)
+        return self
+
     @property
     def rows(self) -> int:
         return self.values.shape[0]
