@@ -17,7 +17,6 @@ from network.errors import NNExplainError
 from network.training import TrainConfig
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"
-RELU_WEIGHTS = Path(__file__).parent / "weights" / "relu.npz"
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -75,10 +74,10 @@ def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift,
                          max_learning_rate=learning_rate, max_shift=shift, seed=seed)
     if resume and not snapshots:
         raise click.UsageError("--resume needs --snapshots DIR")
-    checkpoint = prepare_snapshots(snapshots, config, resume)
     dataset = load_dataset(data_dir)
     if dataset.train_images.shape[1] != config.sizes[0]:
         raise NNExplainError(f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}")
+    checkpoint = prepare_snapshots(snapshots, config, resume)  # after the data: a bad data set keeps old snapshots
     manifest = {"seed": seed, "epochs": epochs, "optimiser": "adam, one-cycle", "training": config.describe(),
                 "data_checksums": dataset.checksums}
 
@@ -165,6 +164,8 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
 
     if not digits and image is None:
         raise click.UsageError("give --digit N (repeatable) or --image FILE")
+    if digits and image is not None:
+        raise click.UsageError("give --digit or --image, not both")
     model, manifest = load_weights(weights)
     images, labels, indices, sources = digit_inputs(digits, image, data_dir)
     check_inputs(model, images.shape[1])
@@ -246,6 +247,9 @@ def main(argv=None) -> int:
         return exc.exit_code
     except NNExplainError as exc:
         click.echo(f"nnexplain: error: {exc}", err=True)
+        return 1
+    except OSError as exc:  # the last resort: a file the checks above did not foresee
+        click.echo(f"nnexplain: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", err=True)
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("nnexplain: interrupted", err=True)

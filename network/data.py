@@ -208,18 +208,21 @@ def load_sample() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_digits(indices, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """Test-set digits by index: from the shipped sample when it holds them (works offline),
-    otherwise from the test split in the data directory."""
+    """Test-set digits by index: from the test split in the data directory when it is there (so
+    another data set's digits are its own), otherwise from the shipped sample of the first 1000
+    MNIST test digits (so that scenes and examples work offline)."""
     indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if len(indices) and indices.min() >= 0 and indices.max() < SAMPLE_SIZE:
-        images, labels = load_sample()
-        return images[indices], labels[indices]
+    if len(indices) and indices.min() < 0:
+        raise DataError(f"digit index {indices.min()} is out of range: test-set indices start at 0")
     directory, _ = resolve_data_dir(data_dir)
     paths = [find_idx_file(directory, SPLITS[key]) for key in ("test_images", "test_labels")]
-    if None in paths:
+    if None not in paths:
+        images, labels = load_split(*paths)
+    elif not len(indices) or indices.max() < SAMPLE_SIZE:
+        images, labels = load_sample()
+    else:
         raise DataError(f"test digits beyond {SAMPLE_SIZE - 1} need the MNIST test files; {DATA_DIR_HINT}")
-    images, labels = load_split(*paths)
-    bad = indices[(indices < 0) | (indices >= len(labels))]
+    bad = indices[indices >= len(labels)]
     if len(bad):
         raise DataError(f"digit index {bad[0]} is out of range: the test set has {len(labels)} digits (0-{len(labels) - 1})")
     return images[indices], labels[indices]

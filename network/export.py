@@ -51,9 +51,13 @@ def read_npz(path: str | Path, error=WeightsError) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise error(f"{path}: no such file")
-    with open(path, "rb") as handle:
-        if handle.read(4) != b"PK\x03\x04":
-            raise error(f"{path}: not an .npz archive")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if magic != b"PK\x03\x04":
+        raise error(f"{path}: not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile):

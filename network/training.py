@@ -1,7 +1,7 @@
 """Train an MLP with minibatch Adam, a one-cycle learning-rate schedule and shifted-digit augmentation.
 
 Deterministic: every random choice (initial weights, validation split, shuffling, shifts) comes
-from one numpy Generator seeded by `TrainConfig.seed`, so the same seed gives the same weights.
+from numpy Generators seeded by `TrainConfig.seed`, so the same seed gives the same weights.
 """
 
 from __future__ import annotations

@@ -154,6 +154,16 @@ def test_bad_weights_files(case, run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
 
 
+def test_scenes_refuse_a_network_without_hidden_layers(run, tmp_path):
+    """784-10 is a fine classifier (predict works) but has no hidden layer for the scenes to show."""
+    weights = tmp_path / "flat.npz"
+    save_weights(MLP.initialise((784, 10), seed=3), weights, {"seed": 3})
+    assert run("predict", "--weights", weights, "--digit", "0")[0] == 0
+    code, _, err = run("render", "LayerDiagram", "--weights", weights, "--out", tmp_path / "media")
+    assert_one_error_line(code, err)
+    assert "hidden layer" in err and not (tmp_path / "media").exists()
+
+
 def test_weights_of_another_architecture_are_fine(run, tmp_path):
     """Not a bad input: any MLP with 784 inputs and 10 outputs is accepted."""
     weights = tmp_path / "wide.npz"
@@ -164,6 +174,20 @@ def test_weights_of_another_architecture_are_fine(run, tmp_path):
 
 
 # -- images ----------------------------------------------------------------------------------------------
+
+def test_unreadable_weights_file(run, tmp_path):
+    weights = tmp_path / "weights.npz"
+    weights.mkdir()  # not a file at all; (as root, a chmod 000 file would still be readable)
+    code, _, err = run("predict", "--weights", weights, "--digit", "0")
+    assert_one_error_line(code, err)
+
+
+def test_digit_and_image_together_is_a_usage_error(run, tmp_path, mnist_uint8):
+    path = tmp_path / "seven.png"
+    Image.fromarray(255 - mnist_uint8["test_images"][0]).save(path)
+    code, _, err = run("predict", "--digit", "3", "--image", path)
+    assert code == 2 and err.startswith("nnexplain: error:") and "not both" in err
+
 
 def test_empty_and_non_image_files(run, tmp_path):
     for name, content in (("empty.png", b""), ("notes.png", b"shopping list"), ("half.png", b"\x89PNG\r\n\x1a\n\x00")):
