@@ -16,7 +16,8 @@ import os
 import cairo
 import numpy as np
 from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, AnimationGroup, Brace, Circle, FadeIn,
-                   Group, ImageMobject, Line, ManimColor, Text, VGroup, config, there_and_back)
+                   Group, ImageMobject, Line, ManimColor, Text, Transform, VGroup, config,
+                   there_and_back)
 
 from scenes.theme import Theme, theme as active_theme
 
@@ -97,7 +98,7 @@ class NetworkDiagram(Group):
                                fill_opacity=1).move_to(point) for point in self.positions[layer]))
 
     def _edges(self, layer: int):
-        W = self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+        W = self.shown_weights(layer)
         starts, ends = self.positions[layer - 1], self.positions[layer]
         if self.full_edges:
             return (rasterised_edges(starts, ends, W, self.theme) if self.rasterise
@@ -179,7 +180,7 @@ class NetworkDiagram(Group):
         if layer not in self._flashes:
             edges = self.edges[layer - 1]
             if isinstance(edges, ImageMobject):
-                W = self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+                W = self.shown_weights(layer)
                 flash = rasterised_edges(self.positions[layer - 1], self.positions[layer], W, self.theme,
                                          brighten=3.0).move_to(edges)
             else:
@@ -222,9 +223,8 @@ class DenseColumn(Group):
         self.image.pixel_array = self._image(values).pixel_array
 
     def animate_values(self, values: np.ndarray):
-        lit = self._image(values).move_to(self.image)
-        self.add(lit)
-        return FadeIn(lit)
+        """The cells change to `values` (Manim blends the two images' pixels)."""
+        return Transform(self.image, self._image(values).move_to(self.image))
 
 
 def full_edge_styles(W: np.ndarray, theme: Theme):

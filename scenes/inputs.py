@@ -49,10 +49,6 @@ class StoryInputs:
     def activation(self) -> str:
         return self.manifest["activation"]
 
-    @property
-    def is_image_input(self) -> bool:
-        return self.sizes[0] == IMAGE_SIDE * IMAGE_SIDE
-
     def layer(self, index: int) -> np.ndarray:
         """a(index) of the followed digit: 0 is the input, len(sizes) - 1 the output."""
         return self.digit.activations[index][0]
@@ -74,6 +70,28 @@ class StoryInputs:
     @property
     def digit_source(self) -> str:
         return self.digit.manifest["sources"][0]
+
+    @property
+    def deep_layer(self) -> int:
+        """The layer whose neurons the scenes about learned features follow: the second hidden
+        layer, or the first if the network has only one."""
+        return min(2, len(self.sizes) - 2)
+
+    @property
+    def followed_class(self) -> int:
+        """The class of the followed digit: its label, or the network's prediction for a user's image."""
+        return self.label if self.label is not None else self.prediction
+
+    @property
+    def follows_own_image(self) -> bool:
+        return self.digit_source.startswith("image:")
+
+    def source_label(self, which: int | None = None) -> str:
+        """How a digit is named on screen: "test digit #32", or "your image" for the user's own;
+        `which` is an index into the sample, None the followed digit."""
+        if which is not None:
+            return f"test digit #{int(self.sample.indices[which])}"
+        return "your image" if self.follows_own_image else f"test digit #{int(self.digit.indices[0])}"
 
     def sample_of_class(self, label: int, count: int) -> np.ndarray:
         """Indices into the sample of the first `count` digits labelled `label`."""
@@ -100,6 +118,8 @@ def load_story_inputs(weights_path: str, digit: str, image: str) -> StoryInputs:
     model, manifest = load_weights(weights_path)
     if model.sizes[-1] != 10:
         raise NNExplainError(f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}")
+    if len(model.sizes) < 3:
+        raise NNExplainError(f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}")
     if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
         raise NNExplainError(f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}")
     if image:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Scene, VGroup, Write
 
+from network.data import IMAGE_SIDE
 from scenes.diagram import NetworkDiagram, full_edge_options
 from scenes.inputs import StoryInputs, story_inputs
 from scenes.pixels import PixelGrid, caption
@@ -87,9 +88,10 @@ class ForwardPass(Scene):
         """None for the followed digit, then sample indices: the first correctly read digit of
         another class, and the first digit the network gets wrong."""
         sample = inputs.sample
-        other = np.flatnonzero((sample.labels != (inputs.label if inputs.label is not None else inputs.prediction))
+        other = np.flatnonzero((sample.labels != inputs.followed_class)
                                & (sample.predictions == sample.labels))
-        return [None, int(other[0]), int(inputs.misclassified()[0])]
+        wrong = inputs.misclassified()
+        return [None, *(int(i) for i in other[:1]), *(int(i) for i in wrong[:1])]
 
     def activations(self, inputs: StoryInputs, digit: int | None) -> list[np.ndarray]:
         if digit is None:
@@ -99,8 +101,8 @@ class ForwardPass(Scene):
     def feed(self, inputs: StoryInputs, digit: int | None, shown_pixels) -> None:
         diagram = self.diagram
         values = self.activations(inputs, digit)
-        grid = PixelGrid(values[0].reshape(28, 28), height=2.4).move_to([-5.3, 1.0, 0])
-        marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), 28)) for p in shown_pixels))
+        grid = PixelGrid(values[0].reshape(IMAGE_SIDE, IMAGE_SIDE), height=2.4).move_to([-5.3, 1.0, 0])
+        marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
                  if shown_pixels is not None else VGroup())
         if self.grid is None:
             self.play(FadeIn(grid), Create(marks), run_time=0.6)
@@ -117,14 +119,13 @@ class ForwardPass(Scene):
         t, diagram = self.diagram.theme, self.diagram
         last, predicted = len(diagram.sizes) - 1, int(np.argmax(probabilities))
         label = inputs.label if digit is None else int(inputs.sample.labels[digit])
-        source = inputs.digit_source if digit is None else f"mnist-test:{int(inputs.sample.indices[digit])}"
         right = label is None or label == predicted
         colour = "highlight" if label is None else "correct" if right else "wrong"
         neuron = diagram.neuron(last, predicted)
         ring = Circle(radius=neuron.width * 0.75, stroke_color=getattr(t, colour), stroke_width=4).move_to(neuron)
         confidence = f"{100 * probabilities[predicted]:.0f}%"
         percent = caption(confidence, t, "small", colour).next_to(diagram.output_labels[predicted], RIGHT, buff=0.15)
-        lines = [caption(source.replace("mnist-test:", "test digit #"), t, "small", "muted")]
+        lines = [caption(inputs.source_label(digit), t, "small", "muted")]
         if label is not None:
             lines.append(caption(f"label {label}", t, "small"))
         lines.append(caption(f"predicted {predicted}  ({confidence})", t, "small", colour))

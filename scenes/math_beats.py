@@ -1,7 +1,8 @@
 """The math of one neuron, with real numbers: its weighted sum, the bias and the sigmoid, and ReLU.
 
-The neuron is the most active one of the second hidden layer for the followed digit
-(`notation.followed_neuron`); every number shown is exported (weights, z, a), never recomputed.
+The neuron is one of the second hidden layer that is active for the followed digit and whose bias
+matters most (`notation.followed_neuron`). Every number shown is exported (weights, z, a); the one
+derived number is f(w·a), the activation the neuron would have without its bias.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class WeightedSum(Scene):
         self.total[2].set_color(theme.highlight)
         shown = len(self.terms.weights_shown)
         note = caption(f"the {shown} largest of {self.terms.term_count} terms shown; "
-                       f"digit: {inputs.digit_source}", theme, "small", "muted").to_edge(DOWN, buff=0.3)
+                       f"digit: {inputs.source_label()}", theme, "small", "muted").to_edge(DOWN, buff=0.3)
 
         self.play(FadeIn(title), FadeIn(fan.inputs), run_time=1)
         self.play(Create(fan.edges), FadeIn(fan.neuron), Write(name), run_time=1.5)

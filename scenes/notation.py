@@ -67,7 +67,7 @@ def followed_neuron(inputs: StoryInputs) -> tuple[int, int]:
     """(layer, j): the neuron of the second hidden layer (the first if there is only one) that the
     math scenes follow: of the neurons active for the followed digit (a > 0.5; all if none are),
     the one whose bias changes its activation the most, |f(z) - f(z - b)|, so that the bias shows."""
-    layer = min(2, len(inputs.sizes) - 2)
+    layer = inputs.deep_layer
     z, b, a = inputs.digit.pre_activations[layer - 1][0], inputs.biases[layer - 1], inputs.layer(layer)
     effect = np.abs(a - FUNCTIONS[inputs.activation](z - b))
     active = a > 0.5

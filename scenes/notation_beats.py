@@ -29,11 +29,6 @@ def layer_shapes(inputs: StoryInputs) -> list[tuple[int, int]]:
     return [(W.shape[1], W.shape[0]) for W in inputs.weights]
 
 
-def layer_sizes(inputs: StoryInputs) -> tuple[int, ...]:
-    """(n_0, n_1, ..., n_L), read from the weight matrices themselves."""
-    return (inputs.weights[0].shape[1], *(W.shape[0] for W in inputs.weights))
-
-
 def vector_symbol(name: str, layer: int | None = None):
     """Entry symbols name^(layer)_i for elided_matrix/elided_tuple."""
     sup = "" if layer is None else f"^{{({layer})}}"
@@ -70,20 +65,26 @@ class ParameterCount(Scene):
                   FadeIn(diagram.size_labels), run_time=1)
         self.play(Write(self.weights_line[0]), run_time=0.5)
         for layer, edges in enumerate(diagram.edges):
-            self.play(FadeIn(edges), Write(VGroup(*self.weights_line[1 + 2 * layer:3 + 2 * layer])), run_time=1)
+            self.play(FadeIn(edges), Write(self.layer_terms(self.weights_line, layer, len(shapes))), run_time=1)
         self.play(Write(VGroup(*self.weights_line[-2:])), run_time=0.7)
         self.play(Write(self.biases_line[0]), run_time=0.5)
         for layer in range(len(shapes)):
             self.play(Indicate(diagram.layers[layer + 1], color=theme.highlight),
-                      Write(VGroup(*self.biases_line[1 + 2 * layer:3 + 2 * layer])), run_time=0.8)
+                      Write(self.layer_terms(self.biases_line, layer, len(shapes))), run_time=0.8)
         self.play(Write(VGroup(*self.biases_line[-2:])), run_time=0.5)
         self.play(Write(self.total_line), run_time=1.2)
         self.wait(1)
 
     @staticmethod
     def interleave(terms: list[str]) -> list[str]:
-        """term, "+", term, ..., with each "+" following its term so that layer l owns parts 2l, 2l+1."""
+        """term, "+", term, ..., term: each "+" follows the term before it."""
         return [part for k, term in enumerate(terms) for part in ([term, "+"] if k < len(terms) - 1 else [term])]
+
+    @staticmethod
+    def layer_terms(line: VGroup, layer: int, layers: int) -> VGroup:
+        """Layer `layer`'s term in a line "label, term, +, ..., term, =, total", with its "+" if any."""
+        start = 1 + 2 * layer
+        return VGroup(*line[start:start + (2 if layer < layers - 1 else 1)])
 
 
 class MatrixVectorNotation(Scene):
@@ -139,7 +140,7 @@ class NetworkAsFunction(Scene):
         require_latex()
         theme = apply_theme(self)
         inputs = story_inputs()
-        sizes = layer_sizes(inputs)
+        sizes = inputs.sizes
         a0, outputs = inputs.layer(0), inputs.layer(len(sizes) - 1)
         self.parameters = parameter_count(sizes)
         shown = [0, *ink_pixels(a0), sizes[0] - 1]

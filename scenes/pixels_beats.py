@@ -8,14 +8,9 @@ from manim import (DOWN, LEFT, PI, RIGHT, UP, Brace, Circle, Create, FadeIn, Fad
 
 from network.data import IMAGE_SIDE
 from scenes.diagram import DenseColumn
-from scenes.inputs import StoryInputs, story_inputs
+from scenes.inputs import story_inputs
 from scenes.pixels import ColourBar, PixelGrid, caption
 from scenes.theme import apply_theme
-
-
-def followed_class(inputs: StoryInputs) -> int:
-    """The class of the followed digit: its label, or the network's prediction for a user's image."""
-    return inputs.label if inputs.label is not None else inputs.prediction
 
 
 def busiest_window(pixels: np.ndarray, rows: int, cols: int) -> tuple[int, int]:
@@ -35,16 +30,18 @@ class ThisIsAThree(Scene):
 
     def construct(self):
         t, inputs = apply_theme(self), story_inputs()
-        digit_class = followed_class(inputs)
-        title = caption(f"This is a {digit_class}", t, "title").to_edge(UP)
+        digit_class = inputs.followed_class
+        title = caption(f"Your digit: the network reads a {digit_class}" if inputs.follows_own_image
+                        else f"This is a {digit_class}", t, "title").to_edge(UP)
         followed_index = int(inputs.digit.indices[0])
         others = [i for i in inputs.sample_of_class(digit_class, 5) if i != followed_index][:4]
         self.digit_grid = PixelGrid(inputs.pixels(), height=2.3)
         row = Group(*(PixelGrid(inputs.pixels(i), height=2.3) for i in others[:2]), self.digit_grid,
                     *(PixelGrid(inputs.pixels(i), height=2.3) for i in others[2:]))
         row.arrange(RIGHT, buff=0.35).move_to(0.2 * DOWN)
-        sources = caption(f"{len(row)} handwritten {digit_class}s from the MNIST test set, 28 x 28 pixels each",
-                          t, "small", "muted").next_to(row, DOWN, buff=0.4)
+        what = (f"your digit and {len(others)} handwritten {digit_class}s from the MNIST test set"
+                if inputs.follows_own_image else f"{len(row)} handwritten {digit_class}s from the MNIST test set")
+        sources = caption(f"{what}, 28 x 28 pixels each", t, "small", "muted").next_to(row, DOWN, buff=0.4)
         self.play(Write(title), LaggedStart(*(FadeIn(grid) for grid in row), lag_ratio=0.2), run_time=1.5)
         self.play(FadeIn(sources))
         self.wait(0.8)

@@ -27,7 +27,6 @@ from network.errors import NNExplainError
 from scenes.catalog import SceneEntry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_PATH = PROJECT_ROOT / "network" / "samples" / "mnist_test_sample.npz"
 WORKER_ERROR = "nnexplain-worker-error: "
 
 
@@ -76,10 +75,17 @@ class SceneInputs:
         load_story_inputs(str(self.weights), str(digit), str(self.image or ""))
 
     def fingerprint(self) -> str:
-        from network.data import sha256_of
+        """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
+        shows the twin of the one it is given), the sample, and the test split the digit comes from."""
+        from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
+        from scenes.inputs import RELU_WEIGHTS, SHIPPED_WEIGHTS
 
-        parts = [f"weights={sha256_of(Path(self.weights))}", f"theme={self.theme}", f"full_edges={self.full_edges}",
-                 f"sample={sha256_of(SAMPLE_PATH)}"]
+        files = [Path(self.weights), SHIPPED_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
+        directory, _ = resolve_data_dir()
+        files += [path for path in (find_idx_file(directory, SPLITS["test_images"]),
+                                    find_idx_file(directory, SPLITS["test_labels"])) if path is not None]
+        parts = [f"{path.name}={sha256_of(path)}" for path in files]
+        parts += [f"theme={self.theme}", f"full_edges={self.full_edges}"]
         parts.append(f"image={sha256_of(Path(self.image))}" if self.image else f"digit={self.digit}")
         return "\n".join(parts)
 

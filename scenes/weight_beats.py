@@ -106,7 +106,7 @@ class WhatNeuronsRespondTo(Scene):
 
     def construct(self):
         t, inputs = apply_theme(self), story_inputs()
-        self.layer = layer = min(2, len(inputs.sizes) - 2)  # the last hidden layer if there is no second one
+        self.layer = layer = inputs.deep_layer
         activations = inputs.sample.activations[layer]
         self.neuron = j = self.most_selective(activations)
         self.digits = np.argsort(-activations[:, j], kind="stable")[:self.top]

@@ -116,6 +116,9 @@ def test_cache_key_follows_every_input():
         (SceneInputs(shipped.weights, digit=7), "l"), (SceneInputs(shipped.weights, full_edges=True), "l"),
         (SceneInputs(shipped.weights.with_name("relu.npz")), "l")]}
     assert len(keys) == 6
+    # ReLUvsSigmoid also shows the shipped twin of the network it is given: both shipped files count
+    names = {line.split("=")[0] for line in shipped.fingerprint().splitlines()}
+    assert {"default.npz", "relu.npz", "mnist_test_sample.npz"} <= names
     sources = {path.name for path in render_module.source_closure("scenes.pixels_beats")}
     assert {"pixels_beats.py", "theme.py", "inputs.py", "pixels.py", "export.py"} <= sources
     assert "layer_beats.py" not in sources

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from manim import ManimColor
+from manim import Group, ManimColor
 
 from network.export import save_weights
 from network.model import MLP
@@ -207,3 +207,25 @@ def test_scenes_follow_a_784_32_10_relu_network(scene_class, relu_32_weights, tm
         assert len(scene.heatmaps) == 32
     if scene_class is WhatNeuronsRespondTo:
         assert scene.layer == 1
+
+
+def test_a_users_own_image_is_named_as_such(tmp_path, monkeypatch, mnist_uint8):
+    """A user's picture (a real test 2, drawn large, black on white) is never called an MNIST digit."""
+    from PIL import Image
+
+    ink = np.kron(255 - mnist_uint8["test_images"][1], np.ones((8, 8), dtype=np.uint8))
+    path = tmp_path / "my-digit.png"
+    Image.fromarray(ink).save(path)
+    monkeypatch.setenv("NNEXPLAIN_IMAGE", str(path))
+    inputs = story_inputs()
+    assert inputs.follows_own_image and inputs.label is None
+    scene, _ = render_last_frame(ThisIsAThree, tmp_path)
+    assert f"Your digit: the network reads a {inputs.prediction}" in texts(Group(*scene.mobjects))
+    monkeypatch.setattr(ForwardPass, "digits", staticmethod(lambda inputs: [None]))  # end on the user's digit
+    scene, frame = render_last_frame(ForwardPass, tmp_path)
+    shown = texts(Group(*scene.mobjects))
+    assert "your image" in shown and f"predicted {inputs.prediction}" in " ".join(shown)
+    assert not any("label" in text for text in shown)  # a user's image has no true label to show
+    brightness = output_brightness(scene, frame)
+    assert int(np.argmax(brightness)) == inputs.prediction
+    np.testing.assert_allclose(brightness, inputs.layer(len(inputs.sizes) - 1), atol=0.05)
