@@ -27,12 +27,12 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
         )
     except OSError as exc:
         raise NNExplainError(f"cannot write to {destination.parent}: {exc.strerror or exc}") from None
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp's 0600 would make shipped files private
     tmp = Path(tmp_name)
-    try:
+    try:  # from here on, whatever happens (an error, Ctrl-C, SIGTERM), the temporary file goes
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shipped files private
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())

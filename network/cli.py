@@ -14,9 +14,9 @@ import click
 import numpy as np
 
 from network.errors import NNExplainError
+from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -147,27 +147,17 @@ def check_inputs(model, n_inputs: int) -> None:
         raise NNExplainError(f"the weights take {model.sizes[0]} inputs, but a 28x28 digit has {n_inputs}")
 
 
-def digit_inputs(digits: tuple[int, ...], image: Path | None, data_dir):
-    """(images, labels, indices, sources) for test-set digits or one image file."""
-    from network.data import test_digits
-    from network.images import load_digit_image
-
-    if image is not None:
-        return load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
-    images, labels = test_digits(digits, data_dir)
-    return images, labels, list(digits), [f"mnist-test:{d}" for d in digits]
-
-
 def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
     """The exported forward pass of the chosen test digits, or of the user's image."""
     from network.export import compute_activations, load_weights
+    from network.images import chosen_digits
 
     if not digits and image is None:
         raise click.UsageError("give --digit N (repeatable) or --image FILE")
     if digits and image is not None:
         raise click.UsageError("give --digit or --image, not both")
     model, manifest = load_weights(weights)
-    images, labels, indices, sources = digit_inputs(digits, image, data_dir)
+    images, labels, indices, sources = chosen_digits(digits, image, data_dir)
     check_inputs(model, images.shape[1])
     return compute_activations(model, manifest, images, labels, indices, sources)
 

@@ -29,6 +29,8 @@ from network.atomic import atomic_path
 from network.errors import WeightsError
 from network.model import ACTIVATIONS, MLP
 
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"  # the shipped sigmoid 784-16-16-10
+RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")                 # and its ReLU twin
 WEIGHTS_FORMAT = "nnexplain-weights/1"
 ACTIVATIONS_FORMAT = "nnexplain-activations/1"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)

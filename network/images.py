@@ -85,3 +85,14 @@ def mnist_style(gray: np.ndarray, name: str = "image") -> np.ndarray:
     field = np.zeros((IMAGE_SIDE, IMAGE_SIDE))
     field[top : top + height, left : left + width] = small
     return field.reshape(-1).astype(np.float32)
+
+
+def chosen_digits(digits, image: str | Path | None = None, data_dir=None):
+    """(images, labels, indices, sources) for test-set digits by index, or for one image file of
+    the user's own (label and index -1): what `network.export.compute_activations` takes."""
+    from network.data import test_digits
+
+    if image:
+        return load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
+    images, labels = test_digits(digits, data_dir)
+    return images, labels, list(digits), [f"mnist-test:{d}" for d in digits]

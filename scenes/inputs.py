@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from network.data import IMAGE_SIDE, load_sample, test_digits
+from network.data import IMAGE_SIDE, load_sample
 from network.errors import NNExplainError
-from network.export import Activations, compute_activations, load_weights
-from network.images import load_digit_image
+from network.export import DEFAULT_WEIGHTS, Activations, compute_activations, load_weights
+from network.images import chosen_digits
 
-SHIPPED_WEIGHTS = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
-RELU_WEIGHTS = SHIPPED_WEIGHTS.with_name("relu.npz")
+SHIPPED_WEIGHTS = DEFAULT_WEIGHTS
 DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 
 
@@ -122,15 +121,11 @@ def load_story_inputs(weights_path: str, digit: str, image: str) -> StoryInputs:
         raise NNExplainError(f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}")
     if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
         raise NNExplainError(f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}")
-    if image:
-        images, labels, indices, sources = load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
-    else:
-        try:
-            index = int(digit)
-        except ValueError:
-            raise NNExplainError(f"digit must be a test-set index, got {digit!r}") from None
-        images, labels = test_digits([index])
-        indices, sources = [index], [f"mnist-test:{index}"]
+    try:
+        index = int(digit)
+    except ValueError:
+        raise NNExplainError(f"digit must be a test-set index, got {digit!r}") from None
+    images, labels, indices, sources = chosen_digits([index], image or None)
     followed = compute_activations(model, manifest, images, labels, indices, sources)
     sample_images, sample_labels = load_sample()
     sample = compute_activations(model, manifest, sample_images, sample_labels,

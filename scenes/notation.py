@@ -16,7 +16,8 @@ from manim import DOWN, Axes, Circle, Line, MathTex, VGroup
 
 from network.errors import NNExplainError
 from network.model import relu, sigmoid
-from scenes.inputs import RELU_WEIGHTS, SHIPPED_WEIGHTS, StoryInputs, story_inputs
+from network.export import RELU_WEIGHTS
+from scenes.inputs import SHIPPED_WEIGHTS, StoryInputs, story_inputs
 from scenes.theme import Theme, theme as active_theme
 
 LATEX_PACKAGES = "texlive-latex-base texlive-latex-extra dvisvgm"

@@ -78,9 +78,9 @@ class SceneInputs:
         """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
         shows the twin of the one it is given), the sample, and the test split the digit comes from."""
         from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
-        from scenes.inputs import RELU_WEIGHTS, SHIPPED_WEIGHTS
+        from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
 
-        files = [Path(self.weights), SHIPPED_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
+        files = [Path(self.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
         directory, _ = resolve_data_dir()
         files += [path for path in (find_idx_file(directory, SPLITS["test_images"]),
                                     find_idx_file(directory, SPLITS["test_labels"])) if path is not None]

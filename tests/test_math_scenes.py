@@ -8,11 +8,11 @@ from manim import ManimColor
 
 from network.data import Dataset, load_sample
 from network.errors import NNExplainError
-from network.export import compute_activations, load_weights, save_weights
+from network.export import RELU_WEIGHTS, compute_activations, load_weights, save_weights
 from network.model import relu, sigmoid
 from network.training import TrainConfig, train
 from scenes import notation
-from scenes.inputs import RELU_WEIGHTS, SHIPPED_WEIGHTS, story_inputs
+from scenes.inputs import SHIPPED_WEIGHTS, story_inputs
 from scenes.math_beats import BiasAndSigmoid, ReLUvsSigmoid, WeightedSum
 from scenes.notation_beats import MatrixVectorNotation, NetworkAsFunction, ParameterCount
 from scenes.theme import DARK, LIGHT
