@@ -29,9 +29,12 @@ def full_edge_options() -> dict:
     return {"full_edges": mode in ("1", "true", "yes", "on", "lines"), "rasterise": mode != "lines"}
 
 
-def strongest_pixels(W1: np.ndarray, count: int) -> np.ndarray:
-    """The `count` input pixels with the largest total |weight| into the first layer, in pixel order."""
-    return np.sort(np.argsort(-np.abs(W1).sum(axis=0), kind="stable")[:count])
+def strongest_pixels(W1: np.ndarray, count: int, among: np.ndarray | None = None) -> np.ndarray:
+    """The `count` input pixels (of the candidates `among`, default all) with the largest total
+    |weight| into the first layer, in pixel order."""
+    among = np.arange(W1.shape[1]) if among is None else np.asarray(among)
+    strength = np.abs(W1[:, among]).sum(axis=0)
+    return np.sort(among[np.argsort(-strength, kind="stable")[:count]])
 
 
 class NetworkDiagram(Group):

@@ -52,6 +52,10 @@ class StoryInputs:
         """a(index) of the followed digit: 0 is the input, len(sizes) - 1 the output."""
         return self.digit.activations[index][0]
 
+    def z(self, index: int) -> np.ndarray:
+        """z(index) = W a(index - 1) + b of the followed digit, as exported (index 1 ... L)."""
+        return self.digit.pre_activations[index - 1][0]
+
     def pixels(self, which: int | None = None) -> np.ndarray:
         """28x28 input of the followed digit, or of sample digit `which`."""
         values = self.layer(0) if which is None else self.sample.activations[0][which]

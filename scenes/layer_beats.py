@@ -9,7 +9,7 @@ import numpy as np
 from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Scene, VGroup, Write
 
 from network.data import IMAGE_SIDE
-from scenes.diagram import NetworkDiagram, full_edge_options
+from scenes.diagram import NetworkDiagram, full_edge_options, strongest_pixels
 from scenes.inputs import StoryInputs, story_inputs
 from scenes.pixels import PixelGrid, caption
 from scenes.theme import Theme, apply_theme
@@ -18,12 +18,10 @@ from scenes.theme import Theme, apply_theme
 def ink_and_background_pixels(inputs: StoryInputs, count: int = 16, ink_share: float = 0.625) -> np.ndarray:
     """Input pixels to draw: where the followed digit has ink (> 0.5) and where it has none (0),
     in each group the pixels whose first-layer weights are largest in total |w|."""
-    pixels = inputs.layer(0)
-    strength = np.abs(inputs.weights[0]).sum(axis=0)
+    pixels, W1 = inputs.layer(0), inputs.weights[0]
     inked, blank = np.flatnonzero(pixels > 0.5), np.flatnonzero(pixels == 0)
     n_ink = min(len(inked), int(round(count * ink_share)))
-    strongest = lambda group, k: group[np.argsort(-strength[group], kind="stable")[:k]]
-    return np.sort(np.concatenate([strongest(inked, n_ink), strongest(blank, count - n_ink)]))
+    return np.sort(np.concatenate([strongest_pixels(W1, n_ink, inked), strongest_pixels(W1, count - n_ink, blank)]))
 
 
 def weight_legend(t: Theme) -> VGroup:
@@ -101,7 +99,7 @@ class ForwardPass(Scene):
     def feed(self, inputs: StoryInputs, digit: int | None, shown_pixels) -> None:
         diagram = self.diagram
         values = self.activations(inputs, digit)
-        grid = PixelGrid(values[0].reshape(IMAGE_SIDE, IMAGE_SIDE), height=2.4).move_to([-5.3, 1.0, 0])
+        grid = PixelGrid(inputs.pixels(digit), height=2.4).move_to([-5.3, 1.0, 0])
         marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
                  if shown_pixels is not None else VGroup())
         if self.grid is None:

@@ -69,7 +69,7 @@ def followed_neuron(inputs: StoryInputs) -> tuple[int, int]:
     math scenes follow: of the neurons active for the followed digit (a > 0.5; all if none are),
     the one whose bias changes its activation the most, |f(z) - f(z - b)|, so that the bias shows."""
     layer = inputs.deep_layer
-    z, b, a = inputs.digit.pre_activations[layer - 1][0], inputs.biases[layer - 1], inputs.layer(layer)
+    z, b, a = inputs.z(layer), inputs.biases[layer - 1], inputs.layer(layer)
     effect = np.abs(a - FUNCTIONS[inputs.activation](z - b))
     active = a > 0.5
     return layer, int(np.argmax(np.where(active, effect, -1.0) if active.any() else effect))
@@ -78,7 +78,7 @@ def followed_neuron(inputs: StoryInputs) -> tuple[int, int]:
 def neuron_numbers(inputs: StoryInputs, layer: int, j: int) -> dict:
     """The exported z, bias b, weighted sum z - b and activation a of neuron j of `layer`; the sum
     is checked against that neuron's weights and the previous layer's exported activations."""
-    z = float(inputs.digit.pre_activations[layer - 1][0, j])
+    z = float(inputs.z(layer)[j])
     b = float(inputs.biases[layer - 1][j])
     a = float(inputs.layer(layer)[j])
     shown = z - b

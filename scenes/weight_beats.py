@@ -18,7 +18,7 @@ def as_image(row: np.ndarray) -> np.ndarray:
 
 def most_excited_neuron(inputs: StoryInputs) -> int:
     """The first-layer neuron the followed digit excites most: the largest exported z(1)."""
-    return int(np.argmax(inputs.digit.pre_activations[0][0]))
+    return int(np.argmax(inputs.z(1)))
 
 
 def shared_weight_scale(W: np.ndarray) -> float:
@@ -61,7 +61,7 @@ class EdgeDetector(Scene):
         self.play(Transform(overlay, self.product_grid.copy().set_opacity(0.6)), run_time=1.5)
         self.play(FadeOut(overlay), FadeIn(self.product_grid), FadeIn(names[2]), FadeIn(bars[1]))
 
-        z, a = inputs.digit.pre_activations[0][0][j], inputs.layer(1)[j]
+        z, a = inputs.z(1)[j], inputs.layer(1)[j]
         squash = "σ" if inputs.activation == "sigmoid" else "ReLU"
         self.result = caption(f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", t, "label",
                               "highlight").to_edge(DOWN, buff=0.35)
