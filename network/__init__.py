@@ -1,3 +1,32 @@
-"""nnexplain's numpy network: data (IDX files), model (MLP), training, export (.npz files)."""
+"""nnexplain's numpy network: data (IDX files), model (MLP), training, export (.npz files).
+
+    >>> from network import load_weights, load_sample
+    >>> model, manifest = load_weights(DEFAULT_WEIGHTS)   # the shipped 784-16-16-10 sigmoid net
+    >>> images, labels = load_sample()                     # 1000 MNIST test digits, (1000, 784) in [0, 1]
+    >>> forward = model.forward(images[0])                 # a(0) ... a(L) and z(1) ... z(L) of one digit
+
+Nothing here knows about Manim or the scenes.
+"""
 
 __version__ = "0.1.0"
+
+from network.activations import ACTIVATIONS, Activation  # noqa: E402
+from network.data import load_dataset, load_sample, test_digits  # noqa: E402
+from network.errors import NNExplainError  # noqa: E402
+from network.export import (  # noqa: E402
+    DEFAULT_WEIGHTS,
+    RELU_WEIGHTS,
+    Activations,
+    compute_activations,
+    load_activations,
+    load_weights,
+    save_activations,
+    save_weights,
+)
+from network.model import MLP, Forward, parameter_count  # noqa: E402
+
+__all__ = [
+    "ACTIVATIONS", "DEFAULT_WEIGHTS", "MLP", "RELU_WEIGHTS", "Activation", "Activations", "Forward",
+    "NNExplainError", "compute_activations", "load_activations", "load_dataset", "load_sample",
+    "load_weights", "parameter_count", "save_activations", "save_weights", "test_digits",
+]

@@ -1,6 +1,8 @@
-"""The `nnexplain` command line: train, evaluate, predict and export the network.
+"""The network's commands: train, evaluate, predict, export-activations.
 
-Every problem with the user's input ends in one line on stderr and a non-zero exit status.
+`python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli.py) adds them
+to the scene commands. `run(group, argv)` turns every problem with the user's input into one line
+on stderr and a non-zero exit status, for both.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from pathlib import Path
 import click
 import numpy as np
 
+from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
 from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
-
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -40,13 +42,13 @@ data_dir_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nnexplain")
 def cli() -> None:
-    """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
+    """Train, evaluate and export a real MNIST network."""
 
 
 @cli.command()
 @data_dir_option
 @click.option("--sizes", default="784,16,16,10", show_default=True, help="Layer sizes, input to output.")
-@click.option("--activation", type=click.Choice(["sigmoid", "relu"]), default="sigmoid", show_default=True)
+@click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="sigmoid", show_default=True)
 @click.option("--epochs", type=click.IntRange(1), default=TrainConfig.epochs, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=TrainConfig.batch_size, show_default=True)
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.max_learning_rate, show_default=True,
@@ -214,22 +216,15 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _register_scene_commands() -> None:
-    """scenes, render, explainer, figure: defined in scenes/cli.py, which imports manim only when drawing."""
-    from scenes.cli import register
-
-    register(cli)
+NETWORK_COMMANDS = (train, evaluate, predict, export_activations)
 
 
-_register_scene_commands()
-
-
-def main(argv=None) -> int:
-    """Run the CLI; user errors become one line on stderr and exit status 1 (2 for usage errors).
-    SIGTERM is treated like Ctrl-C, so files being written are cleaned up either way."""
+def run(group: click.Group, argv=None) -> int:
+    """Run a command group; user errors become one line on stderr and exit status 1 (2 for usage
+    errors). SIGTERM is treated like Ctrl-C, so files being written are cleaned up either way."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        cli.main(args=argv, prog_name="nnexplain", standalone_mode=False)
+        group.main(args=argv, prog_name="nnexplain", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as exc:
@@ -245,6 +240,11 @@ def main(argv=None) -> int:
         click.echo("nnexplain: interrupted", err=True)
         return 130
     return 0
+
+
+def main(argv=None) -> int:
+    """The network's commands alone (`python -m network.cli`)."""
+    return run(cli, argv)
 
 
 if __name__ == "__main__":

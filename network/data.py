@@ -56,19 +56,29 @@ class Dataset:
     checksums: dict  # file name -> sha256 of the file as read
 
 
+def environment_defaults() -> dict:
+    """Where data comes from when the caller names nothing: the one place `network` reads the
+    environment. $NNEXPLAIN_DATA names a data directory, $XDG_CACHE_HOME moves the download cache,
+    $NNEXPLAIN_MNIST_MIRROR replaces the download mirrors (tests point it at loopback)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    mirror = os.environ.get("NNEXPLAIN_MNIST_MIRROR")
+    return {"data_dir": os.environ.get("NNEXPLAIN_DATA") or None,
+            "cache_dir": Path(cache) / "nnexplain" / "mnist",
+            "mirrors": (mirror,) if mirror else MNIST_MIRRORS}
+
+
 def default_data_dir() -> Path:
     """The per-user cache directory used when neither --data-dir nor $NNEXPLAIN_DATA is given."""
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "nnexplain" / "mnist"
+    return environment_defaults()["cache_dir"]
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, bool]:
     """Return (directory, named_by_user): --data-dir, else $NNEXPLAIN_DATA, else the cache dir."""
-    if data_dir:
-        return Path(data_dir).expanduser(), True
-    if os.environ.get("NNEXPLAIN_DATA"):
-        return Path(os.environ["NNEXPLAIN_DATA"]).expanduser(), True
-    return default_data_dir(), False
+    defaults = environment_defaults()
+    named = data_dir or defaults["data_dir"]
+    if named:
+        return Path(named).expanduser(), True
+    return defaults["cache_dir"], False
 
 
 def find_idx_file(directory: Path, stem: str) -> Path | None:
@@ -165,7 +175,7 @@ def _partial_mnist_download(paths: dict) -> bool:
 
 def download_mnist(directory: Path, mirrors: tuple[str, ...] | None = None) -> None:
     """Download the four MNIST .gz files into `directory`, verified by sha256, written atomically."""
-    mirrors = mirrors or tuple(filter(None, [os.environ.get("NNEXPLAIN_MNIST_MIRROR")])) or MNIST_MIRRORS
+    mirrors = mirrors or environment_defaults()["mirrors"]
     for name, sha256 in MNIST_SHA256.items():
         if (directory / name).is_file() and sha256_of(directory / name) == sha256:
             continue

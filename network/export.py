@@ -27,7 +27,8 @@ import numpy as np
 from network import __version__
 from network.atomic import atomic_path
 from network.errors import WeightsError
-from network.model import ACTIVATIONS, MLP
+from network.activations import ACTIVATIONS
+from network.model import MLP
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"  # the shipped sigmoid 784-16-16-10
 RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")                 # and its ReLU twin

@@ -12,21 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVATIONS = ("sigmoid", "relu")
+from network.activations import ACTIVATIONS, relu, sigmoid, softmax
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z), written with tanh so that it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0)
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    exp = np.exp(z - z.max(axis=-1, keepdims=True))
-    return exp / exp.sum(axis=-1, keepdims=True)
+__all__ = ["MLP", "Forward", "parameter_count", "relu", "sigmoid", "softmax"]
 
 
 def parameter_count(sizes: tuple[int, ...]) -> int:
@@ -56,6 +44,7 @@ class MLP:
             raise ValueError(f"layer sizes must be at least two positive numbers, got {sizes}")
         self.sizes = tuple(int(n) for n in sizes)
         self.activation = activation
+        self.hidden = ACTIVATIONS[activation].function
         count = parameter_count(self.sizes)
         if parameters is None:
             parameters = np.zeros(count, dtype=np.float32)
@@ -93,9 +82,6 @@ class MLP:
             target[...] = source
         return model
 
-    def hidden(self, z: np.ndarray) -> np.ndarray:
-        return sigmoid(z) if self.activation == "sigmoid" else relu(z)
-
     def forward(self, x: np.ndarray) -> Forward:
         """Run a batch (n, n_inputs) or a single input (n_inputs,) through every layer."""
         a = np.asarray(x, dtype=np.float32)
@@ -107,6 +93,9 @@ class MLP:
             pre_activations.append(z)
             activations.append(a)
         return Forward(activations, pre_activations)
+
+    def __repr__(self) -> str:
+        return f"MLP({'-'.join(map(str, self.sizes))}, {self.activation}, {len(self.parameters):,} parameters)"
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).probabilities.argmax(axis=-1)
@@ -132,5 +121,5 @@ class MLP:
             if layer:
                 delta = delta @ self.weights[layer]
                 a = forward.activations[layer]
-                delta *= a * (1.0 - a) if self.activation == "sigmoid" else (a > 0)
+                delta *= ACTIVATIONS[self.activation].derivative(a)
         return loss, probs
