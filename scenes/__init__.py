@@ -1,1 +1,62 @@
-"""Manim scenes that tell the story of a real, trained MNIST network, and the mobjects they share."""
+"""nnexplain's Manim library: mobjects drawn from a real network's weights and activations.
+
+    from manim import LEFT, UR, Create, FadeIn, Scene
+    from network import load_sample, load_weights
+    from scenes import LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
+
+    class MyScene(Scene):
+        def construct(self):
+            model, manifest = load_weights("my.npz")
+            diagram = NetworkDiagram(model, theme=LIGHT)
+            self.play(Create(diagram))
+            x = load_sample()[0][0]
+            self.play(diagram.forward_pass(model.forward(x)))
+
+Every mobject takes its data and its theme as arguments (the theme defaults to DARK) and reads
+nothing from the environment. The story told by `nnexplain` is built on top, in scenes.story.
+The names below are imported on first use, so that `import scenes` (and the command line) does
+not pay for importing Manim until a mobject is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "ActivationPlot": "scenes.activation_plot",
+    "ColourBar": "scenes.pixel_grid",
+    "CreatableGroup": "scenes.raster",
+    "DARK": "scenes.theme",
+    "DenseColumn": "scenes.network_diagram",
+    "ElidedBlock": "scenes.math_tex",
+    "LIGHT": "scenes.theme",
+    "MathFormula": "scenes.math_tex",
+    "NetworkDiagram": "scenes.network_diagram",
+    "NeuronFan": "scenes.weighted_sum_terms",
+    "PixelGrid": "scenes.pixel_grid",
+    "RasterImage": "scenes.raster",
+    "THEMES": "scenes.theme",
+    "Theme": "scenes.theme",
+    "WeightHeatmap": "scenes.pixel_grid",
+    "WeightedSumTerms": "scenes.weighted_sum_terms",
+    "apply_theme": "scenes.theme",
+    "caption": "scenes.text",
+    "elided_matrix": "scenes.math_tex",
+    "elided_tuple": "scenes.math_tex",
+    "get_theme": "scenes.theme",
+    "require_latex": "scenes.math_tex",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'scenes' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,20 +1,30 @@
-"""Colours, sizes and fonts for every scene and figure, in one place: `dark` (video) and `light` (print).
+"""Colours, sizes and fonts for every mobject, scene and figure: `DARK` (video) and `LIGHT` (print).
 
-Scenes call `theme()` for the active theme (chosen by $NNEXPLAIN_THEME, default dark) and
-`apply_theme(scene)` at the start of `construct` to set the background.
+Every mobject takes its theme as an argument (default `DARK`); nothing here reads the environment.
+Themes are plain data: this module imports Manim only when a colour object is asked for, so the
+command line can list the themes quickly.
+
+    >>> from scenes import LIGHT, NetworkDiagram
+    >>> diagram = NetworkDiagram(model, theme=LIGHT)
+    >>> apply_theme(scene, LIGHT)        # the scene's background to match
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from manim import ManimColor
+
+__all__ = ["DARK", "LIGHT", "THEMES", "Theme", "apply_theme", "get_theme"]
 
 
 @dataclass(frozen=True)
 class Theme:
+    """A palette and the sizes that go with it. Make a variant with `theme.but(...)`:
+
+    >>> poster = LIGHT.but(name="poster", positive="#0050a0", title_size=48)
+    """
+
     name: str
     background: str
     text: str
@@ -41,6 +51,10 @@ class Theme:
     math_size: int = 34     # MathTex formulas
     matrix_size: int = 26   # entries of matrices and vectors of real numbers
 
+    def but(self, **changes) -> "Theme":
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
     def digit_rgba(self, values: np.ndarray) -> np.ndarray:
         """Grayscale pixels in [0, 1] to RGBA uint8, from `neuron_off` (0) to `neuron_on` (1)."""
         return _blend(self.neuron_off, self.neuron_on, np.clip(values, 0, 1))
@@ -55,16 +69,26 @@ class Theme:
         rgba[negative] = _blend(self.neutral, self.negative, -t[negative])
         return rgba
 
-    def weight_color(self, value: float) -> ManimColor:
+    def weight_color(self, value: float):
+        """The ManimColor of an edge or entry for weight `value`: positive or negative."""
+        from manim import ManimColor
+
         return ManimColor(self.positive if value >= 0 else self.negative)
 
-    def activation_color(self, value: float) -> ManimColor:
+    def activation_color(self, value: float):
+        """The ManimColor of a neuron with activation `value` (clipped to [0, 1])."""
+        from manim import ManimColor
+
         return ManimColor(self.neuron_off).interpolate(ManimColor(self.neuron_on), float(np.clip(value, 0, 1)))
 
 
+def _rgb255(colour: str) -> np.ndarray:
+    """A "#rrggbb" colour as three floats from 0 to 255."""
+    return np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)], dtype=np.float64)
+
+
 def _blend(start: str, end: str, t: np.ndarray) -> np.ndarray:
-    a = np.array(ManimColor(start).to_rgb()) * 255
-    b = np.array(ManimColor(end).to_rgb()) * 255
+    a, b = _rgb255(start), _rgb255(end)
     t = np.asarray(t, dtype=np.float64)[..., None]
     rgb = a + (b - a) * t
     alpha = np.full(rgb.shape[:-1] + (1,), 255.0)
@@ -84,18 +108,16 @@ LIGHT = Theme(
 THEMES = {"dark": DARK, "light": LIGHT}
 
 
-def theme(name: str | None = None) -> Theme:
-    """The theme called `name`, else the one named by $NNEXPLAIN_THEME, else dark."""
-    name = name or os.environ.get("NNEXPLAIN_THEME") or "dark"
+def get_theme(name: str) -> Theme:
+    """The theme called `name` ("dark" or "light"); ValueError naming the choices otherwise."""
     if name not in THEMES:
-        from network.errors import NNExplainError
-
-        raise NNExplainError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}")
+        raise ValueError(f"unknown theme {name!r}; choose one of {', '.join(THEMES)}")
     return THEMES[name]
 
 
-def apply_theme(scene) -> Theme:
-    """Set the scene's background from the active theme and return the theme."""
-    active = theme()
-    scene.camera.background_color = ManimColor(active.background)
-    return active
+def apply_theme(scene, theme: Theme = DARK) -> Theme:
+    """Set the scene's background to the theme's and return the theme."""
+    from manim import ManimColor
+
+    scene.camera.background_color = ManimColor(theme.background)
+    return theme

@@ -1,32 +1,42 @@
-"""A 2-D array drawn crisp: a digit in grayscale, or a neuron's weights on a diverging colour map."""
+"""2-D arrays drawn crisp: a digit in grayscale (`PixelGrid`), a neuron's weights on a diverging
+colour map (`WeightHeatmap`), and the colour bar that explains either (`ColourBar`)."""
 
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, Group, ImageMobject, Rectangle, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Rectangle, Text, VGroup
 
-from scenes.theme import Theme, theme as active_theme
+from scenes.raster import CreatableGroup, RasterImage
+from scenes.text import caption
+from scenes.theme import DARK, Theme
+
+__all__ = ["ColourBar", "PixelGrid", "WeightHeatmap"]
 
 
-class PixelGrid(Group):
-    """An image of `values` (rows x cols) with nearest-neighbour pixels and a thin outline.
+class PixelGrid(CreatableGroup):
+    """An image of `values` (rows x cols) with square, nearest-neighbour pixels and a thin outline.
 
     kind="digit": values in [0, 1], black (0) to white (1) in the dark theme, ink on paper in light.
     kind="weights": diverging map, positive and negative in the theme's colours, 0 neutral; `scale`
     is the |value| that saturates (default the largest |value|, so that grids can share one scale).
+
+    >>> images, labels = load_sample()
+    >>> digit = PixelGrid(images[0].reshape(28, 28), height=3, theme=LIGHT)
+    >>> self.play(FadeIn(digit), Create(digit.pixel_outline(14, 14)))
     """
 
     def __init__(self, values: np.ndarray, kind: str = "digit", height: float = 4.0,
-                 scale: float | None = None, theme: Theme | None = None, outline: bool = True):
+                 scale: float | None = None, theme: Theme = DARK, outline: bool = True):
         super().__init__()
-        self.theme = theme or active_theme()
+        self.theme = theme
         self.values = np.asarray(values, dtype=np.float64)
         if self.values.ndim != 2:
-            raise ValueError(f"PixelGrid needs a 2-D array, got shape {self.values.shape}")
+            raise ValueError(f"{type(self).__name__} needs a 2-D array, got shape {self.values.shape}")
+        if kind not in ("digit", "weights"):
+            raise ValueError(f"kind must be 'digit' or 'weights', got {kind!r}")
         self.kind = kind
         rgba = self.theme.digit_rgba(self.values) if kind == "digit" else self.theme.weight_rgba(self.values, scale)
-        self.image = ImageMobject(rgba)
-        self.image.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])  # crisp square pixels
+        self.image = RasterImage(rgba)
         self.image.height = height
         self.add(self.image)
         if outline:
@@ -82,21 +92,35 @@ class PixelGrid(Group):
         return labels
 
 
-def caption(text: str, theme: Theme | None = None, size: str = "label", color: str = "text") -> Text:
-    """Text in the theme's font; `size` is a Theme size name without "_size" (title, label, small),
-    `color` a Theme colour field."""
-    active = theme or active_theme()
-    return Text(text, font_size=getattr(active, f"{size}_size"), color=getattr(active, color), font=active.font)
+class WeightHeatmap(PixelGrid):
+    """A neuron's weights as a heatmap: a PixelGrid of kind "weights". A 1-D row of a square number
+    of weights (784 = 28 x 28) is reshaped to its square.
+
+    >>> WeightHeatmap(model.weights[0][3], height=2.5).to_corner(UR)
+    """
+
+    def __init__(self, weights: np.ndarray, height: float = 4.0, scale: float | None = None,
+                 theme: Theme = DARK, outline: bool = True):
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim == 1:
+            side = int(round(np.sqrt(weights.size)))
+            if side * side != weights.size:
+                raise ValueError(f"WeightHeatmap needs a 2-D array or a square number of weights, got {weights.size}")
+            weights = weights.reshape(side, side)
+        super().__init__(weights, kind="weights", height=height, scale=scale, theme=theme, outline=outline)
 
 
-class ColourBar(Group):
+class ColourBar(CreatableGroup):
     """The colour map of a PixelGrid as a horizontal bar with its end values written underneath:
-    kind="digit" runs from 0 to 1, kind="weights" from -scale to +scale."""
+    kind="digit" runs from 0 to 1, kind="weights" from -scale to +scale.
+
+    >>> ColourBar("weights", "−0.5", "+0.5", middle="0", theme=LIGHT).next_to(heatmap, DOWN)
+    """
 
     def __init__(self, kind: str = "digit", low: str = "0", high: str = "1", width: float = 3.0,
-                 theme: Theme | None = None, middle: str | None = None):
+                 theme: Theme = DARK, middle: str | None = None):
         super().__init__()
-        self.theme = theme or active_theme()
+        self.theme = theme
         ramp = np.linspace(0, 1, 64) if kind == "digit" else np.linspace(-1, 1, 65)
         self.bar = PixelGrid(ramp[None, :], kind=kind, height=1.0, scale=1.0, theme=self.theme)
         self.bar.stretch_to_fit_width(width).stretch_to_fit_height(0.22)

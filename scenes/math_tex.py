@@ -1,0 +1,150 @@
+"""Formulas with real numbers: matrices and vectors with ⋮ ⋯ ⋱ elisions, tuples with …, and one
+MathTex compiled from tex strings and such blocks, whose entries stay reachable by index.
+
+Every block keeps the real floats it shows (`entries`), so a test or a scene can find the mobject
+of any entry. LaTeX is needed: call `require_latex()` first for a one-line error without it.
+
+    >>> W = elided_matrix(model.weights[0], rows=[0, 1, 15], cols=[0, 783])
+    >>> formula = MathFormula(r"\\sigma\\left(", ("W", W), r"\\right)", theme=LIGHT)
+    >>> formula.blocks["W"].entry((15, 783)).set_color(YELLOW)
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+
+import numpy as np
+from manim import MathTex, VGroup
+
+from network.errors import NNExplainError
+from scenes.theme import DARK, Theme
+
+__all__ = ["ElidedBlock", "MathFormula", "elided", "elided_matrix", "elided_tuple", "factor", "grouped", "number",
+           "require_latex", "text_number"]
+
+LATEX_PACKAGES = "texlive-latex-base texlive-latex-extra dvisvgm"
+
+
+def require_latex() -> None:
+    """Raise a one-line NNExplainError naming the Debian packages when latex or dvisvgm is missing."""
+    missing = [tool for tool in ("latex", "dvisvgm") if shutil.which(tool) is None]
+    if missing:
+        raise NNExplainError(f"the math scenes need {' and '.join(missing)}: "
+                             f"apt-get install {LATEX_PACKAGES}")
+
+
+def number(value: float, decimals: int = 2) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def text_number(value: float, decimals: int = 2) -> str:
+    """A number for plain Text: with a real minus sign."""
+    return number(value, decimals).replace("-", "\u2212")
+
+
+def factor(value: float, decimals: int = 2) -> str:
+    """A number as a factor of a product: negative ones in parentheses."""
+    text = number(value, decimals)
+    return f"({text})" if text.startswith("-") else text
+
+
+def grouped(count: int) -> str:
+    """An integer with thousands separators, for LaTeX: 13{,}002."""
+    return f"{count:,}".replace(",", "{,}")
+
+
+def elided(shown, size: int) -> list[int | None]:
+    """Slots for the indices `shown` of an axis of length `size`: None (an ellipsis) wherever
+    indices are skipped, including before the first and after the last."""
+    slots, previous = [], -1
+    for index in sorted({int(i) for i in shown}):
+        if index > previous + 1:
+            slots.append(None)
+        slots.append(index)
+        previous = index
+    if previous < size - 1:
+        slots.append(None)
+    return slots
+
+
+@dataclass
+class ElidedBlock:
+    """The tex parts of a matrix, vector or tuple with elisions, and the real values of its shown
+    entries: `entries[key]` (key (i, j) for matrices, i for tuples), `entry_tex[key]` its tex.
+    Once compiled into a MathFormula, `entry(key)` is the entry's mobject."""
+
+    parts: list[str]
+    entries: dict = field(default_factory=dict)
+    entry_tex: dict = field(default_factory=dict)
+    part_of: dict = field(default_factory=dict)
+    offset: int = 0
+    owner: MathTex | None = None
+
+    def add_entry(self, key, value: float, tex: str) -> None:
+        self.entries[key], self.entry_tex[key], self.part_of[key] = float(value), tex, len(self.parts)
+        self.parts.append(tex)
+
+    def entry(self, key):
+        return self.owner.submobjects[self.offset + self.part_of[key]]
+
+    def mobjects(self) -> VGroup:
+        return VGroup(*self.owner.submobjects[self.offset:self.offset + len(self.parts)])
+
+
+def elided_matrix(values, rows, cols=(0,), *, decimals: int = 2, symbol=None) -> ElidedBlock:
+    """A bracketed matrix of the `rows` x `cols` of `values` (2-D, or 1-D as a column) with ⋮ ⋯ ⋱ for
+    every skipped index; entries are the real values rounded to `decimals`, or the tex symbol(i, j)."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[:, None] if values.ndim == 1 else values
+    row_slots, col_slots = elided(rows, values.shape[0]), elided(cols, values.shape[1])
+    block = ElidedBlock([r"\begin{bmatrix}"])
+    for r, i in enumerate(row_slots):
+        for c, j in enumerate(col_slots):
+            if c:
+                block.parts.append("&")
+            if i is None or j is None:
+                block.parts.append(r"\ddots" if i is None and j is None else r"\vdots" if i is None else r"\cdots")
+            else:
+                block.add_entry((i, j), values[i, j], symbol(i, j) if symbol else number(values[i, j], decimals))
+        if r < len(row_slots) - 1:
+            block.parts.append(r"\\")
+    block.parts.append(r"\end{bmatrix}")
+    return block
+
+
+def elided_tuple(values, shown, *, decimals: int = 2, symbol=None) -> ElidedBlock:
+    """(v_i, …, v_j) for the shown indices of `values`, with … for skipped ones; entries are the real
+    values rounded to `decimals`, or the tex symbol(i)."""
+    values = np.asarray(values, dtype=np.float64)
+    block = ElidedBlock([r"\left("])
+    for slot, i in enumerate(elided(shown, len(values))):
+        if slot:
+            block.parts.append(",")
+        if i is None:
+            block.parts.append(r"\dots")
+        else:
+            block.add_entry(i, values[i], symbol(i) if symbol else number(values[i], decimals))
+    block.parts.append(r"\right)")
+    return block
+
+
+class MathFormula(MathTex):
+    """One MathTex compiled from tex strings and named ElidedBlocks, given as (name, block) pairs;
+    `blocks[name]` gives each block's real entries and their mobjects."""
+
+    def __init__(self, *segments, theme: Theme = DARK, font_size: float | None = None):
+        active = theme
+        parts, blocks = [], {}
+        for segment in segments:
+            if isinstance(segment, str):
+                parts.append(segment)
+                continue
+            name, block = segment
+            block.offset = len(parts)
+            parts += block.parts
+            blocks[name] = block
+        super().__init__(*parts, font_size=font_size or active.matrix_size, color=active.text)
+        for block in blocks.values():
+            block.owner = self
+        self.blocks = blocks

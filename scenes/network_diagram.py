@@ -1,0 +1,306 @@
+"""The layer diagram of any MLP: neurons lit by real activations, edges coloured by real weights.
+
+A layer larger than `max_shown` shows a subset of its neurons split by a vertical ellipsis, with
+its true size written beside it. The input neurons shown stand for real pixels, and their edges
+carry the weights of exactly those pixels (column p of W1 for pixel p).
+
+With `full_edges=True` every neuron of every layer and every edge is drawn: the inputs as a dense
+column, and all n_in x n_out edges of each layer rasterised with cairo into one image per layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, AnimationGroup, Brace, Circle, FadeIn, Line, Text, Transform, VGroup,
+                   there_and_back)
+
+from scenes.edge_drawing import full_edge_lines, rasterised_edges
+from scenes.raster import CreatableGroup, RasterImage
+from scenes.selection import strongest_pixels
+from scenes.theme import DARK, Theme
+
+__all__ = ["DenseColumn", "NetworkDiagram"]
+
+DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one column of cells
+
+
+class NetworkDiagram(CreatableGroup):
+    """A network's layers and edges, drawn from its real weights; a Manim mobject like any other.
+
+    `network` is an MLP (anything with `.weights`, each (n_out, n_in)) or the list of weight
+    matrices. Options:
+
+    - layout: `width`, `height` (scene units), `max_shown` neurons per layer (the rest elided; the
+      input neurons shown are `input_pixels`, default the pixels with the largest weights);
+    - what is shown: `show_edges`, `output_labels` (True: 0, 1, ...; a list: class names; False),
+      `size_labels` (each elided layer's true size);
+    - `full_edges=True`: every neuron and every edge;
+    - `neuron_config`: radius, stroke_width, stroke_color, fill_color (the unlit fill);
+    - `edge_config`: max_width, min_width, max_opacity, min_opacity (edges scale with |w|), and
+      rasterise (full edges as one cairo image per layer; False draws Manim Lines, slowly).
+
+    Methods return Animations: `forward_pass`, `light_up`, `signal`.
+
+    >>> model, manifest = load_weights("network/weights/default.npz")
+    >>> images, labels = load_sample()
+    >>> diagram = NetworkDiagram(model, theme=LIGHT, max_shown=10)
+    >>> self.play(Create(diagram))
+    >>> self.play(diagram.forward_pass(model.forward(images[0]), run_time=3))
+    """
+
+    def __init__(self, network, *, theme: Theme = DARK, width: float = 9.0, height: float = 6.4,
+                 max_shown: int = 16, input_pixels: Sequence[int] | None = None, show_edges: bool = True,
+                 full_edges: bool = False, output_labels: bool | Sequence[str] = True, size_labels: bool = True,
+                 neuron_config: dict | None = None, edge_config: dict | None = None):
+        super().__init__()
+        self.theme = theme
+        self.weights = [np.asarray(W) for W in getattr(network, "weights", network)]
+        if not self.weights or any(W.ndim != 2 for W in self.weights):
+            raise ValueError("NetworkDiagram needs an MLP or a list of 2-D weight matrices (n_out, n_in)")
+        self.sizes = [self.weights[0].shape[1]] + [W.shape[0] for W in self.weights]
+        self.full_edges = full_edges
+        self.neuron_config = {"stroke_width": theme.neuron_stroke_width, "stroke_color": theme.neuron_stroke,
+                              "fill_color": theme.neuron_off, **(neuron_config or {})}
+        self.edge_config = {"max_width": theme.max_edge_width, "min_width": 0.3, "max_opacity": theme.max_edge_opacity,
+                            "min_opacity": 0.15, "rasterise": True, **(edge_config or {})}
+        self._flashes: dict[int, object] = {}
+        self.column_height = height
+        self.radius = self.neuron_config.pop(
+            "radius", min(theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1)))
+        self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
+        self.shown = [self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)]
+        self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
+
+        self._edge_lines: dict[tuple[int, int, int], Line] = {}
+        self.edges = CreatableGroup(*(self._edges(layer) for layer in range(1, len(self.sizes)))) \
+            if show_edges else CreatableGroup()
+        self.layers = [self._neurons(layer) for layer in range(len(self.sizes))]
+        self.decorations = VGroup(*(self._ellipsis(layer) for layer in range(len(self.sizes))))
+        names = [str(k) for k in range(self.sizes[-1])] if output_labels is True else list(output_labels or [])
+        if names and len(names) != self.sizes[-1]:
+            raise ValueError(f"output_labels: {len(names)} names for {self.sizes[-1]} outputs")
+        self.labels_outputs = bool(names)
+        self.size_label_of = {layer: self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
+                              and (self._truncated(layer) or isinstance(self.layers[layer], DenseColumn))}
+        self.size_labels = VGroup(*self.size_label_of.values())
+        self.output_labels = self._output_labels(names)
+        self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels) -> np.ndarray:
+        if self.full_edges or n <= max_shown:
+            return np.arange(n)
+        if layer == 0:
+            pixels = strongest_pixels(self.weights[0], max_shown) if input_pixels is None else np.asarray(input_pixels)
+            return np.sort(pixels)
+        half = max_shown // 2
+        return np.concatenate([np.arange(half), np.arange(n - (max_shown - half), n)])
+
+    def _truncated(self, layer: int) -> bool:
+        return len(self.shown[layer]) < self.sizes[layer]
+
+    def _layout(self, layer: int) -> np.ndarray:
+        """Centres of the shown neurons, top to bottom; a gap for the ellipsis if truncated."""
+        count = len(self.shown[layer])
+        slots = count + (1 if self._truncated(layer) else 0)
+        if self.full_edges and count > DENSE_FROM:  # dense column: cells touch
+            ys = np.linspace(self.column_height / 2, -self.column_height / 2, count)
+        else:
+            spacing = min(self.column_height / max(slots - 1, 1), 5 * self.radius)
+            ys = (np.arange(slots) - (slots - 1) / 2) * -spacing
+            if self._truncated(layer):
+                ys = np.delete(ys, count // 2)
+        return np.stack([np.full(count, self.xs[layer]), ys, np.zeros(count)], axis=1)
+
+    # -- parts ------------------------------------------------------------------------------------
+    def _neurons(self, layer: int):
+        if self.full_edges and len(self.shown[layer]) > DENSE_FROM:
+            return DenseColumn(self.positions[layer], self.theme)
+        return VGroup(*(Circle(radius=self.radius, fill_opacity=1, **self.neuron_config).move_to(point)
+                        for point in self.positions[layer]))
+
+    def _edges(self, layer: int):
+        W = self.shown_weights(layer)
+        starts, ends = self.positions[layer - 1], self.positions[layer]
+        if self.full_edges:
+            return (rasterised_edges(starts, ends, W, self.theme) if self.edge_config["rasterise"]
+                    else full_edge_lines(starts, ends, W, self.theme))
+        style = self.edge_config
+        scale = np.abs(self.weights[layer - 1]).max() or 1.0
+        lines = VGroup()
+        for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
+            strength = abs(W[j, i]) / scale
+            line = Line(starts[i], ends[j], stroke_color=self.theme.weight_color(W[j, i]),
+                        stroke_width=style["min_width"] + style["max_width"] * strength,
+                        stroke_opacity=style["min_opacity"] + (style["max_opacity"] - style["min_opacity"]) * strength)
+            self._edge_lines[(layer, int(self.shown[layer][j]), int(self.shown[layer - 1][i]))] = line
+            lines.add(line)
+        return lines
+
+    def _ellipsis(self, layer: int) -> VGroup:
+        if not self._truncated(layer):
+            return VGroup()
+        count = len(self.shown[layer])
+        middle = (self.positions[layer][count // 2 - 1] + self.positions[layer][count // 2]) / 2
+        return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted,
+                           font=self.theme.font).move_to(middle))
+
+    def _size_label(self, layer: int) -> VGroup:
+        """A brace with the layer's true size on the outer side of the first and last layers; between
+        layers (or beside labelled outputs) a brace would lie on the edges, so the size goes below."""
+        column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
+        label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text,
+                     font=self.theme.font)
+        last = len(self.sizes) - 1
+        if 0 < layer < last or (layer == last and self.labels_outputs):
+            return VGroup(label.scale(0.8).next_to(column, DOWN, buff=0.15))
+        side = LEFT if layer == 0 else RIGHT
+        brace = Brace(column, side, color=self.theme.muted)
+        return VGroup(brace, label.next_to(brace, side, buff=0.1))
+
+    def _output_labels(self, names: list[str]) -> VGroup:
+        if not names:
+            return VGroup()
+        layer = len(self.sizes) - 1
+        return VGroup(*(Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
+                        .next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
+                        for row, k in enumerate(self.shown[layer])))
+
+    # -- accessors --------------------------------------------------------------------------------
+    def neuron(self, layer: int, index: int):
+        """The circle that stands for neuron `index` of `layer` (it must be shown)."""
+        rows = np.flatnonzero(self.shown[layer] == index)
+        if not len(rows):
+            raise ValueError(f"neuron {index} of layer {layer} is not shown (shown: {list(self.shown[layer])})")
+        return self.layers[layer][int(rows[0])]
+
+    def edge(self, layer: int, to_neuron: int, from_neuron: int) -> Line:
+        """The line drawn for weight W(layer)[to_neuron, from_neuron] (both neurons shown, not full_edges)."""
+        return self._edge_lines[(layer, to_neuron, from_neuron)]
+
+    def shown_weights(self, layer: int) -> np.ndarray:
+        """The block of W(layer) whose edges are drawn: rows = shown neurons of `layer`, cols = of `layer` - 1."""
+        return self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
+
+    def layer_parts(self, layer: int) -> CreatableGroup:
+        """Everything drawn for one layer: its neurons, ellipsis, size label and (last layer) output labels."""
+        parts = CreatableGroup(self.layers[layer], self.decorations[layer])
+        if layer in self.size_label_of:
+            parts.add(self.size_label_of[layer])
+        if layer == len(self.sizes) - 1:
+            parts.add(self.output_labels)
+        return parts
+
+    # -- activations ------------------------------------------------------------------------------
+    def _layer_values(self, layer: int, values) -> np.ndarray:
+        values = np.asarray(values)
+        if values.ndim == 2 and len(values) == 1:
+            values = values[0]
+        if values.shape != (self.sizes[layer],):
+            raise ValueError(f"layer {layer} has {self.sizes[layer]} neurons; got values of shape {values.shape}")
+        return values[self.shown[layer]]
+
+    def set_activations(self, layer: int, values: np.ndarray) -> "NetworkDiagram":
+        """Fill the shown neurons of `layer` by their activations (`values`: the whole layer)."""
+        values = self._layer_values(layer, values)
+        column = self.layers[layer]
+        if isinstance(column, DenseColumn):
+            column.set_values(values)
+        else:
+            for circle, value in zip(column, values):
+                circle.set_fill(self.theme.activation_color(value), opacity=1)
+        return self
+
+    def set_forward(self, forward) -> "NetworkDiagram":
+        """Fill every layer at once from `model.forward(x)` of one input (or a list a(0) ... a(L))."""
+        for layer, values in enumerate(self._forward_layers(forward)):
+            self.set_activations(layer, values)
+        return self
+
+    def light_up(self, layer: int, values: np.ndarray, lag_ratio: float = 0.02, **kwargs) -> AnimationGroup:
+        """An animation that fills `layer` with its activations (`values`: the whole layer)."""
+        values = self._layer_values(layer, values)
+        column = self.layers[layer]
+        if isinstance(column, DenseColumn):
+            return AnimationGroup(column.animate_values(values), group=self, **kwargs)
+        # group=self: the scene keeps the diagram whole (a group of its circles would be re-added on
+        # its own and split the diagram into its parts in scene.mobjects)
+        return AnimationGroup(*(circle.animate.set_fill(self.theme.activation_color(value), opacity=1)
+                                for circle, value in zip(column, values)), lag_ratio=lag_ratio, group=self, **kwargs)
+
+    def signal(self, layer: int, **kwargs) -> FadeIn:
+        """An animation of the signal passing into `layer` (1 ... L): its incoming edges flash
+        brighter and fade back (a brighter copy, drawn once, fades in and out over them)."""
+        last = len(self.sizes) - 1
+        if not 1 <= layer <= last:
+            raise ValueError(f"signal(layer): the layers with incoming edges are 1 to {last}, got {layer}")
+        if not len(self.edges):
+            raise ValueError("signal: this diagram draws no edges (show_edges=False)")
+        if layer not in self._flashes:
+            edges = self.edges[layer - 1]
+            if isinstance(edges, RasterImage):
+                W = self.shown_weights(layer)
+                flash = rasterised_edges(self.positions[layer - 1], self.positions[layer], W, self.theme,
+                                         brighten=3.0).move_to(edges)
+            else:
+                flash = edges.copy()
+                for line in flash:
+                    line.set_stroke(opacity=min(1.0, 3.0 * line.get_stroke_opacity()))
+            self._flashes[layer] = flash
+        return FadeIn(self._flashes[layer], rate_func=there_and_back, remover=True, **kwargs)
+
+    def forward_pass(self, forward, *, run_time: float | None = None, lag_ratio: float = 1.0,
+                     layer_time: float = 0.5) -> AnimationGroup:
+        """The forward pass of one input, layer by layer: each layer lights up with its real
+        activations while the signal flashes along its incoming edges.
+
+        `forward` is what `model.forward(x)` returns for one input x (shape (n_inputs,) or
+        (1, n_inputs)), or the list a(0) ... a(L). Each layer takes `layer_time` seconds;
+        `run_time` stretches the whole pass instead; `lag_ratio` < 1 overlaps the layers."""
+        steps = []
+        for layer, values in enumerate(self._forward_layers(forward)):
+            flash = [self.signal(layer, run_time=layer_time)] if layer and len(self.edges) else []
+            steps.append(AnimationGroup(self.light_up(layer, values, run_time=layer_time), *flash, group=self))
+        return AnimationGroup(*steps, lag_ratio=lag_ratio, run_time=run_time, group=self)
+
+    def _forward_layers(self, forward) -> list[np.ndarray]:
+        layers = list(getattr(forward, "activations", forward))
+        if len(layers) != len(self.sizes):
+            raise ValueError(f"the diagram has {len(self.sizes)} layers; the forward pass has {len(layers)}")
+        for layer, values in enumerate(layers):
+            shape = np.shape(values)
+            if len(shape) == 2 and shape[0] != 1:
+                raise ValueError(f"forward_pass shows one input; layer {layer} holds a batch of {shape[0]}")
+        return layers
+
+
+class DenseColumn(CreatableGroup):
+    """All neurons of a large layer as one tall image of cells, lit by their activations.
+
+    >>> column = DenseColumn(positions, LIGHT)     # positions: (n, 3) centres, top to bottom
+    >>> column.set_values(images[0])               # cell k shows value k in the theme's grays
+    """
+
+    def __init__(self, positions: np.ndarray, theme: Theme = DARK):
+        super().__init__()
+        self.theme, self.count = theme, len(positions)
+        self.cell_height = abs(positions[0, 1] - positions[-1, 1]) / max(self.count - 1, 1)
+        self.image = self._image(np.zeros(self.count))
+        self.image.move_to(positions.mean(axis=0))
+        self.add(self.image)
+
+    def _image(self, values: np.ndarray) -> RasterImage:
+        image = RasterImage(self.theme.digit_rgba(np.asarray(values)[:, None].repeat(4, axis=1)))
+        image.stretch_to_fit_height(self.cell_height * self.count)
+        image.stretch_to_fit_width(0.18)
+        return image
+
+    def set_values(self, values: np.ndarray) -> "DenseColumn":
+        self.image.pixel_array = self._image(values).pixel_array
+        return self
+
+    def animate_values(self, values: np.ndarray) -> Transform:
+        """The cells change to `values` (Manim blends the two images' pixels)."""
+        return Transform(self.image, self._image(values).move_to(self.image))

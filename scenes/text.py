@@ -1,0 +1,18 @@
+"""Text in a theme's font, sizes and colours."""
+
+from __future__ import annotations
+
+from manim import Text
+
+from scenes.theme import DARK, Theme
+
+__all__ = ["caption"]
+
+
+def caption(text: str, theme: Theme = DARK, size: str = "label", color: str = "text") -> Text:
+    """A line of text: `size` is a Theme size name without "_size" (title, label, small), `color` a
+    Theme colour field (text, muted, highlight, ...).
+
+    >>> caption("The network's layers", LIGHT, "title").to_edge(UP)
+    """
+    return Text(text, font_size=getattr(theme, f"{size}_size"), color=getattr(theme, color), font=theme.font)
