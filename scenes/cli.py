@@ -1,7 +1,8 @@
-"""`nnexplain scenes | render | explainer | figure`: the scene commands of the command line.
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure) and the network's
+own (train, evaluate, predict, export-activations), composed here, on top.
 
-Registered into network.cli's group by `register(cli)`. Manim is imported only inside the commands
-that draw, so `nnexplain --help` and the network commands stay quick.
+Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
+commands stay quick. Every bad input ends in one `nnexplain: error:` line (network.cli.run).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from pathlib import Path
 
 import click
 
+from network.cli import NETWORK_COMMANDS, data_dir_option, run, weights_option
 from network.errors import NNExplainError
 from scenes.catalog import STORY, SceneEntry, find
-from scenes.inputs import DEFAULT_DIGIT, SHIPPED_WEIGHTS as DEFAULT_WEIGHTS
+from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
+from scenes.theme import THEMES
 
 
 def lookup(name: str) -> SceneEntry:
@@ -30,26 +33,29 @@ def lookup(name: str) -> SceneEntry:
         raise NNExplainError(f"unknown scene {name!r}{hint}") from None
 
 
-def scene_inputs(weights, digit, image, theme, full_edges=False):
-    from scenes.render import SceneInputs
+def story_config(weights, digit, image, theme, data_dir, full_edges=False) -> StoryConfig:
+    """The story configuration the options name, checked by loading it as the scenes will."""
+    from network.data import resolve_data_dir
+    from scenes.render import validate
 
     if digit is not None and image is not None:
         raise click.UsageError("give --digit or --image, not both")
-    inputs = SceneInputs(Path(weights), digit, image, theme, full_edges)
-    inputs.validate()
-    return inputs
+    config = StoryConfig(weights=Path(weights), digit=digit, image=image, theme=theme, full_edges=full_edges,
+                         data_dir=resolve_data_dir(data_dir)[0])
+    validate(config)
+    return config
 
 
 def input_options(function):
     options = [
-        click.option("--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS,
-                     show_default="the shipped sigmoid 784-16-16-10", help="Weights .npz file."),
+        weights_option,
         click.option("--digit", type=click.IntRange(min=0), default=None,
                      help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3)."),
         click.option("--image", type=click.Path(path_type=Path), default=None,
                      help="Your own digit image instead of a test digit."),
-        click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True,
+        click.option("--theme", type=click.Choice(list(THEMES)), default="dark", show_default=True,
                      help="dark for video, light for print."),
+        data_dir_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -71,14 +77,14 @@ def video_options(function):
     return input_options(function)
 
 
-def render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs):
+def render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
     from scenes.render import QUALITIES, ensure_writable_dir, publish, render_scenes
 
-    inputs = scene_inputs(weights, digit, image, theme, full_edges)
+    config = story_config(weights, digit, image, theme, data_dir, full_edges)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
-    results = render_scenes(entries, inputs, chosen, out, jobs, log=lambda line: click.echo(line, err=True))
+    results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: click.echo(line, err=True))
     folder = out / (chosen.label + ("-light" if theme == "light" else "") + ("-full-edges" if full_edges else ""))
     for result in results:
         if result.error is None:
@@ -108,12 +114,12 @@ def list_scenes():
 @click.argument("names", nargs=-1)
 @click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
 @video_options
-def render(names, render_all, weights, digit, image, theme, quality, full_edges, out, jobs):
+def render(names, render_all, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Render scenes to video (class or kebab-case names, or --all)."""
     if not names and not render_all:
         raise click.UsageError("name scenes to render, or give --all")
     entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
-    results, _ = render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs)
+    results, _ = render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs)
     for result in results:
         if result.error is None:
             click.echo(result.published)
@@ -123,7 +129,7 @@ def render(names, render_all, weights, digit, image, theme, quality, full_edges,
 @click.command()
 @click.option("--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order.")
 @video_options
-def explainer(only, weights, digit, image, theme, quality, full_edges, out, jobs):
+def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
     from scenes.render import join_videos
 
@@ -133,7 +139,7 @@ def explainer(only, weights, digit, image, theme, quality, full_edges, out, jobs
     else:
         entries = list(STORY)
     start = time.monotonic()
-    results, folder = render_videos(entries, weights, digit, image, theme, quality, full_edges, out, jobs)
+    results, folder = render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs)
     fail_if_any(results)
     destination = folder / "explainer.mp4"
     join_videos([result.path for result in results], destination)
@@ -167,23 +173,39 @@ def parse_at(text: str) -> float | None:
 @click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
 @input_options
-def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme):
+def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir):
     """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
     from scenes.render import ensure_writable_dir
 
     entry = lookup(name)
     at = parse_at(at_text)
     fmt = fmt or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".png", ".svg", ".pdf") else "png")
-    inputs = scene_inputs(weights, digit, image, theme, full_edges)
+    config = story_config(weights, digit, image, theme, data_dir, full_edges)
     if out.is_dir():
         raise NNExplainError(f"cannot write {out}: it is a directory")
     ensure_writable_dir(out.parent)
     from scenes.figure import render_figure
 
-    render_figure(entry, inputs, out, fmt=fmt, at=at, transparent=transparent, width=width)
+    render_figure(entry, config, out, fmt=fmt, at=at, transparent=transparent, width=width)
     click.echo(out)
 
 
-def register(group: click.Group) -> None:
-    for command in (list_scenes, render, explainer, figure):
-        group.add_command(command)
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nnexplain")
+def cli() -> None:
+    """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
+
+
+for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure):
+    cli.add_command(command)
+
+
+def main(argv=None) -> int:
+    """The `nnexplain` entry point."""
+    return run(cli, argv)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

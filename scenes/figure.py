@@ -9,8 +9,6 @@ formulas are vector paths there; pixel grids are embedded as images with square 
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import math
 import os
 from pathlib import Path
@@ -25,6 +23,7 @@ from PIL import Image
 from network.atomic import atomic_path
 from network.errors import NNExplainError
 from scenes.catalog import SceneEntry
+from scenes.story.inputs import StoryConfig
 
 A4_LANDSCAPE_WIDTH_PT = 842
 DEFAULT_PNG_WIDTH = 1920
@@ -159,30 +158,14 @@ def _cairo_image(rgba: np.ndarray) -> cairo.ImageSurface:
     return cairo.ImageSurface.create_for_data(bytearray(bgra.tobytes()), cairo.FORMAT_ARGB32, width, height, stride)
 
 
-@contextlib.contextmanager
-def scene_environment(env: dict[str, str]):
-    """Set the NNEXPLAIN_* variables the scenes read, restoring the previous values afterwards."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def run_to(entry: SceneEntry, at: float | None, pixel_width: int, pixel_height: int):
+def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width: int, pixel_height: int):
     """Run the scene (animations skipped) to time `at` (None: the end); return the scene."""
     options = {"pixel_width": pixel_width, "pixel_height": pixel_height, "frame_rate": 15, "renderer": "cairo",
                "disable_caching": True, "write_to_movie": False, "save_last_frame": False, "preview": False,
                "progress_bar": "none", "verbosity": "ERROR", "media_dir": os.devnull + "-unused"}
     with tempconfig(options):
         renderer = StillRenderer(stop_at=at)
-        scene_class = getattr(importlib.import_module(f"scenes.{entry.module}"), entry.name)
-        scene = scene_class(renderer=renderer)
+        scene = entry.load()(renderer=renderer, story_config=config)
         scene.render()
     if not renderer.reached:
         raise NNExplainError(f"--at {at:g} is past the end of {entry.name} ({renderer.time:.2f} s long)")
@@ -193,21 +176,20 @@ def scene_mobjects(scene) -> list:
     return [*scene.mobjects, *(m for m in scene.foreground_mobjects if m not in scene.mobjects)]
 
 
-def render_figure(entry: SceneEntry, inputs, out: Path, fmt: str = "png", at: float | None = None,
+def render_figure(entry: SceneEntry, config: StoryConfig, out: Path, fmt: str = "png", at: float | None = None,
                   transparent: bool = False, width: int | None = None) -> None:
     """Write a still of `entry` at time `at` (None: the last frame) to `out` as png, svg or pdf."""
     vector = fmt in ("svg", "pdf")
     width = width or (A4_LANDSCAPE_WIDTH_PT if vector else DEFAULT_PNG_WIDTH)
     height = round(width * 9 / 16)
     raster_width, raster_height = (round(VECTOR_RASTER_HEIGHT * 16 / 9), VECTOR_RASTER_HEIGHT) if vector else (width, height)
-    with scene_environment(inputs.env()):
-        try:
-            scene = run_to(entry, at, raster_width, raster_height)
-        except NNExplainError:
-            raise
-        except Exception as exc:  # a broken scene: one line for the user, not a traceback
-            lines = str(exc).strip().splitlines()
-            raise NNExplainError(f"{entry.name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}") from exc
+    try:
+        scene = run_to(entry, config, at, raster_width, raster_height)
+    except NNExplainError:
+        raise
+    except Exception as exc:  # a broken scene: one line for the user, not a traceback
+        lines = str(exc).strip().splitlines()
+        raise NNExplainError(f"{entry.name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}") from exc
     background, opacity = scene.camera.background_color, 0.0 if transparent else 1.0
     with atomic_path(out) as tmp, tempconfig({"pixel_width": raster_width, "pixel_height": raster_height}):
         if vector:

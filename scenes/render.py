@@ -3,7 +3,8 @@ scene's pixels depend on, and join scene videos into one with PyAV.
 
 Cache layout:  <out>/scenes/<key>/<Scene>.mp4, where <key> hashes the scene module's source and the
 sources of every `scenes.*` / `network.*` module it imports (transitively), the weights file, the
-followed digit or image, the shipped digit sample, theme, quality, full-edges mode and manim's version.
+followed digit or image, the shipped digit sample, theme, quality, full-edges mode, the manim
+settings below and manim's version. Each worker gets the story configuration explicitly.
 This module imports neither manim nor numpy at the top, so that `nnexplain` stays quick to start.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -25,9 +27,15 @@ from pathlib import Path
 
 from network.errors import NNExplainError
 from scenes.catalog import SceneEntry
+from scenes.story.inputs import StoryConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_ERROR = "nnexplain-worker-error: "
+# Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
+# per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
+# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
+MANIM_SETTINGS = {"renderer": "cairo", "encoder_queue_size": 2,
+                  "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"}}
 
 
 @dataclass(frozen=True)
@@ -48,46 +56,28 @@ QUALITIES = {q.letter: q for q in (
     Quality("h", "high_quality", 1920, 1080, 60), Quality("k", "fourk_quality", 3840, 2160, 60))}
 
 
-@dataclass(frozen=True)
-class SceneInputs:
-    """What a scene is drawn from: passed to scenes through NNEXPLAIN_* environment variables."""
+def validate(config: StoryConfig) -> None:
+    """Load weights, digit and image exactly as the scenes will, so that bad input fails at once."""
+    from scenes.story.inputs import load_story_inputs
 
-    weights: Path
-    digit: int | None = None
-    image: Path | None = None
-    theme: str = "dark"
-    full_edges: bool = False
+    load_story_inputs(config)
 
-    def env(self) -> dict[str, str]:
-        env = {"NNEXPLAIN_WEIGHTS": str(Path(self.weights).resolve()), "NNEXPLAIN_THEME": self.theme,
-               "NNEXPLAIN_FULL_EDGES": "1" if self.full_edges else ""}
-        env["NNEXPLAIN_DIGIT"] = "" if self.digit is None else str(self.digit)
-        env["NNEXPLAIN_IMAGE"] = "" if self.image is None else str(Path(self.image).resolve())
-        return env
 
-    def validate(self) -> None:
-        """Load weights, digit and image exactly as the scenes will, so that bad input fails at once."""
-        from scenes.inputs import DEFAULT_DIGIT, load_story_inputs
+def fingerprint(config: StoryConfig) -> str:
+    """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
+    shows the twin of the one it is given), the sample, and the test split the digit comes from."""
+    from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
+    from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
 
-        if self.digit is not None and self.digit < 0:
-            raise NNExplainError(f"digit must be a test-set index 0 or more, got {self.digit}")
-        digit = DEFAULT_DIGIT if self.digit is None else self.digit
-        load_story_inputs(str(self.weights), str(digit), str(self.image or ""))
-
-    def fingerprint(self) -> str:
-        """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
-        shows the twin of the one it is given), the sample, and the test split the digit comes from."""
-        from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
-        from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
-
-        files = [Path(self.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
-        directory, _ = resolve_data_dir()
-        files += [path for path in (find_idx_file(directory, SPLITS["test_images"]),
-                                    find_idx_file(directory, SPLITS["test_labels"])) if path is not None]
-        parts = [f"{path.name}={sha256_of(path)}" for path in files]
-        parts += [f"theme={self.theme}", f"full_edges={self.full_edges}"]
-        parts.append(f"image={sha256_of(Path(self.image))}" if self.image else f"digit={self.digit}")
-        return "\n".join(parts)
+    files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
+    directory, _ = resolve_data_dir(config.data_dir)
+    files += [path for path in (find_idx_file(directory, SPLITS["test_images"]),
+                                find_idx_file(directory, SPLITS["test_labels"])) if path is not None]
+    parts = [f"{path.name}={sha256_of(path)}" for path in files]
+    parts += [f"theme={config.theme}", f"full_edges={config.full_edges}", f"edge_lines={config.edge_lines}"]
+    parts.append(f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}")
+    parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
+    return "\n".join(parts)
 
 
 # -- cache keys ------------------------------------------------------------------------------------
@@ -122,7 +112,7 @@ def _module_path(name: str) -> Path | None:
 
 def cache_key(entry: SceneEntry, inputs_fingerprint: str, quality: Quality) -> str:
     digest = hashlib.sha256()
-    for path in source_closure(f"scenes.{entry.module}"):
+    for path in source_closure(entry.module):
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(inputs_fingerprint.encode())
     digest.update(f"quality={quality.letter}\nmanim={metadata.version('manim')}".encode())
@@ -150,7 +140,7 @@ def ensure_writable_dir(directory: Path) -> None:
         raise NNExplainError(f"cannot write to {directory}: {exc.strerror or exc}") from None
 
 
-def render_scenes(entries: list[SceneEntry], inputs: SceneInputs, quality: Quality, out: Path,
+def render_scenes(entries: list[SceneEntry], config: StoryConfig, quality: Quality, out: Path,
                   jobs: int = 1, log=None) -> list[RenderResult]:
     """Render every scene not already in the cache, `jobs` subprocesses at a time.
 
@@ -159,8 +149,8 @@ def render_scenes(entries: list[SceneEntry], inputs: SceneInputs, quality: Quali
     """
     from tqdm import tqdm
 
-    fingerprint, out = inputs.fingerprint(), Path(out).resolve()
-    results = [RenderResult(entry, out / "scenes" / cache_key(entry, fingerprint, quality) / f"{entry.name}.mp4")
+    inputs_fingerprint, out = fingerprint(config), Path(out).resolve()
+    results = [RenderResult(entry, out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.mp4")
                for entry in entries]
     todo = [result for result in results if not result.path.is_file()]
     for result in results:
@@ -172,7 +162,7 @@ def render_scenes(entries: list[SceneEntry], inputs: SceneInputs, quality: Quali
                 bar.update()
                 _report(log, bar, f"{result.entry.name:<24} cached")
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_render_one, result, inputs, quality): result for result in todo}
+            futures = {pool.submit(_render_one, result, config, quality): result for result in todo}
             for future in as_completed(futures):
                 result = future.result()
                 bar.update()
@@ -188,14 +178,12 @@ def _report(log, bar, text: str) -> None:
         bar.refresh()
 
 
-def _render_one(result: RenderResult, inputs: SceneInputs, quality: Quality) -> RenderResult:
+def _render_one(result: RenderResult, config: StoryConfig, quality: Quality) -> RenderResult:
     start = time.monotonic()
     result.path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **inputs.env(), "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "scenes.render", result.entry.name, result.entry.module, quality.letter,
-               str(result.path)]
-    process = subprocess.run(command, env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "scenes.render", result.entry.name, quality.letter, str(result.path),
+               config.to_json()]
+    process = subprocess.run(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
     result.seconds = time.monotonic() - start
     if process.returncode != 0 or not result.path.is_file():
@@ -219,21 +207,19 @@ def last_error_line(stderr: str) -> str:
     return ""
 
 
-def _worker(name: str, module: str, letter: str, destination: Path) -> None:
+def _worker(name: str, letter: str, destination: Path, config: StoryConfig) -> None:
     """Run in the subprocess: render one scene with manim's cairo renderer into `destination`."""
-    import importlib
-
     from manim import tempconfig
 
     quality = QUALITIES[letter]
     workdir = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=destination.parent))
     try:
-        options = {"quality": quality.manim_name, "media_dir": str(workdir), "renderer": "cairo",
+        options = {**MANIM_SETTINGS, "quality": quality.manim_name, "media_dir": str(workdir),
                    "disable_caching": True, "write_to_movie": True, "save_last_frame": False, "preview": False,
                    "progress_bar": "none", "verbosity": "ERROR", "output_file": name}
         with tempconfig(options):
-            scene_class = getattr(importlib.import_module(f"scenes.{module}"), name)
-            scene_class().render()
+            scene_class = SceneEntry(name).load()
+            scene_class(story_config=config).render()
         videos = sorted(workdir.rglob(f"{name}.mp4"))
         if not videos:
             raise NNExplainError(f"manim wrote no video for {name}")
@@ -343,7 +329,7 @@ def video_summary(path: Path) -> tuple[int, int, float, float]:
 
 if __name__ == "__main__":
     try:
-        _worker(sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]))
+        _worker(sys.argv[1], sys.argv[2], Path(sys.argv[3]), StoryConfig.from_json(sys.argv[4]))
     except Exception as exc:  # one line for the parent; the traceback is not for the user
         message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if not isinstance(exc, NNExplainError):

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from manim import DOWN, LEFT, UP, FadeIn, Group, LaggedStart, VGroup, Write
+
+from scenes.pixel_grid import WeightHeatmap
+from scenes.selection import grid_layout, shared_weight_scale
+from scenes.story.base import StoryScene
+from scenes.story.edge_detector import weight_bar
+
+__all__ = ["AllHiddenWeights"]
+
+
+class AllHiddenWeights(StoryScene):
+    """All first-layer weight heatmaps on one colour scale: blotches, not clean edges.
+
+    The scale is the 99th percentile of |w| over the layer, so that a few outliers do not wash out
+    the rest.
+    """
+
+    def construct(self):
+        t, inputs = self.theme, self.story
+        W = inputs.weights[0]
+        scale = shared_weight_scale(W)
+        title = self.text(f"All {len(W)} first-layer neurons' weights", "title").to_edge(UP)
+        cols, side = grid_layout(len(W), width=8.2, height=6.1)
+        self.heatmaps = Group(*(WeightHeatmap(w, height=0.92 * side, scale=scale, theme=t) for w in W))
+        self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side).move_to([-1.8, -0.35, 0])
+        bar = weight_bar(scale, 2.6, t).move_to([4.7, 1.2, 0])
+        shared = self.text("one colour scale", "small", "muted").next_to(bar, UP, buff=0.15)
+        notes = VGroup(*(self.text(line, "small") for line in
+                         ("Blotchy patterns,", "not the clean edges", "and loops we hoped for:",
+                          "the network found", "its own features."))).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        notes.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
+        self.play(Write(title))
+        self.play(LaggedStart(*(FadeIn(h) for h in self.heatmaps), lag_ratio=0.1), FadeIn(bar), FadeIn(shared),
+                  run_time=3.0)
+        self.play(FadeIn(notes), run_time=1.2)
+        self.wait(2.0)

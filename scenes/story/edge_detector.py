@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, UP, FadeIn, FadeOut, Transform, Write
+
+from network.activations import ACTIVATIONS
+from scenes.pixel_grid import ColourBar, PixelGrid, WeightHeatmap
+from scenes.selection import most_excited
+from scenes.story.base import StoryScene
+
+__all__ = ["EdgeDetector"]
+
+
+def weight_bar(scale: float, width: float, theme) -> ColourBar:
+    """A diverging colour bar from -scale to +scale."""
+    return ColourBar("weights", f"−{scale:.1f}", f"+{scale:.1f}", width=width, middle="0", theme=theme)
+
+
+class EdgeDetector(StoryScene):
+    """One hidden neuron's 784 weights as a heatmap, laid over the digit, ending in its real activation.
+
+    The neuron is the first-layer one the followed digit excites most; its weights slide onto the
+    digit and become w × a, each pixel's push, and the exported z and activation are written out.
+    """
+
+    def construct(self):
+        t, inputs = self.theme, self.story
+        self.neuron = j = most_excited(inputs.z(1))
+        weights, pixels = inputs.weights[0][j], inputs.layer(0)
+        title = self.text(f"What hidden neuron {j} of layer 1 looks for", "title").to_edge(UP)
+        digit = PixelGrid(pixels.reshape(28, 28), height=3.3, theme=t).move_to([-4.6, 0.4, 0])
+        self.weights_grid = WeightHeatmap(weights, height=3.3, theme=t).move_to([0, 0.4, 0])
+        scale = float(np.abs(weights).max())
+        products = weights * pixels
+        self.product_grid = WeightHeatmap(products, height=3.3, theme=t).move_to([4.6, 0.4, 0])
+        names = [self.text("the digit a(0)", "small").next_to(digit, UP, buff=0.15),
+                 self.text("its 784 weights w", "small").next_to(self.weights_grid, UP, buff=0.15),
+                 self.text("w × a: each pixel's push", "small").next_to(self.product_grid, UP, buff=0.15)]
+        bars = [weight_bar(scale, 3.0, t).next_to(self.weights_grid, DOWN, buff=0.25),
+                weight_bar(float(np.abs(products).max()), 3.0, t).next_to(self.product_grid, DOWN, buff=0.25)]
+        keys = self.text("+ pushes the sum up,  − pushes it down", "small", "muted").next_to(bars[0], DOWN, buff=0.2)
+        self.play(Write(title), FadeIn(digit), FadeIn(names[0]), run_time=1.2)
+        self.play(FadeIn(self.weights_grid), FadeIn(names[1]), FadeIn(bars[0]), FadeIn(keys), run_time=1.2)
+        self.wait(0.8)
+
+        overlay = WeightHeatmap(weights, height=3.3, theme=t).move_to(self.weights_grid)
+        self.add(overlay)
+        self.play(overlay.animate.move_to(digit).set_opacity(0.6), run_time=1.2)
+        self.play(Transform(overlay, self.product_grid.copy().set_opacity(0.6)), run_time=1.5)
+        self.play(FadeOut(overlay), FadeIn(self.product_grid), FadeIn(names[2]), FadeIn(bars[1]))
+
+        z, a = inputs.z(1)[j], inputs.layer(1)[j]
+        squash = ACTIVATIONS[inputs.activation].symbol
+        self.result = self.text(f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", "label",
+                                "highlight").to_edge(DOWN, buff=0.35)
+        self.play(Write(self.result), run_time=1.2)
+        self.wait(1.5)

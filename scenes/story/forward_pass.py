@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
+
+from network.data import IMAGE_SIDE
+from scenes.network_diagram import NetworkDiagram
+from scenes.pixel_grid import PixelGrid
+from scenes.selection import forward_pass_digits, ink_and_background_pixels
+from scenes.story.base import StoryScene
+
+__all__ = ["ForwardPass"]
+
+
+class ForwardPass(StoryScene):
+    """Real digits light the network up layer by layer, including one it gets wrong.
+
+    The followed digit, then another digit the network reads correctly, then the first it gets
+    wrong; each ends with the brightest output ringed and the verdict written under the digit.
+    With full edges every input and all edges are drawn (rasterised).
+    """
+
+    def construct(self):
+        t, inputs, config = self.theme, self.story, self.story_config
+        shown_pixels = None if config.full_edges else ink_and_background_pixels(inputs.layer(0), inputs.weights[0])
+        self.diagram = NetworkDiagram(inputs.weights, theme=t, input_pixels=shown_pixels, full_edges=config.full_edges,
+                                      edge_config={"rasterise": not config.edge_lines},
+                                      width=7.0, height=5.8).shift(1.3 * RIGHT + 0.3 * DOWN)
+        title = self.text("Real digits through the real network", "title").to_edge(UP)
+        self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
+        self.grid = self.marks = self.verdict = None
+        self.fed = self.digits()
+        for digit in self.fed:
+            self.feed(digit, shown_pixels)
+            self.wait(0.7)
+
+    def digits(self) -> list[int | None]:
+        """None for the followed digit, then sample indices: another digit read correctly and one
+        the network gets wrong."""
+        sample = self.story.sample
+        return [None, *forward_pass_digits(sample.labels, sample.predictions, self.story.followed_class)]
+
+    def feed(self, digit: int | None, shown_pixels) -> None:
+        """Show digit `digit` of the sample (None: the followed one) and run it through the network."""
+        inputs = self.story
+        values = inputs.forward(digit)
+        grid = PixelGrid(inputs.pixels(digit), height=2.4, theme=self.theme).move_to([-5.3, 1.0, 0])
+        marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
+                 if shown_pixels is not None else VGroup())
+        if self.grid is None:
+            self.play(FadeIn(grid), Create(marks), run_time=0.6)
+        else:
+            self.play(FadeOut(self.grid), FadeIn(grid), FadeOut(self.marks), FadeIn(marks),
+                      *(FadeOut(m) for m in self.verdict), run_time=0.6)
+        self.grid, self.marks = grid, marks
+        self.play(self.diagram.forward_pass(values, layer_time=0.5))
+        self.play(*(FadeIn(m) for m in self.show_verdict(digit, values[-1])), run_time=0.6)
+
+    def show_verdict(self, digit: int | None, probabilities: np.ndarray) -> VGroup:
+        """Ring the brightest output and write the prediction, its confidence and the true label."""
+        t, diagram, inputs = self.theme, self.diagram, self.story
+        last, predicted = len(diagram.sizes) - 1, int(np.argmax(probabilities))
+        label = inputs.label if digit is None else int(inputs.sample.labels[digit])
+        right = label is None or label == predicted
+        colour = "highlight" if label is None else "correct" if right else "wrong"
+        neuron = diagram.neuron(last, predicted)
+        ring = Circle(radius=neuron.width * 0.75, stroke_color=getattr(t, colour), stroke_width=4).move_to(neuron)
+        confidence = f"{100 * probabilities[predicted]:.0f}%"
+        percent = self.text(confidence, "small", colour).next_to(diagram.output_labels[predicted], RIGHT, buff=0.15)
+        lines = [self.text(inputs.source_label(digit), "small", "muted")]
+        if label is not None:
+            lines.append(self.text(f"label {label}", "small"))
+        lines.append(self.text(f"predicted {predicted}  ({confidence})", "small", colour))
+        if not right:
+            lines.append(self.text("wrong", "small", "wrong"))
+        text = VGroup(*lines).arrange(DOWN, buff=0.15).next_to(self.grid, DOWN, buff=0.3)
+        self.verdict = VGroup(ring, percent, text)
+        return self.verdict

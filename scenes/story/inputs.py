@@ -1,0 +1,231 @@
+"""What the story is told from: its configuration, and the weights and real activations it loads.
+
+`StoryConfig` names the weights, the followed digit (or the user's image), the theme, the edge mode
+and the data directory. `StoryConfig.from_environment()` is the one place the scenes read the
+environment, for plain `manim`; `nnexplain render` and `figure` build the configuration from their
+options and hand it to each scene explicitly.
+
+    NNEXPLAIN_WEIGHTS     weights .npz (default: the shipped sigmoid 784-16-16-10)
+    NNEXPLAIN_DIGIT       test-set index of the digit the story follows (default 32, a 3)
+    NNEXPLAIN_IMAGE       a user's own digit image instead of a test digit
+    NNEXPLAIN_THEME       dark | light
+    NNEXPLAIN_FULL_EDGES  1: every neuron and edge; lines: the same as Manim Lines (benchmark reference)
+    NNEXPLAIN_DATA        the data directory (read by network.data, like every other command)
+
+Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
+the activations that `network.export` computes for the followed digit and the shipped sample.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from network.data import IMAGE_SIDE, load_sample, resolve_data_dir
+from network.errors import NNExplainError
+from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS, Activations, compute_activations, load_weights
+from network.images import chosen_digits
+from scenes.selection import bias_effect_neuron
+from scenes.theme import THEMES
+
+__all__ = ["DEFAULT_DIGIT", "StoryConfig", "StoryInputs", "load_story_inputs"]
+
+DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
+TRUE_WORDS = ("1", "true", "yes", "on")
+PATH_FIELDS = ("weights", "image", "data_dir")
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    """Everything the story's pictures depend on besides the code."""
+
+    weights: Path = DEFAULT_WEIGHTS
+    digit: int | None = None          # test-set index; None: DEFAULT_DIGIT (or the image)
+    image: Path | None = None         # the user's own digit picture instead of a test digit
+    theme: str = "dark"
+    full_edges: bool = False          # every neuron and every edge
+    edge_lines: bool = False          # full edges as Manim Lines: the slow reference for benchmarks
+    data_dir: Path | None = None      # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
+
+    def __post_init__(self):
+        if self.theme not in THEMES:
+            raise NNExplainError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
+        if self.digit is not None and self.image is not None:
+            raise NNExplainError("follow a test digit or an image, not both")
+        if self.digit is not None and self.digit < 0:
+            raise NNExplainError(f"digit must be a test-set index 0 or more, got {self.digit}")
+
+    @classmethod
+    def from_environment(cls) -> "StoryConfig":
+        """The configuration named by NNEXPLAIN_* variables (see the module docstring)."""
+        env = os.environ
+        digit = env.get("NNEXPLAIN_DIGIT", "").strip()
+        image = env.get("NNEXPLAIN_IMAGE", "").strip()
+        edges = env.get("NNEXPLAIN_FULL_EDGES", "").strip().lower()
+        try:
+            index = int(digit) if digit and not image else None
+        except ValueError:
+            raise NNExplainError(f"NNEXPLAIN_DIGIT must be a test-set index, got {digit!r}") from None
+        return cls(weights=Path(env.get("NNEXPLAIN_WEIGHTS") or DEFAULT_WEIGHTS), digit=index,
+                   image=Path(image) if image else None, theme=env.get("NNEXPLAIN_THEME") or "dark",
+                   full_edges=edges in (*TRUE_WORDS, "lines"), edge_lines=edges == "lines")
+
+    @property
+    def followed_digit(self) -> int:
+        return DEFAULT_DIGIT if self.digit is None else self.digit
+
+    def with_weights(self, weights: Path) -> "StoryConfig":
+        return replace(self, weights=Path(weights))
+
+    def to_json(self) -> str:
+        return json.dumps({key: None if value is None else str(value) if isinstance(value, Path) else value
+                           for key, value in asdict(self).items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> "StoryConfig":
+        values = json.loads(text)
+        return cls(**{key: Path(value) if key in PATH_FIELDS and value is not None else value
+                      for key, value in values.items()})
+
+
+@dataclass(frozen=True)
+class StoryInputs:
+    """The trained network's parameters and its exported activations."""
+
+    weights: list[np.ndarray]   # W1..WL, each (n_out, n_in)
+    biases: list[np.ndarray]    # b1..bL
+    manifest: dict
+    digit: Activations          # the one digit the story follows
+    sample: Activations         # the shipped sample of MNIST test digits
+    weights_path: Path
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(self.manifest["sizes"])
+
+    @property
+    def activation(self) -> str:
+        return self.manifest["activation"]
+
+    def layer(self, index: int) -> np.ndarray:
+        """a(index) of the followed digit: 0 is the input, len(sizes) - 1 the output."""
+        return self.digit.activations[index][0]
+
+    def z(self, index: int) -> np.ndarray:
+        """z(index) = W a(index - 1) + b of the followed digit, as exported (index 1 ... L)."""
+        return self.digit.pre_activations[index - 1][0]
+
+    def forward(self, which: int | None = None) -> list[np.ndarray]:
+        """a(0) ... a(L) of the followed digit, or of sample digit `which`."""
+        if which is None:
+            return [self.layer(layer) for layer in range(len(self.sizes))]
+        return [a[which] for a in self.sample.activations]
+
+    def pixels(self, which: int | None = None) -> np.ndarray:
+        """28x28 input of the followed digit, or of sample digit `which`."""
+        values = self.layer(0) if which is None else self.sample.activations[0][which]
+        return values.reshape(IMAGE_SIDE, IMAGE_SIDE)
+
+    @property
+    def prediction(self) -> int:
+        return int(self.digit.predictions[0])
+
+    @property
+    def label(self) -> int | None:
+        label = int(self.digit.labels[0])
+        return None if label < 0 else label
+
+    @property
+    def digit_source(self) -> str:
+        return self.digit.manifest["sources"][0]
+
+    @property
+    def deep_layer(self) -> int:
+        """The layer whose neurons the scenes about learned features follow: the second hidden
+        layer, or the first if the network has only one."""
+        return min(2, len(self.sizes) - 2)
+
+    @property
+    def followed_class(self) -> int:
+        """The class of the followed digit: its label, or the network's prediction for a user's image."""
+        return self.label if self.label is not None else self.prediction
+
+    @property
+    def follows_own_image(self) -> bool:
+        return self.digit_source.startswith("image:")
+
+    def source_label(self, which: int | None = None) -> str:
+        """How a digit is named on screen: "test digit #32", or "your image" for the user's own;
+        `which` is an index into the sample, None the followed digit."""
+        if which is not None:
+            return f"test digit #{int(self.sample.indices[which])}"
+        return "your image" if self.follows_own_image else f"test digit #{int(self.digit.indices[0])}"
+
+    def sample_of_class(self, label: int, count: int) -> np.ndarray:
+        """Indices into the sample of the first `count` digits labelled `label`."""
+        return np.flatnonzero(self.sample.labels == label)[:count]
+
+    def followed_neuron(self) -> tuple[int, int]:
+        """(layer, j): the neuron the math beats follow, in `deep_layer`: of the neurons active for
+        the followed digit, the one whose bias matters most (scenes.selection.bias_effect_neuron)."""
+        layer = self.deep_layer
+        return layer, bias_effect_neuron(self.z(layer), self.biases[layer - 1], self.layer(layer), self.activation)
+
+    def neuron_numbers(self, layer: int, j: int) -> dict:
+        """The exported z, bias b, weighted sum z - b and activation a of neuron j of `layer`; the sum
+        is checked against that neuron's weights and the previous layer's exported activations."""
+        z, b, a = float(self.z(layer)[j]), float(self.biases[layer - 1][j]), float(self.layer(layer)[j])
+        shown = z - b
+        check = float(self.weights[layer - 1][j].astype(np.float64) @ self.layer(layer - 1))
+        if not np.isclose(shown, check, rtol=1e-4, atol=1e-3):
+            raise NNExplainError(f"exported z{layer}[{j}] - b = {shown:.4f} does not match the weights "
+                                 f"({check:.4f}); re-export the activations")
+        return {"z": z, "b": b, "a": a, "weighted_sum": shown}
+
+    def misclassified(self) -> np.ndarray:
+        """Indices into the sample of the digits the network gets wrong."""
+        return np.flatnonzero(self.sample.predictions != self.sample.labels)
+
+
+def twin_weights(activation: str) -> Path:
+    """The shipped network with the other hidden activation (ReLU for sigmoid and back)."""
+    return RELU_WEIGHTS if activation == "sigmoid" else DEFAULT_WEIGHTS
+
+
+def load_story_inputs(config: StoryConfig) -> StoryInputs:
+    """Weights, the followed digit and the sample, exported; loaded once per process for the same
+    files (the cache is keyed on the weights file's identity and the resolved data directory)."""
+    weights = Path(config.weights)
+    try:
+        stat = weights.stat()
+        identity = (str(weights.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        identity = (str(weights), 0, 0)  # the loader reports the missing file
+    data_dir = resolve_data_dir(config.data_dir)[0]
+    image = str(config.image) if config.image else ""
+    return _load(identity, config.followed_digit, image, str(data_dir))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(weights: tuple, digit: int, image: str, data_dir: str) -> StoryInputs:
+    weights_path = weights[0]
+    model, manifest = load_weights(weights_path)
+    if model.sizes[-1] != 10:
+        raise NNExplainError(f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}")
+    if len(model.sizes) < 3:
+        raise NNExplainError(f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}")
+    if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
+        raise NNExplainError(f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}")
+    images, labels, indices, sources = chosen_digits([digit], image or None, data_dir)
+    followed = compute_activations(model, manifest, images, labels, indices, sources)
+    sample_images, sample_labels = load_sample()
+    sample = compute_activations(model, manifest, sample_images, sample_labels,
+                                 np.arange(len(sample_labels)),
+                                 [f"mnist-test:{i}" for i in range(len(sample_labels))])
+    return StoryInputs([W.copy() for W in model.weights], [b.copy() for b in model.biases],
+                       manifest, followed, sample, Path(weights_path))

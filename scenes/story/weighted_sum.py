@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from manim import DOWN, RIGHT, UP, Create, FadeIn, MathTex, TransformFromCopy, Write
+
+from scenes.math_tex import number, require_latex
+from scenes.selection import largest_terms
+from scenes.story.base import StoryScene, neuron_name
+from scenes.weighted_sum_terms import NeuronFan, WeightedSumTerms
+
+__all__ = ["WeightedSum"]
+
+
+class WeightedSum(StoryScene):
+    """w·a with a real neuron's weights and a real digit's activations.
+
+    The neuron is one of the second hidden layer that is active for the followed digit and whose
+    bias matters most; its largest terms w_i a_i are written with real numbers, the rest elided,
+    and the sum is the exported z minus the bias.
+    """
+
+    def construct(self):
+        require_latex()
+        theme, inputs = self.theme, self.story
+        layer, j = inputs.followed_neuron()
+        self.numbers = inputs.neuron_numbers(layer, j)
+        weights, previous = inputs.weights[layer - 1][j], inputs.layer(layer - 1)
+
+        title = self.text(f"{neuron_name(layer, j).capitalize()} adds up layer {layer - 1}, weighted",
+                          "title").to_edge(UP, buff=0.35)
+        self.terms = WeightedSumTerms(weights, previous, largest_terms(weights, previous), layer,
+                                      theme=theme).shifted(1.0 * DOWN)
+        fan = NeuronFan(weights, previous, self.terms.column_x, top=2.1, target=[0, 0.45, 0],
+                        gaps=self.terms.gap_x, theme=theme)
+        name = MathTex(rf"a^{{({layer})}}_{{{j}}}", font_size=theme.math_size, color=theme.text)
+        name.next_to(fan.neuron, RIGHT, buff=0.2)
+        self.total = MathTex(rf"w \cdot a^{{({layer - 1})}}", "=", number(self.numbers["weighted_sum"]),
+                             font_size=theme.math_size, color=theme.text)
+        self.total.next_to(self.terms, DOWN, buff=0.45)
+        self.total[2].set_color(theme.highlight)
+        shown = len(self.terms.weights_shown)
+        note = self.text(f"the {shown} largest of {self.terms.term_count} terms shown; "
+                         f"digit: {inputs.source_label()}", "small", "muted").to_edge(DOWN, buff=0.3)
+
+        self.play(FadeIn(title), FadeIn(fan.inputs), run_time=1)
+        self.play(Create(fan.edges), FadeIn(fan.neuron), Write(name), run_time=1.5)
+        self.play(Write(self.terms.symbols), run_time=1.5)
+        self.play(TransformFromCopy(self.terms.symbols, self.terms.numbers), run_time=1.5)
+        self.play(Write(self.total), FadeIn(note), run_time=1.5)
+        self.wait(1)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, UP, FadeIn, Group, LaggedStart, VGroup, Write
+
+from scenes.pixel_grid import PixelGrid
+from scenes.selection import most_selective, top_activating
+from scenes.story.base import StoryScene
+
+__all__ = ["WhatNeuronsRespondTo"]
+
+
+class WhatNeuronsRespondTo(StoryScene):
+    """The sample digits that most excite a second-layer neuron.
+
+    The followed neuron is the most selective of its layer (its top digits stand out most from its
+    typical digit); its ten most exciting sample digits are shown with their real activations and
+    a verdict on what they have in common.
+    """
+
+    top = 10
+
+    def construct(self):
+        t, inputs = self.theme, self.story
+        self.layer = layer = inputs.deep_layer
+        activations = inputs.sample.activations[layer]
+        self.neuron = j = most_selective(activations, self.top)
+        self.digits = top_activating(activations[:, j], self.top)
+        title = self.text(f"Which digits excite neuron {j} of hidden layer {layer}?", "title").to_edge(UP)
+        subtitle = self.text(f"the {self.top} of {len(activations)} test digits with the largest a({layer})",
+                             "small", "muted").next_to(title, DOWN, buff=0.15)
+        cells = Group()
+        self.values = VGroup()
+        for index in self.digits:
+            grid = PixelGrid(inputs.pixels(int(index)), height=1.75, theme=t)
+            value = self.text(f"{activations[index, j]:.3f}", "small", "highlight").next_to(grid, DOWN, buff=0.1)
+            self.values.add(value)
+            cells.add(Group(grid, value))
+        cells.arrange_in_grid(rows=2, buff=(0.35, 0.3)).next_to(subtitle, DOWN, buff=0.35)
+        self.play(Write(title), FadeIn(subtitle), run_time=1.2)
+        self.play(LaggedStart(*(FadeIn(cell, shift=0.2 * UP) for cell in cells), lag_ratio=0.15), run_time=3.0)
+        self.verdict = self.text(self.summary(inputs.sample.labels[self.digits]), "label").to_edge(DOWN, buff=0.3)
+        self.play(Write(self.verdict), run_time=1.5)
+        self.wait(2.0)
+
+    @staticmethod
+    def summary(labels: np.ndarray) -> str:
+        """What the top digits have in common, by their labels."""
+        counts = np.bincount(labels, minlength=10)
+        ranked = [d for d in np.argsort(-counts, kind="stable") if counts[d]]
+        favourites = ", ".join(f"{counts[d]} × {d}" for d in ranked[:3])
+        if counts[ranked[0]] >= 0.6 * len(labels):
+            return f"Mostly {ranked[0]}s ({favourites}): a whole-digit detector, not a loop or a line"
+        return f"A mix of digits ({favourites}): no clean loop or line detector"
