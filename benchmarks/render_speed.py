@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-NNEXPLAIN = [PYTHON, "-m", "network.cli"]
+NNEXPLAIN = [PYTHON, "-m", "scenes.cli"]
 
 
 def tree_rss_bytes(root_pid: int) -> int:
@@ -106,7 +106,7 @@ def full_edges(animations: str | None) -> None:
     for mode, label in (("1", "rasterised edges (--full-edges)"), ("lines", "12,960 Manim Lines (reference)")):
         with tempfile.TemporaryDirectory() as media:
             command = [PYTHON, "-c", FRAME_TIMER, "render", "-ql", "--disable_caching", "--media_dir", media,
-                       "scenes/layer_beats.py", "ForwardPass"] + (["-n", animations] if animations else [])
+                       "scenes/story/forward_pass.py", "ForwardPass"] + (["-n", animations] if animations else [])
             wall[mode], peak, output = run(command, {"NNEXPLAIN_FULL_EDGES": mode})
             frames = frame_count(next(Path(media).rglob("ForwardPass.mp4")))
         played = float(re.search(r"PLAY_SECONDS ([\d.]+)", output).group(1))
@@ -140,8 +140,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["edges", "explainer", "parallel"], nargs="+",
                         default=["edges", "explainer", "parallel"])
     parser.add_argument("--hd", action="store_true", help="also time the explainer at 1080p60")
-    parser.add_argument("--animations", default="0,8",
-                        help="ForwardPass animations to render for the edge comparison (manim -n); 'all' for the whole scene")
+    parser.add_argument("--animations", default="0,5",
+                        help="ForwardPass animations to render for the edge comparison (manim -n; 0,5 is the title and "
+                             "the first digit's whole pass); 'all' for the whole scene")
     args = parser.parse_args()
     if "edges" in args.only:
         full_edges(None if args.animations == "all" else args.animations)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from network.cli import main
+from scenes.cli import main
 from network.data import SPLITS, find_idx_file, load_dataset, read_idx
 
 REPO = Path(__file__).resolve().parents[1]

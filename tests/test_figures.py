@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from network.cli import main
+from scenes.cli import main
 from scenes.theme import DARK, LIGHT
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -11,10 +11,15 @@ from network.errors import NNExplainError
 from network.export import RELU_WEIGHTS, compute_activations, load_weights, save_weights
 from network.model import relu, sigmoid
 from network.training import TrainConfig, train
-from scenes import notation
-from scenes.inputs import SHIPPED_WEIGHTS, story_inputs
-from scenes.math_beats import BiasAndSigmoid, ReLUvsSigmoid, WeightedSum
-from scenes.notation_beats import MatrixVectorNotation, NetworkAsFunction, ParameterCount
+from network.export import DEFAULT_WEIGHTS as SHIPPED_WEIGHTS
+from scenes import math_tex
+from scenes.story.bias_and_sigmoid import BiasAndSigmoid
+from scenes.story.inputs import StoryConfig, load_story_inputs
+from scenes.story.matrix_vector_notation import MatrixVectorNotation
+from scenes.story.network_as_function import NetworkAsFunction
+from scenes.story.parameter_count import ParameterCount
+from scenes.story.relu_vs_sigmoid import ReLUvsSigmoid
+from scenes.story.weighted_sum import WeightedSum
 from scenes.theme import DARK, LIGHT
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
@@ -39,14 +44,15 @@ def relu_784_32_10(tmp_path_factory):
 
 
 @pytest.fixture
-def render(media, monkeypatch):
+def render(media):
     def run(scene_class, weights=None, theme=None):
-        monkeypatch.delenv("NNEXPLAIN_DIGIT", raising=False)
-        monkeypatch.delenv("NNEXPLAIN_IMAGE", raising=False)
-        monkeypatch.setenv("NNEXPLAIN_WEIGHTS", str(weights or SHIPPED_WEIGHTS))
-        monkeypatch.setenv("NNEXPLAIN_THEME", theme or "dark")
-        return render_last_frame(scene_class, media)
+        config = StoryConfig(weights=weights or SHIPPED_WEIGHTS, theme=theme or "dark")
+        return render_last_frame(scene_class, media, config)
     return run
+
+
+def story_inputs():
+    return load_story_inputs(StoryConfig())
 
 
 def two_decimals(value: float) -> str:
@@ -58,14 +64,14 @@ def pixel_rgb(scene, frame, point) -> np.ndarray:
     return frame[row, col, :3].astype(int)
 
 
-def chosen_neuron(z: np.ndarray, b: np.ndarray, a: np.ndarray, f) -> int:
-    """The neuron the math scenes follow: the active one (a > 0.5) whose bias moves it the most."""
-    return int(np.argmax(np.where(a > 0.5, np.abs(a - f(z - b)), -1.0)))
-
-
 def second_layer(inputs) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The neuron the math scenes follow (how it is chosen: tests/test_selection.py), with the
+    second hidden layer's exported z, biases and activations."""
+    layer, j = inputs.followed_neuron()
+    assert layer == 2
     z, b, a = inputs.digit.pre_activations[1][0], inputs.biases[1], inputs.layer(2)
-    return chosen_neuron(z, b, a, sigmoid), z, b, a
+    assert a[j] > 0.5  # an active neuron
+    return j, z, b, a
 
 
 def test_weighted_sum_shows_real_weights_activations_and_exported_sum(render):
@@ -111,8 +117,8 @@ def test_relu_vs_sigmoid_shows_both_networks_real_numbers(render):
         shown = f"{100 * manifest['test_accuracy']:.2f}% test accuracy"
         assert panel.accuracy_text == shown and panel.accuracy_label[1].original_text == shown
     digit = story_inputs()
-    relu_run = compute_activations(relu_model, relu_manifest, digit.layer(0)[None])
-    j = chosen_neuron(relu_run.pre_activations[1][0], relu_model.biases[1], relu_run.activations[2][0], relu)
+    relu_run = compute_activations(relu_model, relu_manifest, digit.layer(0)[None])  # the same digit, afresh
+    _, j = load_story_inputs(StoryConfig(weights=RELU_WEIGHTS)).followed_neuron()
     z = float(relu_run.pre_activations[1][0, j])
     assert panels["relu"].numbers["z"] == pytest.approx(z, abs=1e-5)
     x, y = panels["relu"].plot.axes.p2c(panels["relu"].dot[1].get_center())
@@ -196,12 +202,12 @@ def test_light_theme_is_dark_ink_on_white(render):
 def test_require_latex_names_the_packages(monkeypatch, tmp_path, render):
     monkeypatch.setenv("PATH", str(tmp_path))  # neither latex nor dvisvgm can be found
     with pytest.raises(NNExplainError) as error:
-        notation.require_latex()
+        math_tex.require_latex()
     message = str(error.value)
     assert "\n" not in message and "apt-get install texlive-latex-base texlive-latex-extra dvisvgm" in message
     with pytest.raises(NNExplainError, match="latex and dvisvgm"):
         render(WeightedSum)
-    real_which = notation.shutil.which
-    monkeypatch.setattr(notation.shutil, "which", lambda tool: None if tool == "dvisvgm" else real_which(tool, path="/usr/bin:/bin"))
+    real_which = math_tex.shutil.which
+    monkeypatch.setattr(math_tex.shutil, "which", lambda tool: None if tool == "dvisvgm" else real_which(tool, path="/usr/bin:/bin"))
     with pytest.raises(NNExplainError, match="need dvisvgm:"):
-        notation.require_latex()
+        math_tex.require_latex()

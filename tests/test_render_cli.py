@@ -1,7 +1,7 @@
 """`nnexplain scenes | render | explainer`: real scenes rendered by real manim subprocesses at -q l.
 
-Scenes used: ThisIsAThree and PixelsToInputLayer (scenes/pixels_beats.py) for rendering and joining,
-WeightedSum (scenes/math_beats.py) for the missing-LaTeX error.
+Scenes used: ThisIsAThree and PixelsToInputLayer (scenes/story/) for rendering and joining,
+WeightedSum for the missing-LaTeX error.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import av
 import numpy as np
 import pytest
 
-from network.cli import main
+from scenes.cli import main
 from scenes import render as render_module
 from scenes.catalog import STORY, SceneEntry, find
-from scenes.render import QUALITIES, SceneInputs, cache_key, last_error_line, video_summary
+from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line, video_summary
+from scenes.story.inputs import StoryConfig
 
 SHORT = ["this-is-a-three", "pixels-to-input-layer"]
 
@@ -63,7 +64,17 @@ def test_the_command_line_starts_without_importing_manim():
     import subprocess
     import sys
 
-    code = "import sys, network.cli; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules)"
+    code = ("import sys, scenes.cli, scenes; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules"
+            " or 'scenes.network_diagram' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_network_package_imports_nothing_from_scenes():
+    import subprocess
+    import sys
+
+    code = ("import sys, network, network.cli, network.training, network.images; "
+            "sys.exit(any(name == 'scenes' or name.startswith('scenes.') or name == 'manim' for name in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -110,18 +121,26 @@ def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
 
 def test_cache_key_follows_every_input():
     entry = find("ThisIsAThree")
-    shipped = SceneInputs(render_module.PROJECT_ROOT / "network" / "weights" / "default.npz")
-    keys = {cache_key(entry, inputs.fingerprint(), QUALITIES[q]) for inputs, q in [
-        (shipped, "l"), (shipped, "m"), (SceneInputs(shipped.weights, theme="light"), "l"),
-        (SceneInputs(shipped.weights, digit=7), "l"), (SceneInputs(shipped.weights, full_edges=True), "l"),
-        (SceneInputs(shipped.weights.with_name("relu.npz")), "l")]}
+    shipped = StoryConfig(render_module.PROJECT_ROOT / "network" / "weights" / "default.npz")
+    keys = {cache_key(entry, fingerprint(config), QUALITIES[q]) for config, q in [
+        (shipped, "l"), (shipped, "m"), (StoryConfig(shipped.weights, theme="light"), "l"),
+        (StoryConfig(shipped.weights, digit=7), "l"), (StoryConfig(shipped.weights, full_edges=True), "l"),
+        (StoryConfig(shipped.weights.with_name("relu.npz")), "l")]}
     assert len(keys) == 6
     # ReLUvsSigmoid also shows the shipped twin of the network it is given: both shipped files count
-    names = {line.split("=")[0] for line in shipped.fingerprint().splitlines()}
-    assert {"default.npz", "relu.npz", "mnist_test_sample.npz"} <= names
-    sources = {path.name for path in render_module.source_closure("scenes.pixels_beats")}
-    assert {"pixels_beats.py", "theme.py", "inputs.py", "pixels.py", "export.py"} <= sources
-    assert "layer_beats.py" not in sources
+    names = {line.split("=")[0] for line in fingerprint(shipped).splitlines()}
+    assert {"default.npz", "relu.npz", "mnist_test_sample.npz", "manim_settings"} <= names
+    sources = {path.name for path in render_module.source_closure(entry.module)}
+    assert {"this_is_a_three.py", "base.py", "theme.py", "inputs.py", "pixel_grid.py", "export.py"} <= sources
+    assert "forward_pass.py" not in sources and "network_diagram.py" not in sources
+
+
+def test_cache_key_follows_the_manim_settings(monkeypatch):
+    """The encoder settings travel with the package and are part of every scene's key."""
+    entry, config = find("ThisIsAThree"), StoryConfig()
+    before = cache_key(entry, fingerprint(config), QUALITIES["l"])
+    monkeypatch.setitem(render_module.MANIM_SETTINGS, "encoder_queue_size", 8)
+    assert cache_key(entry, fingerprint(config), QUALITIES["l"]) != before
 
 
 # -- errors: one line, non-zero exit, nothing half-written -------------------------------------------
@@ -187,15 +206,15 @@ def test_missing_latex_reaches_the_user_as_one_line(capsys, tmp_path, monkeypatc
 
 
 def test_a_failing_scene_keeps_the_others_and_is_named(capsys, explained, monkeypatch, tmp_path):
-    broken = SceneEntry("NoSuchScene", "pixels_beats", "a scene whose class does not exist")
+    broken = SceneEntry("NoSuchScene")  # no scenes/story/no_such_scene.py
     monkeypatch.setattr("scenes.cli.STORY", [find("ThisIsAThree"), broken])
     out = tmp_path / "media"
-    for cached in (explained / "scenes").iterdir():  # ThisIsAThree is already rendered: re-use it
-        target = out / "scenes" / cached.name
+    for cached in (explained / "scenes").glob("*/ThisIsAThree.mp4"):  # already rendered: re-use it
+        target = out / "scenes" / cached.parent.name
         target.mkdir(parents=True)
-        (target / "ThisIsAThree.mp4").write_bytes((cached / "ThisIsAThree.mp4").read_bytes())
+        (target / "ThisIsAThree.mp4").write_bytes(cached.read_bytes())
     code, stdout, err = run(capsys, "render", "--all", "--out", out)
-    assert_one_line_error(code, err, "NoSuchScene failed", "has no attribute 'NoSuchScene'")
+    assert_one_line_error(code, err, "NoSuchScene failed", "No module named 'scenes.story.no_such_scene'")
     assert stdout.strip().endswith("480p15/ThisIsAThree.mp4")
     assert (out / "480p15" / "ThisIsAThree.mp4").is_file()
     assert not list(out.rglob("NoSuchScene*")) and not list(out.rglob(".NoSuchScene.*"))

@@ -1,0 +1,190 @@
+"""The scenes' pieces as a Manim library: the README's example rendered with plain `manim`, and the
+mobjects' contract (Create, forward_pass, themes as arguments, clear errors) on real networks."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from manim import DOWN, LEFT, Create, FadeIn, Scene, Uncreate, tempconfig
+
+from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights, save_weights
+from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
+from scenes.network_diagram import DenseColumn
+from scenes.raster import RasterImage
+from tests.scene_rendering import point_to_pixel
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_example() -> str:
+    """The Python block of the README's library section, exactly as written."""
+    section = REPO.joinpath("README.md").read_text(encoding="utf-8").split("## Your own scenes")[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.fixture(scope="module")
+def relu_784_32_10(tmp_path_factory) -> Path:
+    """A 784-32-10 ReLU network trained briefly on the shipped sample, written by the real exporter."""
+    from network.data import Dataset
+    from network.training import TrainConfig, train
+
+    images, labels = load_sample()
+    data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
+    result = train(data, TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=2, validation_size=100),
+                   progress=False)
+    path = tmp_path_factory.mktemp("relu") / "relu-784-32-10.npz"
+    save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
+    return path
+
+
+def last_frame(video: Path) -> np.ndarray:
+    with av.open(str(video)) as container:
+        frame = None
+        for frame in container.decode(video=0):
+            pass
+        return frame.to_ndarray(format="rgb24").astype(int)
+
+
+def render_frame(scene_class, media_dir) -> tuple[Scene, np.ndarray]:
+    """Render a plain Manim scene in-process (animations skipped) and return its last frame."""
+    options = {"quality": "low_quality", "media_dir": str(media_dir), "disable_caching": True,
+               "save_last_frame": True, "write_to_movie": False, "progress_bar": "none", "verbosity": "ERROR"}
+    with tempconfig(options):
+        scene = scene_class()
+        scene.render()
+        return scene, np.array(scene.renderer.get_frame())[:, :, :3].astype(int)
+
+
+def lit_fraction(rgb, theme) -> float:
+    off, on = (np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)]) for c in (theme.neuron_off, theme.neuron_on))
+    return float(np.dot(rgb - off, on - off) / np.dot(on - off, on - off))
+
+
+@pytest.mark.parametrize("weights", ["shipped", "relu-784-32-10"])
+def test_readme_example_renders_with_plain_manim(weights, relu_784_32_10, tmp_path, monkeypatch):
+    """`manim -ql my_scene.py MyScene` with no NNEXPLAIN_* variable and no nnexplain command."""
+    source = DEFAULT_WEIGHTS if weights == "shipped" else relu_784_32_10
+    (tmp_path / "my.npz").write_bytes(source.read_bytes())
+    (tmp_path / "my_scene.py").write_text(readme_example(), encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NNEXPLAIN_")}
+    done = subprocess.run([sys.executable, "-m", "manim", "-ql", "--disable_caching", "my_scene.py", "MyScene"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    video = tmp_path / "media" / "videos" / "my_scene" / "480p15" / "MyScene.mp4"
+    frame = last_frame(video)
+    assert frame.shape == (480, 854, 3)
+    assert (frame[:6, :6] > 245).all()  # the LIGHT background
+
+    # the same class in-process: the diagram shows the real forward pass of the real network
+    namespace: dict = {}
+    exec(compile(readme_example(), "my_scene.py", "exec"), namespace)
+    monkeypatch.chdir(tmp_path)  # the example opens "my.npz"
+    scene, still = render_frame(namespace["MyScene"], tmp_path / "inproc")
+    assert np.abs(still - frame).mean() < 3  # the video ends on the same picture (x264 aside)
+    diagram = next(m for m in scene.get_mobject_family_members() if isinstance(m, NetworkDiagram))
+    model, _ = load_weights(source)
+    probabilities = model.forward(load_sample()[0][0]).probabilities
+    last = len(diagram.sizes) - 1
+    lit = [lit_fraction(frame[point_to_pixel(scene, diagram.neuron(last, k).get_center())], LIGHT) for k in range(10)]
+    np.testing.assert_allclose(lit, probabilities, atol=0.06)
+    assert diagram.sizes == list(model.sizes)
+
+
+class DiagramScene(Scene):
+    """Create, .animate, scaling, next_to and a forward pass on one diagram; options set by the test."""
+
+    network = None
+    options: dict = {}
+    x = None
+
+    def construct(self):
+        self.diagram = NetworkDiagram(self.network, **self.options)
+        self.play(Create(self.diagram))
+        self.play(self.diagram.animate.scale(0.8).shift(0.3 * DOWN))
+        self.grid = PixelGrid(self.x.reshape(28, 28), height=1.5, theme=self.diagram.theme)
+        self.grid.next_to(self.diagram, LEFT)
+        self.play(FadeIn(self.grid), self.diagram.forward_pass(self.network.forward(self.x), run_time=2))
+
+
+@pytest.mark.parametrize("sizes, activation, options", [
+    ((784, 16, 16, 10), "sigmoid", {}),
+    ((784, 128, 64, 10), "relu", {"max_shown": 12}),
+    ((784, 32, 10), "relu", {"full_edges": True, "theme": LIGHT}),
+])
+def test_network_diagram_is_a_mobject_like_any_other(sizes, activation, options, tmp_path):
+    model = MLP.initialise(sizes, activation, seed=1)
+    x = load_sample()[0][7]
+    scene_class = type("Scene_" + "_".join(map(str, sizes)), (DiagramScene,),
+                       {"network": model, "options": options, "x": x})
+    scene, frame = render_frame(scene_class, tmp_path)
+    diagram, theme = scene.diagram, options.get("theme", DARK)
+    assert diagram.sizes == list(sizes)
+    assert diagram.width < 14.2 and diagram.height < 8  # scaled and inside the frame
+    assert scene.grid.get_right()[0] < diagram.get_left()[0]
+    expected = model.forward(x).activations
+    last = len(sizes) - 1
+    if options.get("full_edges"):
+        assert isinstance(diagram.layers[0], DenseColumn) and all(isinstance(e, RasterImage) for e in diagram.edges)
+    for layer in (1, last):
+        for j in diagram.shown[layer][:8]:
+            rgb = frame[point_to_pixel(scene, diagram.neuron(layer, int(j)).get_center())]
+            assert abs(lit_fraction(rgb, theme) - min(1.0, expected[layer][j])) < 0.06, (layer, j)  # ReLU saturates
+
+
+def test_create_and_uncreate_draw_and_remove_images_too(tmp_path):
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+
+    class Drawn(Scene):
+        def construct(self):
+            self.diagram = NetworkDiagram(model, full_edges=True)
+            self.heatmap = WeightHeatmap(model.weights[0][3]).to_corner(LEFT)
+            self.play(Create(self.diagram), Create(self.heatmap))
+            self.play(Uncreate(self.heatmap))
+
+    scene, frame = render_frame(Drawn, tmp_path)
+    assert scene.diagram in scene.mobjects and scene.heatmap not in scene.mobjects
+    assert frame[:, 300:600].max() > 100  # the rasterised edges are drawn at full strength
+
+
+def test_themes_are_arguments_not_the_environment(monkeypatch):
+    monkeypatch.setenv("NNEXPLAIN_THEME", "light")
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    assert NetworkDiagram(model).theme is DARK and PixelGrid(np.zeros((2, 2))).theme is DARK
+    assert NetworkDiagram(model, theme=LIGHT).theme is LIGHT
+    poster = LIGHT.but(positive="#0050a0")
+    assert poster.positive == "#0050a0" and poster.negative == LIGHT.negative and LIGHT.positive != "#0050a0"
+
+
+def test_diagram_options_and_clear_errors():
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    names = [f"class {k}" for k in range(10)]
+    diagram = NetworkDiagram(model, output_labels=names, neuron_config={"radius": 0.1},
+                             edge_config={"max_width": 1.0})
+    assert [label.original_text for label in diagram.output_labels] == names
+    assert diagram.neuron(1, 0).radius == pytest.approx(0.1)
+    widest = max(line.get_stroke_width() for line in diagram.edges[0])
+    assert widest <= 1.0 + 0.3 + 1e-6
+    with pytest.raises(ValueError, match="layers with incoming edges are 1 to 3, got 0"):
+        diagram.signal(0)
+    with pytest.raises(ValueError, match="got 4"):
+        diagram.signal(4)
+    with pytest.raises(ValueError, match="one input; layer 0 holds a batch of 5"):
+        diagram.forward_pass(model.forward(load_sample()[0][:5]))
+    with pytest.raises(ValueError, match="4 layers; the forward pass has 3"):
+        diagram.forward_pass([np.zeros(784), np.zeros(16), np.zeros(10)])
+    with pytest.raises(ValueError, match="3 names for 10 outputs"):
+        NetworkDiagram(model, output_labels=["a", "b", "c"])
+    with pytest.raises(ValueError, match="neuron 500 of layer 0 is not shown"):
+        diagram.neuron(0, 500)
+    bare = NetworkDiagram(model, show_edges=False)
+    with pytest.raises(ValueError, match="draws no edges"):
+        bare.signal(1)
+    one_row = model.forward(load_sample()[0][:1])  # a batch of one is one input
+    assert len(bare.forward_pass(one_row).animations) == 4  # no flashes without edges, but every layer
