@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup video test train clean
+.PHONY: setup video test lint train clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -10,12 +10,18 @@ setup:
 video: setup
 	$(BIN)/nnexplain explainer
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 train: setup
 	$(BIN)/nnexplain train --out network/weights/default.npz
 	$(BIN)/nnexplain train --activation relu --out network/weights/relu.npz
 
+# What rendering writes: the scene cache, the published quality folders (480p15, 1080p60-light,
+# 720p30-full-edges, ...) and plain manim's own folders. Trained weights in media/ are kept.
 clean:
-	rm -rf media/videos media/images media/Tex media/texts media/figures media/cache
+	rm -rf media/scenes media/[0-9]*p[0-9]* media/videos media/images media/Tex media/texts
