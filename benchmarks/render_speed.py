@@ -51,8 +51,14 @@ def tree_rss_bytes(root_pid: int) -> int:
 def run(command: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """(seconds, peak bytes of the process tree, stdout) of a command that must succeed."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak = 0
 
     def sample():
@@ -100,27 +106,49 @@ def frame_count(video: Path) -> int:
 
 def full_edges(animations: str | None) -> None:
     """ForwardPass with all 12,960 edges: rasterised (ours) against every edge a Manim Line."""
-    print("ForwardPass, full edges, 480p15" + (f", animations {animations}" if animations else ", whole scene"))
+    print(
+        "ForwardPass, full edges, 480p15" + (f", animations {animations}" if animations else ", whole scene")
+    )
     print("  (s/frame: time in the animations' frames, drawing and encoding; wall: the whole command)")
     per_frame, wall = {}, {}
-    for mode, label in (("1", "rasterised edges (--full-edges)"), ("lines", "12,960 Manim Lines (reference)")):
+    for mode, label in (
+        ("1", "rasterised edges (--full-edges)"),
+        ("lines", "12,960 Manim Lines (reference)"),
+    ):
         with tempfile.TemporaryDirectory() as media:
-            command = [PYTHON, "-c", FRAME_TIMER, "render", "-ql", "--disable_caching", "--media_dir", media,
-                       "scenes/story/forward_pass.py", "ForwardPass"] + (["-n", animations] if animations else [])
+            command = [
+                PYTHON,
+                "-c",
+                FRAME_TIMER,
+                "render",
+                "-ql",
+                "--disable_caching",
+                "--media_dir",
+                media,
+                "scenes/story/forward_pass.py",
+                "ForwardPass",
+            ] + (["-n", animations] if animations else [])
             wall[mode], peak, output = run(command, {"NNEXPLAIN_FULL_EDGES": mode})
             frames = frame_count(next(Path(media).rglob("ForwardPass.mp4")))
         played = float(re.search(r"PLAY_SECONDS ([\d.]+)", output).group(1))
         per_frame[mode] = played / frames
-        print(f"  {label:34s} {frames:4d} frames  {per_frame[mode]:6.3f} s/frame  wall {wall[mode]:6.1f} s"
-              f"  peak {peak / 2**20:5.0f} MB")
-    print(f"  rasterised is {per_frame['lines'] / per_frame['1']:.1f}x faster per frame, "
-          f"{wall['lines'] / wall['1']:.1f}x in wall time (goal: <= 0.15 s/frame, >= 10x)")
+        print(
+            f"  {label:34s} {frames:4d} frames  {per_frame[mode]:6.3f} s/frame  wall {wall[mode]:6.1f} s"
+            f"  peak {peak / 2**20:5.0f} MB"
+        )
+    print(
+        f"  rasterised is {per_frame['lines'] / per_frame['1']:.1f}x faster per frame, "
+        f"{wall['lines'] / wall['1']:.1f}x in wall time (goal: <= 0.15 s/frame, >= 10x)"
+    )
 
 
 def explainer(quality: str) -> None:
     with tempfile.TemporaryDirectory() as out:
         seconds, peak, output = run(NNEXPLAIN + ["explainer", "-q", quality, "-j", "2", "--out", out])
-    print(f"explainer -q {quality} -j 2 (13 scenes, no cache): {seconds:.1f} s, peak memory {peak / 2**20:.0f} MB")
+    print(
+        f"explainer -q {quality} -j 2 (13 scenes, no cache): {seconds:.1f} s, "
+        f"peak memory {peak / 2**20:.0f} MB"
+    )
     for line in output.splitlines():
         if re.match(r"^[A-Z]\w+\s+[\d.]+ s$", line.strip()):
             print("  " + line.strip())
@@ -130,19 +158,28 @@ def parallel() -> None:
     times = {}
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as out:
-            times[jobs], peak, _ = run(NNEXPLAIN + ["render", "--all", "-q", "l", "-j", str(jobs), "--out", out])
+            times[jobs], peak, _ = run(
+                NNEXPLAIN + ["render", "--all", "-q", "l", "-j", str(jobs), "--out", out]
+            )
         print(f"render --all -q l -j {jobs}: {times[jobs]:.1f} s, peak memory {peak / 2**20:.0f} MB")
     print(f"  -j 2 is {times[1] / times[2]:.2f}x faster than -j 1 on {os.cpu_count()} cores")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["edges", "explainer", "parallel"], nargs="+",
-                        default=["edges", "explainer", "parallel"])
+    parser.add_argument(
+        "--only",
+        choices=["edges", "explainer", "parallel"],
+        nargs="+",
+        default=["edges", "explainer", "parallel"],
+    )
     parser.add_argument("--hd", action="store_true", help="also time the explainer at 1080p60")
-    parser.add_argument("--animations", default="0,5",
-                        help="ForwardPass animations to render for the edge comparison (manim -n; 0,5 is the title and "
-                             "the first digit's whole pass); 'all' for the whole scene")
+    parser.add_argument(
+        "--animations",
+        default="0,5",
+        help="ForwardPass animations to render for the edge comparison (manim -n; 0,5 is the title and "
+        "the first digit's whole pass); 'all' for the whole scene",
+    )
     args = parser.parse_args()
     if "edges" in args.only:
         full_edges(None if args.animations == "all" else args.animations)

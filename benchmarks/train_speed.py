@@ -22,8 +22,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from network.data import load_dataset  # noqa: E402
-from network.training import (ShiftedBatches, TrainConfig, one_cycle, one_hot, train,  # noqa: E402
-                              validation_size, validation_split)
+from network.training import (
+    ShiftedBatches,
+    TrainConfig,
+    one_cycle,
+    one_hot,
+    train,  # noqa: E402
+    validation_size,
+    validation_split,
+)
 
 
 def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
@@ -33,13 +40,21 @@ def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
     torch.manual_seed(config.seed)
     layers = []
     for n_in, n_out in zip(config.sizes[:-1], config.sizes[1:]):
-        layers += [torch.nn.Linear(n_in, n_out), torch.nn.Sigmoid() if config.activation == "sigmoid" else torch.nn.ReLU()]
+        layers += [
+            torch.nn.Linear(n_in, n_out),
+            torch.nn.Sigmoid() if config.activation == "sigmoid" else torch.nn.ReLU(),
+        ]
     model = torch.nn.Sequential(*layers[:-1])
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = validation_split(len(dataset.train_labels), validation_size(config, dataset), config.seed)
+    train_idx, val_idx = validation_split(
+        len(dataset.train_labels), validation_size(config, dataset), config.seed
+    )
     images, labels = dataset.train_images[train_idx], dataset.train_labels[train_idx]
-    val_x, val_y = torch.from_numpy(dataset.train_images[val_idx]), torch.from_numpy(dataset.train_labels[val_idx])
+    val_x, val_y = (
+        torch.from_numpy(dataset.train_images[val_idx]),
+        torch.from_numpy(dataset.train_labels[val_idx]),
+    )
     targets_all = torch.from_numpy(one_hot(labels))
     optimiser = torch.optim.Adam(model.parameters(), lr=config.max_learning_rate)
     batches = ShiftedBatches(images, config.max_shift, config.batch_size)
@@ -64,7 +79,12 @@ def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
     model.load_state_dict(best_state)
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        test = (model(torch.from_numpy(dataset.test_images)).argmax(1) == torch.from_numpy(dataset.test_labels)).float().mean().item()
+        test = (
+            (model(torch.from_numpy(dataset.test_images)).argmax(1) == torch.from_numpy(dataset.test_labels))
+            .float()
+            .mean()
+            .item()
+        )
     return seconds, test
 
 
@@ -82,8 +102,10 @@ def main() -> None:
     except ImportError:
         torch_version = None
         print("PyTorch is not installed (pip install torch==2.13.0): timing numpy only")
-    print(f"recipe: 784-16-16-10, {args.epochs} epochs, batch {TrainConfig.batch_size}, Adam one-cycle "
-          f"peak {TrainConfig.max_learning_rate}, shifts up to {TrainConfig.max_shift} px")
+    print(
+        f"recipe: 784-16-16-10, {args.epochs} epochs, batch {TrainConfig.batch_size}, Adam one-cycle "
+        f"peak {TrainConfig.max_learning_rate}, shifts up to {TrainConfig.max_shift} px"
+    )
     for activation in args.activation:
         config = TrainConfig(activation=activation, epochs=args.epochs)
         start = time.perf_counter()
@@ -93,8 +115,10 @@ def main() -> None:
         print(f"{activation:8s} numpy   {ours:7.1f} s   test accuracy {ours_test:.2%}")
         if torch_version:
             theirs, theirs_test = train_torch(dataset, config)
-            print(f"{activation:8s} torch {torch_version}  {theirs:7.1f} s   test accuracy {theirs_test:.2%}"
-                  f"   -> numpy is {theirs / ours:.1f}x faster")
+            print(
+                f"{activation:8s} torch {torch_version}  {theirs:7.1f} s   test accuracy {theirs_test:.2%}"
+                f"   -> numpy is {theirs / ours:.1f}x faster"
+            )
 
 
 if __name__ == "__main__":

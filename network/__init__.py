@@ -26,7 +26,21 @@ from network.export import (  # noqa: E402
 from network.model import MLP, Forward, parameter_count  # noqa: E402
 
 __all__ = [
-    "ACTIVATIONS", "DEFAULT_WEIGHTS", "MLP", "RELU_WEIGHTS", "Activation", "Activations", "Forward",
-    "NNExplainError", "compute_activations", "load_activations", "load_dataset", "load_sample",
-    "load_weights", "parameter_count", "save_activations", "save_weights", "test_digits",
+    "ACTIVATIONS",
+    "DEFAULT_WEIGHTS",
+    "MLP",
+    "RELU_WEIGHTS",
+    "Activation",
+    "Activations",
+    "Forward",
+    "NNExplainError",
+    "compute_activations",
+    "load_activations",
+    "load_dataset",
+    "load_sample",
+    "load_weights",
+    "parameter_count",
+    "save_activations",
+    "save_weights",
+    "test_digits",
 ]

@@ -10,8 +10,8 @@ sigma'(z) from z instead; the value is the same.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -65,8 +65,26 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", "sigmoid", "σ", sigmoid, lambda a: a * (1.0 - a), r"\sigma",
-                          _sigmoid_definition, (0.0, 1.0), smooth=True),
-    "relu": Activation("relu", "ReLU", "ReLU", relu, lambda a: (a > 0).astype(a.dtype), r"\mathrm{ReLU}",
-                       lambda x: rf"\max(0, {x})", None, smooth=False),
+    "sigmoid": Activation(
+        "sigmoid",
+        "sigmoid",
+        "σ",
+        sigmoid,
+        lambda a: a * (1.0 - a),
+        r"\sigma",
+        _sigmoid_definition,
+        (0.0, 1.0),
+        smooth=True,
+    ),
+    "relu": Activation(
+        "relu",
+        "ReLU",
+        "ReLU",
+        relu,
+        lambda a: (a > 0).astype(a.dtype),
+        r"\mathrm{ReLU}",
+        lambda x: rf"\max(0, {x})",
+        None,
+        smooth=False,
+    ),
 }

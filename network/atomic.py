@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from network.errors import NNExplainError
 
@@ -22,7 +22,8 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{destination.stem}.", suffix=f".partial{destination.suffix}",
+            prefix=f".{destination.stem}.",
+            suffix=f".partial{destination.suffix}",
             dir=destination.parent,
         )
     except OSError as exc:

@@ -32,11 +32,19 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 
 
 weights_option = click.option(
-    "--weights", type=click.Path(path_type=Path), default=DEFAULT_WEIGHTS, show_default="the shipped sigmoid 784-16-16-10",
-    help="Weights .npz file.")
+    "--weights",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_WEIGHTS,
+    show_default="the shipped sigmoid 784-16-16-10",
+    help="Weights .npz file.",
+)
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path), default=None,
-    help="Directory with the four IDX files (default: $NNEXPLAIN_DATA, else ~/.cache/nnexplain/mnist, downloaded if empty).")
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory with the four IDX files "
+    "(default: $NNEXPLAIN_DATA, else ~/.cache/nnexplain/mnist, downloaded if empty).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,17 +59,33 @@ def cli() -> None:
 @click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="sigmoid", show_default=True)
 @click.option("--epochs", type=click.IntRange(1), default=TrainConfig.epochs, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=TrainConfig.batch_size, show_default=True)
-@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=TrainConfig.max_learning_rate, show_default=True,
-              help="Peak of the one-cycle schedule.")
-@click.option("--shift", type=click.IntRange(0, 4), default=TrainConfig.max_shift, show_default=True,
-              help="Augmentation: shift digits by up to this many pixels.")
+@click.option(
+    "--learning-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TrainConfig.max_learning_rate,
+    show_default=True,
+    help="Peak of the one-cycle schedule.",
+)
+@click.option(
+    "--shift",
+    type=click.IntRange(0, 4),
+    default=TrainConfig.max_shift,
+    show_default=True,
+    help="Augmentation: shift digits by up to this many pixels.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--snapshots", type=click.Path(path_type=Path), default=None,
-              help="Directory for a snapshot after every epoch (epoch-NNN.npz, itself a weights file).")
+@click.option(
+    "--snapshots",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory for a snapshot after every epoch (epoch-NNN.npz, itself a weights file).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last snapshot in --snapshots.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("media/weights.npz"), show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, resume, out, quiet):
+def train(
+    data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, resume, out, quiet
+):
     """Train an MLP on the data set and write its weights (test accuracy is measured once, at the end).
 
     Interrupting (Ctrl-C, SIGTERM) leaves the previous --out file untouched; with --snapshots,
@@ -72,29 +96,58 @@ def train(data_dir, sizes, activation, epochs, batch_size, learning_rate, shift,
     from network.model import MLP
     from network.training import train as run_training
 
-    config = TrainConfig(sizes=parse_sizes(sizes), activation=activation, epochs=epochs, batch_size=batch_size,
-                         max_learning_rate=learning_rate, max_shift=shift, seed=seed)
+    config = TrainConfig(
+        sizes=parse_sizes(sizes),
+        activation=activation,
+        epochs=epochs,
+        batch_size=batch_size,
+        max_learning_rate=learning_rate,
+        max_shift=shift,
+        seed=seed,
+    )
     if resume and not snapshots:
         raise click.UsageError("--resume needs --snapshots DIR")
     dataset = load_dataset(data_dir)
     if dataset.train_images.shape[1] != config.sizes[0]:
-        raise NNExplainError(f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}")
-    checkpoint = prepare_snapshots(snapshots, config, resume)  # after the data: a bad data set keeps old snapshots
-    manifest = {"seed": seed, "epochs": epochs, "optimiser": "adam, one-cycle", "training": config.describe(),
-                "data_checksums": dataset.checksums}
+        raise NNExplainError(
+            f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}"
+        )
+    checkpoint = prepare_snapshots(
+        snapshots, config, resume
+    )  # after the data: a bad data set keeps old snapshots
+    manifest = {
+        "seed": seed,
+        "epochs": epochs,
+        "optimiser": "adam, one-cycle",
+        "training": config.describe(),
+        "data_checksums": dataset.checksums,
+    }
 
     def snapshot(report, state):
         if snapshots:
-            save_snapshot(snapshots / f"epoch-{report.epoch:03d}.npz", MLP(config.sizes, activation), state,
-                          {**manifest, "validation_accuracy": report.validation_accuracy})
+            save_snapshot(
+                snapshots / f"epoch-{report.epoch:03d}.npz",
+                MLP(config.sizes, activation),
+                state,
+                {**manifest, "validation_accuracy": report.validation_accuracy},
+            )
 
     result = run_training(dataset, config, progress=not quiet, on_epoch=snapshot, resume=checkpoint)
     test_accuracy = result.model.accuracy(dataset.test_images, dataset.test_labels)
-    save_weights(result.model, out, {**manifest, "best_epoch": result.best_epoch,
-                                     "validation_accuracy": round(result.validation_accuracy, 6),
-                                     "test_accuracy": round(test_accuracy, 6)})
-    click.echo(f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
-               f"test {test_accuracy:.2%}; wrote {out}")
+    save_weights(
+        result.model,
+        out,
+        {
+            **manifest,
+            "best_epoch": result.best_epoch,
+            "validation_accuracy": round(result.validation_accuracy, 6),
+            "test_accuracy": round(test_accuracy, 6),
+        },
+    )
+    click.echo(
+        f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
+        f"test {test_accuracy:.2%}; wrote {out}"
+    )
 
 
 def prepare_snapshots(directory: Path | None, config, resume: bool):
@@ -114,8 +167,10 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
         raise NNExplainError(f"--resume: no snapshots (epoch-NNN.npz) in {directory}")
     checkpoint, manifest = load_snapshot(existing[-1])
     if json.loads(json.dumps(config.describe())) != manifest.get("training"):
-        raise NNExplainError(f"--resume: {existing[-1]} was made with other training settings "
-                             f"({manifest.get('training')}); drop --resume to start over")
+        raise NNExplainError(
+            f"--resume: {existing[-1]} was made with other training settings "
+            f"({manifest.get('training')}); drop --resume to start over"
+        )
     click.echo(f"resuming after epoch {checkpoint.epoch} from {existing[-1]}", err=True)
     return checkpoint
 
@@ -135,9 +190,16 @@ def evaluate(weights, data_dir):
     labels = dataset.test_labels
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
-    click.echo(f"test accuracy: {np.mean(predicted == labels):.2%} ({int(np.sum(predicted == labels))}/{len(labels)})")
-    click.echo("per class:  " + "  ".join(
-        f"{digit}: {confusion[digit, digit] / max(1, confusion[digit].sum()):.1%}" for digit in range(10)))
+    click.echo(
+        f"test accuracy: {np.mean(predicted == labels):.2%} "
+        f"({int(np.sum(predicted == labels))}/{len(labels)})"
+    )
+    click.echo(
+        "per class:  "
+        + "  ".join(
+            f"{digit}: {confusion[digit, digit] / max(1, confusion[digit].sum()):.1%}" for digit in range(10)
+        )
+    )
     click.echo("confusion matrix (rows: true class, columns: predicted):")
     click.echo("      " + "".join(f"{digit:>6}" for digit in range(10)))
     for digit in range(10):
@@ -166,8 +228,12 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
 
 digit_choice = [
     click.option("--digit", "digits", type=int, multiple=True, help="Test-set index (repeatable)."),
-    click.option("--image", type=click.Path(path_type=Path), default=None,
-                 help="Your own digit image (PNG, JPEG, ...), centred the MNIST way."),
+    click.option(
+        "--image",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Your own digit image (PNG, JPEG, ...), centred the MNIST way.",
+    ),
 ]
 
 
@@ -186,15 +252,26 @@ def predict(weights, digits, image, data_dir, as_json):
     """Classify test digits or your own image, with the probability of every class."""
     result = chosen_activations(weights, digits, image, data_dir)
     sources = result.manifest["sources"]
-    rows = [{"source": source, "label": int(label) if label >= 0 else None, "prediction": int(prediction),
-             "probabilities": [round(float(p), 6) for p in probs]}
-            for source, label, prediction, probs in zip(sources, result.labels, result.predictions, result.probabilities)]
+    rows = [
+        {
+            "source": source,
+            "label": int(label) if label >= 0 else None,
+            "prediction": int(prediction),
+            "probabilities": [round(float(p), 6) for p in probs],
+        }
+        for source, label, prediction, probs in zip(
+            sources, result.labels, result.predictions, result.probabilities
+        )
+    ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
         label = "" if row["label"] is None else f" (true {row['label']})"
-        click.echo(f"{row['source']}: predicted {row['prediction']}{label}, confidence {max(row['probabilities']):.1%}")
+        click.echo(
+            f"{row['source']}: predicted {row['prediction']}{label}, "
+            f"confidence {max(row['probabilities']):.1%}"
+        )
         click.echo("  " + "  ".join(f"{digit}: {p:.3f}" for digit, p in enumerate(row["probabilities"])))
 
 
@@ -234,7 +311,10 @@ def run(group: click.Group, argv=None) -> int:
         click.echo(f"nnexplain: error: {exc}", err=True)
         return 1
     except OSError as exc:  # the last resort: a file the checks above did not foresee
-        click.echo(f"nnexplain: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", err=True)
+        click.echo(
+            f"nnexplain: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
+            err=True,
+        )
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("nnexplain: interrupted", err=True)

@@ -62,9 +62,11 @@ def environment_defaults() -> dict:
     $NNEXPLAIN_MNIST_MIRROR replaces the download mirrors (tests point it at loopback)."""
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     mirror = os.environ.get("NNEXPLAIN_MNIST_MIRROR")
-    return {"data_dir": os.environ.get("NNEXPLAIN_DATA") or None,
-            "cache_dir": Path(cache) / "nnexplain" / "mnist",
-            "mirrors": (mirror,) if mirror else MNIST_MIRRORS}
+    return {
+        "data_dir": os.environ.get("NNEXPLAIN_DATA") or None,
+        "cache_dir": Path(cache) / "nnexplain" / "mnist",
+        "mirrors": (mirror,) if mirror else MNIST_MIRRORS,
+    }
 
 
 def default_data_dir() -> Path:
@@ -196,15 +198,20 @@ def _download_verified(url: str, destination: Path, sha256: str) -> None:
     with urllib.request.urlopen(url, timeout=30) as response, atomic_path(destination) as tmp:
         total = int(response.headers.get("Content-Length") or 0) or None
         digest = hashlib.sha256()
-        with open(tmp, "wb") as out, tqdm(
-            total=total, unit="B", unit_scale=True, desc=destination.name, leave=False, disable=None
-        ) as bar:  # disable=None: a bar only on a terminal, never in logs or pipes
+        with (
+            open(tmp, "wb") as out,
+            tqdm(
+                total=total, unit="B", unit_scale=True, desc=destination.name, leave=False, disable=None
+            ) as bar,
+        ):  # disable=None: a bar only on a terminal, never in logs or pipes
             for block in iter(lambda: response.read(1 << 16), b""):
                 out.write(block)
                 digest.update(block)
                 bar.update(len(block))
         if digest.hexdigest() != sha256:
-            raise DataError(f"checksum mismatch (sha256 {digest.hexdigest()[:16]}..., expected {sha256[:16]}...)")
+            raise DataError(
+                f"checksum mismatch (sha256 {digest.hexdigest()[:16]}..., expected {sha256[:16]}...)"
+            )
 
 
 SAMPLE_PATH = Path(__file__).parent / "samples" / "mnist_test_sample.npz"
@@ -214,7 +221,9 @@ SAMPLE_SIZE = 1000
 def load_sample() -> tuple[np.ndarray, np.ndarray]:
     """The shipped sample: the first 1000 MNIST test digits as float32 (1000, 784) and labels."""
     with np.load(SAMPLE_PATH, allow_pickle=False) as sample:
-        return sample["images"].reshape(len(sample["images"]), -1).astype(np.float32) / 255.0, sample["labels"]
+        return sample["images"].reshape(len(sample["images"]), -1).astype(np.float32) / 255.0, sample[
+            "labels"
+        ]
 
 
 def test_digits(indices, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
@@ -234,5 +243,8 @@ def test_digits(indices, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"test digits beyond {SAMPLE_SIZE - 1} need the MNIST test files; {DATA_DIR_HINT}")
     bad = indices[indices >= len(labels)]
     if len(bad):
-        raise DataError(f"digit index {bad[0]} is out of range: the test set has {len(labels)} digits (0-{len(labels) - 1})")
+        raise DataError(
+            f"digit index {bad[0]} is out of range: "
+            f"the test set has {len(labels)} digits (0-{len(labels) - 1})"
+        )
     return images[indices], labels[indices]

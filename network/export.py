@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from network import __version__
+from network.activations import ACTIVATIONS
 from network.atomic import atomic_path
 from network.errors import WeightsError
-from network.activations import ACTIVATIONS
 from network.model import MLP
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"  # the shipped sigmoid 784-16-16-10
-RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")                 # and its ReLU twin
+RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")  # and its ReLU twin
 WEIGHTS_FORMAT = "nnexplain-weights/1"
 ACTIVATIONS_FORMAT = "nnexplain-activations/1"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -92,8 +92,14 @@ def save_weights(model: MLP, path: str | Path, manifest: dict, extra_arrays: dic
     for layer, (W, b) in enumerate(zip(model.weights, model.biases), start=1):
         arrays[f"W{layer}"] = W.astype(np.float32)
         arrays[f"b{layer}"] = b.astype(np.float32)
-    full = {"format": WEIGHTS_FORMAT, "sizes": list(model.sizes), "activation": model.activation,
-            "output": "softmax", "version": __version__, **manifest}
+    full = {
+        "format": WEIGHTS_FORMAT,
+        "sizes": list(model.sizes),
+        "activation": model.activation,
+        "output": "softmax",
+        "version": __version__,
+        **manifest,
+    }
     arrays["manifest"] = np.array(json.dumps(full, sort_keys=True))
     write_npz(path, arrays)
 
@@ -118,9 +124,13 @@ def load_weights(path: str | Path) -> tuple[MLP, dict]:
                 raise WeightsError(f"{path}: {name} contains NaN or Inf")
         W, b = arrays[f"W{layer}"], arrays[f"b{layer}"]
         if W.ndim != 2 or b.shape != (W.shape[0],) or min(W.shape) < 1:
-            raise WeightsError(f"{path}: W{layer} {W.shape} and b{layer} {b.shape} do not fit (n_out, n_in) / (n_out,)")
+            raise WeightsError(
+                f"{path}: W{layer} {W.shape} and b{layer} {b.shape} do not fit (n_out, n_in) / (n_out,)"
+            )
         if weights and W.shape[1] != weights[-1].shape[0]:
-            raise WeightsError(f"{path}: W{layer} takes {W.shape[1]} inputs but layer {layer - 1} has {weights[-1].shape[0]}")
+            raise WeightsError(
+                f"{path}: W{layer} takes {W.shape[1]} inputs but layer {layer - 1} has {weights[-1].shape[0]}"
+            )
         weights.append(W)
         biases.append(b)
         layer += 1
@@ -155,26 +165,39 @@ class Activations:
         return len(self.labels)
 
 
-def compute_activations(model: MLP, weights_manifest: dict, images: np.ndarray,
-                        labels=None, indices=None, sources=None) -> Activations:
+def compute_activations(
+    model: MLP, weights_manifest: dict, images: np.ndarray, labels=None, indices=None, sources=None
+) -> Activations:
     """Run images (N, 784) in [0, 1] through the model and package every layer for export."""
     images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
     n = len(images)
     forward = model.forward(images)
     labels = np.full(n, -1) if labels is None else np.asarray(labels)
     indices = np.full(n, -1) if indices is None else np.asarray(indices)
-    manifest = {"format": ACTIVATIONS_FORMAT, "sources": list(sources or [""] * n),
-                "weights": weights_manifest}
-    return Activations(forward.activations, forward.pre_activations,
-                       labels.astype(np.int64), indices.astype(np.int64), manifest)
+    manifest = {
+        "format": ACTIVATIONS_FORMAT,
+        "sources": list(sources or [""] * n),
+        "weights": weights_manifest,
+    }
+    return Activations(
+        forward.activations,
+        forward.pre_activations,
+        labels.astype(np.int64),
+        indices.astype(np.int64),
+        manifest,
+    )
 
 
 def save_activations(activations: Activations, path: str | Path) -> None:
     arrays = {f"a{l}": a for l, a in enumerate(activations.activations)}
     arrays.update({f"z{l}": z for l, z in enumerate(activations.pre_activations, start=1)})
-    arrays.update(prediction=activations.predictions, probabilities=activations.probabilities,
-                  label=activations.labels, index=activations.indices,
-                  manifest=np.array(json.dumps(activations.manifest, sort_keys=True)))
+    arrays.update(
+        prediction=activations.predictions,
+        probabilities=activations.probabilities,
+        label=activations.labels,
+        index=activations.indices,
+        manifest=np.array(json.dumps(activations.manifest, sort_keys=True)),
+    )
     write_npz(path, arrays)
 
 
@@ -198,11 +221,20 @@ def load_activations(path: str | Path) -> Activations:
 def save_snapshot(path: str | Path, model: MLP, checkpoint, manifest: dict) -> None:
     """A weights file of the model at `checkpoint.epoch` that also holds the optimiser and random
     state, so that `nnexplain train --resume` continues exactly where training stopped."""
-    state = {"epoch": checkpoint.epoch, "adam_steps": checkpoint.adam_steps, "rng_state": checkpoint.rng_state,
-             "best_epoch": checkpoint.best_epoch, "best_validation": checkpoint.best_validation,
-             "history": checkpoint.history}
+    state = {
+        "epoch": checkpoint.epoch,
+        "adam_steps": checkpoint.adam_steps,
+        "rng_state": checkpoint.rng_state,
+        "best_epoch": checkpoint.best_epoch,
+        "best_validation": checkpoint.best_validation,
+        "history": checkpoint.history,
+    }
     snapshot = MLP(model.sizes, model.activation, checkpoint.parameters)
-    arrays = {"adam_m": checkpoint.adam_m, "adam_v": checkpoint.adam_v, "best_parameters": checkpoint.best_parameters}
+    arrays = {
+        "adam_m": checkpoint.adam_m,
+        "adam_v": checkpoint.adam_v,
+        "best_parameters": checkpoint.best_parameters,
+    }
     save_weights(snapshot, path, {**manifest, "checkpoint": state}, extra_arrays=arrays)
 
 
@@ -214,13 +246,23 @@ def load_snapshot(path: str | Path):
     arrays = read_npz(path)
     state = manifest.get("checkpoint")
     count = len(model.parameters)
-    if not isinstance(state, dict) or any(arrays.get(k, np.empty(0)).shape != (count,)
-                                          for k in ("adam_m", "adam_v", "best_parameters")):
+    if not isinstance(state, dict) or any(
+        arrays.get(k, np.empty(0)).shape != (count,) for k in ("adam_m", "adam_v", "best_parameters")
+    ):
         raise WeightsError(f"{path}: not a training snapshot (no optimiser state)")
     try:
-        checkpoint = Checkpoint(int(state["epoch"]), model.parameters, arrays["adam_m"], arrays["adam_v"],
-                                int(state["adam_steps"]), state["rng_state"], arrays["best_parameters"],
-                                int(state["best_epoch"]), float(state["best_validation"]), list(state["history"]))
+        checkpoint = Checkpoint(
+            int(state["epoch"]),
+            model.parameters,
+            arrays["adam_m"],
+            arrays["adam_v"],
+            int(state["adam_steps"]),
+            state["rng_state"],
+            arrays["best_parameters"],
+            int(state["best_epoch"]),
+            float(state["best_validation"]),
+            list(state["history"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"{path}: incomplete training snapshot ({exc})") from None
     return checkpoint, manifest

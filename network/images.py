@@ -28,7 +28,9 @@ def load_digit_image(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise ImageError(f"{path}: image is {image.width}x{image.height}, too large (max {MAX_PIXELS:,} pixels)")
+                raise ImageError(
+                    f"{path}: image is {image.width}x{image.height}, too large (max {MAX_PIXELS:,} pixels)"
+                )
             gray = _to_grayscale(image)
     except ImageError:
         raise

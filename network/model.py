@@ -64,7 +64,7 @@ class MLP:
         return weights, biases
 
     @classmethod
-    def initialise(cls, sizes, activation: str = "sigmoid", seed: int = 0) -> "MLP":
+    def initialise(cls, sizes, activation: str = "sigmoid", seed: int = 0) -> MLP:
         """Random weights scaled to each layer's fan-in (He for ReLU, Glorot for sigmoid), zero biases."""
         model = cls(sizes, activation)
         rng = np.random.default_rng(seed)
@@ -75,7 +75,7 @@ class MLP:
         return model
 
     @classmethod
-    def from_layers(cls, weights, biases, activation: str = "sigmoid") -> "MLP":
+    def from_layers(cls, weights, biases, activation: str = "sigmoid") -> MLP:
         sizes = (weights[0].shape[1], *(W.shape[0] for W in weights))
         model = cls(sizes, activation)
         for target, source in zip(model.weights + model.biases, list(weights) + list(biases)):
@@ -95,7 +95,9 @@ class MLP:
         return Forward(activations, pre_activations)
 
     def __repr__(self) -> str:
-        return f"MLP({'-'.join(map(str, self.sizes))}, {self.activation}, {len(self.parameters):,} parameters)"
+        return (
+            f"MLP({'-'.join(map(str, self.sizes))}, {self.activation}, {len(self.parameters):,} parameters)"
+        )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).probabilities.argmax(axis=-1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -164,7 +164,9 @@ def train(
     after every epoch; passing one back as `resume` continues as if never interrupted."""
     rng = np.random.default_rng(config.seed)
     model = MLP.initialise(config.sizes, config.activation, seed=config.seed)
-    train_idx, val_idx = validation_split(len(dataset.train_labels), validation_size(config, dataset), config.seed)
+    train_idx, val_idx = validation_split(
+        len(dataset.train_labels), validation_size(config, dataset), config.seed
+    )
     train_images, train_labels = dataset.train_images[train_idx], dataset.train_labels[train_idx]
     val_images, val_labels = dataset.train_images[val_idx], dataset.train_labels[val_idx]
     targets_all = one_hot(train_labels, config.label_smoothing)
@@ -173,8 +175,11 @@ def train(
     grad = np.zeros_like(model.parameters)
     batches = ShiftedBatches(train_images, config.max_shift, config.batch_size)
     total_steps = config.epochs * math.ceil(len(train_labels) / config.batch_size)
-    best = TrainResult(model=MLP(model.sizes, model.activation, model.parameters.copy()),
-                       best_epoch=0, validation_accuracy=-1.0)
+    best = TrainResult(
+        model=MLP(model.sizes, model.activation, model.parameters.copy()),
+        best_epoch=0,
+        validation_accuracy=-1.0,
+    )
     first_epoch = 1
     if resume is not None:
         model.parameters[...] = resume.parameters
@@ -198,20 +203,39 @@ def train(
             loss_sum += loss * len(probs)
             predictions[batch] = probs.argmax(axis=1)
         train_accuracy = float(np.mean(predictions == labels))  # measured while learning, as usual
-        report = EpochReport(epoch, loss_sum / len(labels), train_accuracy,
-                             model.accuracy(val_images, val_labels), time.perf_counter() - start)
+        report = EpochReport(
+            epoch,
+            loss_sum / len(labels),
+            train_accuracy,
+            model.accuracy(val_images, val_labels),
+            time.perf_counter() - start,
+        )
         best.history.append(report)
         if report.validation_accuracy >= best.validation_accuracy:
             best.model.parameters[...] = model.parameters
             best.best_epoch, best.validation_accuracy = epoch, report.validation_accuracy
         if on_epoch:
-            on_epoch(report, Checkpoint(epoch, model.parameters.copy(), optimiser.m.copy(), optimiser.v.copy(),
-                                        optimiser.steps, rng.bit_generator.state, best.model.parameters.copy(),
-                                        best.best_epoch, best.validation_accuracy,
-                                        [asdict(r) for r in best.history]))
+            on_epoch(
+                report,
+                Checkpoint(
+                    epoch,
+                    model.parameters.copy(),
+                    optimiser.m.copy(),
+                    optimiser.v.copy(),
+                    optimiser.steps,
+                    rng.bit_generator.state,
+                    best.model.parameters.copy(),
+                    best.best_epoch,
+                    best.validation_accuracy,
+                    [asdict(r) for r in best.history],
+                ),
+            )
         if bar is not None:
-            bar.set_postfix(loss=f"{report.loss:.4f}", train=f"{train_accuracy:.2%}",
-                            val=f"{report.validation_accuracy:.2%}")
+            bar.set_postfix(
+                loss=f"{report.loss:.4f}",
+                train=f"{train_accuracy:.2%}",
+                val=f"{report.validation_accuracy:.2%}",
+            )
             bar.update(1)
     if bar is not None:
         bar.close()

@@ -20,18 +20,31 @@ class ActivationPlot(VGroup):
     >>> self.play(FadeIn(plot.dot(3.1, 0.96)), Transform(plot.graph, plot.curve(shift=0.8)))
     """
 
-    def __init__(self, kind: str, x_range, y_range, *, width: float = 7.0, height: float = 3.5,
-                 theme: Theme = DARK):
+    def __init__(
+        self, kind: str, x_range, y_range, *, width: float = 7.0, height: float = 3.5, theme: Theme = DARK
+    ):
         super().__init__()
         self.theme = active = theme
         self.kind, self.activation = kind, ACTIVATIONS[kind]
         self.function = self.activation.function
-        numbers = {"font_size": active.label_size, "decimal_number_config": {"num_decimal_places": 0,
-                                                                            "color": active.muted}}
-        self.axes = Axes(x_range=x_range, y_range=y_range, x_length=width, y_length=height, tips=False,
-                         axis_config={"color": active.muted, "include_numbers": True, **numbers},
-                         y_axis_config={"decimal_number_config": {"num_decimal_places": 1 if y_range[1] <= 1 else 0,
-                                                                  "color": active.muted}})
+        numbers = {
+            "font_size": active.label_size,
+            "decimal_number_config": {"num_decimal_places": 0, "color": active.muted},
+        }
+        self.axes = Axes(
+            x_range=x_range,
+            y_range=y_range,
+            x_length=width,
+            y_length=height,
+            tips=False,
+            axis_config={"color": active.muted, "include_numbers": True, **numbers},
+            y_axis_config={
+                "decimal_number_config": {
+                    "num_decimal_places": 1 if y_range[1] <= 1 else 0,
+                    "color": active.muted,
+                }
+            },
+        )
         self.graph = self.curve()
         self.add(self.axes, self.graph)
 
@@ -48,9 +61,13 @@ class ActivationPlot(VGroup):
         low, high = self.axes.x_range[:2]
         xs = np.linspace(low, high, 801)
         high = float(xs[self.function(xs + shift) <= self.axes.y_range[1]].max())
-        return self.axes.plot(lambda x: float(self.function(x + shift)), x_range=[low, high],
-                              color=color or self.theme.highlight, stroke_width=4,
-                              use_smoothing=self.activation.smooth)  # keep ReLU's kink sharp
+        return self.axes.plot(
+            lambda x: float(self.function(x + shift)),
+            x_range=[low, high],
+            color=color or self.theme.highlight,
+            stroke_width=4,
+            use_smoothing=self.activation.smooth,
+        )  # keep ReLU's kink sharp
 
     def point(self, x: float, y: float) -> np.ndarray:
         return self.axes.c2p(x, y)
@@ -70,5 +87,5 @@ def symmetric_range(*values: float, minimum: float = 6.0, ticks: int = 3) -> lis
     """[-R, R, step] covering every value with room, at least `minimum`; the step is 1, 2 or 5 times
     a power of ten, so that each half of the axis has at most `ticks` numbered ticks."""
     reach = max([minimum] + [abs(v) * 1.1 + 0.5 for v in values])
-    step = min(m * 10.0 ** e for e in range(-1, 6) for m in (1, 2, 5) if reach / (m * 10.0 ** e) <= ticks)
+    step = min(m * 10.0**e for e in range(-1, 6) for m in (1, 2, 5) if reach / (m * 10.0**e) <= ticks)
     return [-step * np.ceil(reach / step), step * np.ceil(reach / step), step]

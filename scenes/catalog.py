@@ -20,11 +20,13 @@ STORY_DIR = Path(__file__).parent / "story"
 
 @dataclass(frozen=True)
 class SceneEntry:
-    name: str          # the Scene class, renderable with plain `manim`
+    name: str  # the Scene class, renderable with plain `manim`
 
     @property
     def kebab(self) -> str:
-        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", self.name.replace("ReLUvs", "ReluVs"))
+        words = re.sub(
+            r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", self.name.replace("ReLUvs", "ReluVs")
+        )
         return words.lower()
 
     @property
@@ -49,11 +51,24 @@ class SceneEntry:
         return getattr(importlib.import_module(self.module), self.name)
 
 
-STORY = [SceneEntry(name) for name in (
-    "ThisIsAThree", "PixelsToInputLayer", "LayerDiagram", "ForwardPass", "WhatNeuronsRespondTo", "EdgeDetector",
-    "AllHiddenWeights", "WeightedSum", "BiasAndSigmoid", "ParameterCount", "MatrixVectorNotation",
-    "NetworkAsFunction", "ReLUvsSigmoid",
-)]
+STORY = [
+    SceneEntry(name)
+    for name in (
+        "ThisIsAThree",
+        "PixelsToInputLayer",
+        "LayerDiagram",
+        "ForwardPass",
+        "WhatNeuronsRespondTo",
+        "EdgeDetector",
+        "AllHiddenWeights",
+        "WeightedSum",
+        "BiasAndSigmoid",
+        "ParameterCount",
+        "MatrixVectorNotation",
+        "NetworkAsFunction",
+        "ReLUvsSigmoid",
+    )
+]
 
 
 def find(name: str) -> SceneEntry:

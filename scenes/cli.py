@@ -29,7 +29,9 @@ def lookup(name: str) -> SceneEntry:
         names = [entry.name for entry in STORY] + [entry.kebab for entry in STORY]
         lowered = {candidate.lower(): candidate for candidate in names}
         close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(lowered[c] for c in close)}?" if close else "; see `nnexplain scenes`"
+        hint = (
+            f"; did you mean {', '.join(lowered[c] for c in close)}?" if close else "; see `nnexplain scenes`"
+        )
         raise NNExplainError(f"unknown scene {name!r}{hint}") from None
 
 
@@ -40,8 +42,14 @@ def story_config(weights, digit, image, theme, data_dir, full_edges=False) -> St
 
     if digit is not None and image is not None:
         raise click.UsageError("give --digit or --image, not both")
-    config = StoryConfig(weights=Path(weights), digit=digit, image=image, theme=theme, full_edges=full_edges,
-                         data_dir=resolve_data_dir(data_dir)[0])
+    config = StoryConfig(
+        weights=Path(weights),
+        digit=digit,
+        image=image,
+        theme=theme,
+        full_edges=full_edges,
+        data_dir=resolve_data_dir(data_dir)[0],
+    )
     validate(config)
     return config
 
@@ -49,12 +57,25 @@ def story_config(weights, digit, image, theme, data_dir, full_edges=False) -> St
 def input_options(function):
     options = [
         weights_option,
-        click.option("--digit", type=click.IntRange(min=0), default=None,
-                     help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3)."),
-        click.option("--image", type=click.Path(path_type=Path), default=None,
-                     help="Your own digit image instead of a test digit."),
-        click.option("--theme", type=click.Choice(list(THEMES)), default="dark", show_default=True,
-                     help="dark for video, light for print."),
+        click.option(
+            "--digit",
+            type=click.IntRange(min=0),
+            default=None,
+            help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3).",
+        ),
+        click.option(
+            "--image",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Your own digit image instead of a test digit.",
+        ),
+        click.option(
+            "--theme",
+            type=click.Choice(list(THEMES)),
+            default="dark",
+            show_default=True,
+            help="dark for video, light for print.",
+        ),
         data_dir_option,
     ]
     for option in reversed(options):
@@ -64,13 +85,30 @@ def input_options(function):
 
 def video_options(function):
     options = [
-        click.option("-q", "--quality", type=click.Choice(["l", "m", "h", "k"]), default="l", show_default=True,
-                     help="l 480p15, m 720p30, h 1080p60, k 2160p60."),
+        click.option(
+            "-q",
+            "--quality",
+            type=click.Choice(["l", "m", "h", "k"]),
+            default="l",
+            show_default=True,
+            help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
+        ),
         click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network."),
-        click.option("--out", type=click.Path(path_type=Path), default=Path("media"), show_default=True,
-                     help="Output directory."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=min(2, os.cpu_count() or 1),
-                     show_default="up to 2", help="Scenes rendered in parallel processes."),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path),
+            default=Path("media"),
+            show_default=True,
+            help="Output directory.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=min(2, os.cpu_count() or 1),
+            show_default="up to 2",
+            help="Scenes rendered in parallel processes.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -85,7 +123,9 @@ def render_videos(entries, weights, digit, image, theme, data_dir, quality, full
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
     results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: click.echo(line, err=True))
-    folder = out / (chosen.label + ("-light" if theme == "light" else "") + ("-full-edges" if full_edges else ""))
+    folder = out / (
+        chosen.label + ("-light" if theme == "light" else "") + ("-full-edges" if full_edges else "")
+    )
     for result in results:
         if result.error is None:
             result.published = publish(result.path, folder / result.path.name)
@@ -97,8 +137,10 @@ def fail_if_any(results) -> None:
     if len(failed) == 1:
         raise NNExplainError(f"{failed[0].entry.name} failed: {failed[0].error}")
     if failed:
-        raise NNExplainError(f"{len(failed)} scenes failed: " + "; ".join(
-            f"{result.entry.name}: {result.error}" for result in failed))
+        raise NNExplainError(
+            f"{len(failed)} scenes failed: "
+            + "; ".join(f"{result.entry.name}: {result.error}" for result in failed)
+        )
 
 
 @click.command("scenes")
@@ -119,7 +161,9 @@ def render(names, render_all, weights, digit, image, theme, data_dir, quality, f
     if not names and not render_all:
         raise click.UsageError("name scenes to render, or give --all")
     entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
-    results, _ = render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs)
+    results, _ = render_videos(
+        entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs
+    )
     for result in results:
         if result.error is None:
             click.echo(result.published)
@@ -127,7 +171,9 @@ def render(names, render_all, weights, digit, image, theme, data_dir, quality, f
 
 
 @click.command()
-@click.option("--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order.")
+@click.option(
+    "--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order."
+)
 @video_options
 def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
@@ -139,13 +185,18 @@ def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges,
     else:
         entries = list(STORY)
     start = time.monotonic()
-    results, folder = render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs)
+    results, folder = render_videos(
+        entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs
+    )
     fail_if_any(results)
     destination = folder / "explainer.mp4"
     join_videos([result.path for result in results], destination)
     rendered = sum(not result.cached for result in results)
-    click.echo(f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
-               f"in {time.monotonic() - start:.1f} s", err=True)
+    click.echo(
+        f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
+        f"in {time.monotonic() - start:.1f} s",
+        err=True,
+    )
     click.echo(destination)
 
 
@@ -155,7 +206,9 @@ def parse_at(text: str) -> float | None:
     try:
         seconds = float(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a time in seconds or 'last'", param_hint="'--at'") from None
+        raise click.BadParameter(
+            f"{text!r} is not a time in seconds or 'last'", param_hint="'--at'"
+        ) from None
     if not seconds >= 0 or seconds == float("inf"):
         raise click.BadParameter(f"{text!r}: the time must be 0 or more seconds", param_hint="'--at'")
     return seconds
@@ -163,13 +216,28 @@ def parse_at(text: str) -> float | None:
 
 @click.command()
 @click.argument("name")
-@click.option("--at", "at_text", default="last", show_default=True, help="Time in seconds, or 'last' for the final frame.")
-@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default=None,
-              help="Default: from the --out suffix, else png.")
+@click.option(
+    "--at",
+    "at_text",
+    default="last",
+    show_default=True,
+    help="Time in seconds, or 'last' for the final frame.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default=None,
+    help="Default: from the --out suffix, else png.",
+)
 @click.option("--transparent", is_flag=True, help="No background (PNG, SVG and PDF).")
-@click.option("--width", type=click.IntRange(min=16, max=16384), default=None,
-              help="PNG width in pixels (default 1920); SVG/PDF page width in points (default 842, A4 landscape). "
-                   "Height follows from 16:9.")
+@click.option(
+    "--width",
+    type=click.IntRange(min=16, max=16384),
+    default=None,
+    help="PNG width in pixels (default 1920); SVG/PDF page width in points (default 842, A4 landscape). "
+    "Height follows from 16:9.",
+)
 @click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
 @input_options

@@ -24,13 +24,16 @@ def full_edge_styles(W: np.ndarray, theme: Theme):
     scale = np.abs(W).max() or 1.0
     crowding = max(1.0, W.shape[1] / 16)
     exponent = 1.5 + 0.6 * np.log10(crowding)
-    floor = 0.04 / crowding ** 0.2
-    thinnest, widest = 0.6 / crowding ** 0.25, theme.max_edge_width / crowding ** 0.25
+    floor = 0.04 / crowding**0.2
+    thinnest, widest = 0.6 / crowding**0.25, theme.max_edge_width / crowding**0.25
     order = np.argsort(np.abs(W), axis=None, kind="stable")
     strength = (np.abs(W).ravel()[order] / scale) ** exponent
     rows, cols = np.divmod(order, W.shape[1])
-    colours = np.where((W.ravel()[order] >= 0)[:, None], ManimColor(theme.positive).to_rgb(),
-                       ManimColor(theme.negative).to_rgb())
+    colours = np.where(
+        (W.ravel()[order] >= 0)[:, None],
+        ManimColor(theme.positive).to_rgb(),
+        ManimColor(theme.negative).to_rgb(),
+    )
     opacity = floor + (theme.max_edge_opacity - floor) * strength
     width = 2 * np.maximum(thinnest, 0.3 / crowding + widest * strength)
     return np.stack([rows, cols], axis=1), colours, opacity, width
@@ -39,12 +42,19 @@ def full_edge_styles(W: np.ndarray, theme: Theme):
 def full_edge_lines(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme) -> VGroup:
     """Every edge as its own Manim Line, styled as `rasterised_edges` draws it (slow: reference only)."""
     pairs, colours, opacity, width = full_edge_styles(W, theme)
-    return VGroup(*(Line(starts[i], ends[j], stroke_color=ManimColor.from_rgb(colour), stroke_width=w,
-                         stroke_opacity=o) for (j, i), colour, o, w in zip(pairs, colours, opacity, width)))
+    return VGroup(
+        *(
+            Line(
+                starts[i], ends[j], stroke_color=ManimColor.from_rgb(colour), stroke_width=w, stroke_opacity=o
+            )
+            for (j, i), colour, o, w in zip(pairs, colours, opacity, width)
+        )
+    )
 
 
-def rasterised_edges(starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme,
-                     brighten: float = 1.0) -> RasterImage:
+def rasterised_edges(
+    starts: np.ndarray, ends: np.ndarray, W: np.ndarray, theme: Theme, brighten: float = 1.0
+) -> RasterImage:
     """Every edge j <- i of W (n_out, n_in) drawn with cairo into one transparent image placed over
     the region the edges span, at the resolution of the current render (opacities x `brighten`)."""
     px_per_unit = config.pixel_height / config.frame_height

@@ -28,7 +28,7 @@ from scenes.story.inputs import StoryConfig
 A4_LANDSCAPE_WIDTH_PT = 842
 DEFAULT_PNG_WIDTH = 1920
 VECTOR_RASTER_HEIGHT = 2160  # resolution of anything a scene rasterises itself (full-edge images)
-MIN_EMBEDDED_PIXELS = 1024   # small images are enlarged (nearest) so that no viewer blurs their pixels
+MIN_EMBEDDED_PIXELS = 1024  # small images are enlarged (nearest) so that no viewer blurs their pixels
 
 
 class StillRenderer(CairoRenderer):
@@ -67,7 +67,8 @@ class StillRenderer(CairoRenderer):
 
 
 class VectorCamera(Camera):
-    """Manim's cairo camera drawing on a vector surface of `width` x `height` units (px for SVG, pt for PDF)."""
+    """Manim's cairo camera drawing on a vector surface of `width` x `height` units
+    (px for SVG, pt for PDF)."""
 
     def __init__(self, surface: cairo.Surface, width: float, height: float, **kwargs):
         self.surface, self.surface_width, self.surface_height = surface, width, height
@@ -79,8 +80,11 @@ class VectorCamera(Camera):
             ctx = cairo.Context(self.surface)
             fw, fh, fc = self.frame_width, self.frame_height, self.frame_center
             sx, sy = self.surface_width / fw, self.surface_height / fh
-            ctx.set_matrix(cairo.Matrix(sx, 0, 0, -sy, self.surface_width / 2 - fc[0] * sx,
-                                        self.surface_height / 2 + fc[1] * sy))
+            ctx.set_matrix(
+                cairo.Matrix(
+                    sx, 0, 0, -sy, self.surface_width / 2 - fc[0] * sx, self.surface_height / 2 + fc[1] * sy
+                )
+            )
             self.context = ctx
         return self.context
 
@@ -113,7 +117,11 @@ class VectorCamera(Camera):
     def display_multiple_point_cloud_mobjects(self, pmobjects, pixel_array):
         raster = np.zeros((self.pixel_height, self.pixel_width, 4), dtype=np.uint8)
         super().display_multiple_point_cloud_mobjects(pmobjects, raster)
-        corners = np.array([[-1, 1, 0], [1, 1, 0], [-1, -1, 0]]) * [self.frame_width / 2, self.frame_height / 2, 0]
+        corners = np.array([[-1, 1, 0], [1, 1, 0], [-1, -1, 0]]) * [
+            self.frame_width / 2,
+            self.frame_height / 2,
+            0,
+        ]
         self.paint_rgba(raster, corners + self.frame_center, smooth=True)
 
     def display_image_mobject(self, image_mobject, pixel_array):
@@ -155,14 +163,26 @@ def _cairo_image(rgba: np.ndarray) -> cairo.ImageSurface:
     bgra = np.zeros((height, stride // 4, 4), dtype=np.uint8)
     bgra[:, :width, :3] = premultiplied[..., ::-1]
     bgra[:, :width, 3] = rgba[..., 3]
-    return cairo.ImageSurface.create_for_data(bytearray(bgra.tobytes()), cairo.FORMAT_ARGB32, width, height, stride)
+    return cairo.ImageSurface.create_for_data(
+        bytearray(bgra.tobytes()), cairo.FORMAT_ARGB32, width, height, stride
+    )
 
 
 def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width: int, pixel_height: int):
     """Run the scene (animations skipped) to time `at` (None: the end); return the scene."""
-    options = {"pixel_width": pixel_width, "pixel_height": pixel_height, "frame_rate": 15, "renderer": "cairo",
-               "disable_caching": True, "write_to_movie": False, "save_last_frame": False, "preview": False,
-               "progress_bar": "none", "verbosity": "ERROR", "media_dir": os.devnull + "-unused"}
+    options = {
+        "pixel_width": pixel_width,
+        "pixel_height": pixel_height,
+        "frame_rate": 15,
+        "renderer": "cairo",
+        "disable_caching": True,
+        "write_to_movie": False,
+        "save_last_frame": False,
+        "preview": False,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+        "media_dir": os.devnull + "-unused",
+    }
     with tempconfig(options):
         renderer = StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
@@ -176,20 +196,31 @@ def scene_mobjects(scene) -> list:
     return [*scene.mobjects, *(m for m in scene.foreground_mobjects if m not in scene.mobjects)]
 
 
-def render_figure(entry: SceneEntry, config: StoryConfig, out: Path, fmt: str = "png", at: float | None = None,
-                  transparent: bool = False, width: int | None = None) -> None:
+def render_figure(
+    entry: SceneEntry,
+    config: StoryConfig,
+    out: Path,
+    fmt: str = "png",
+    at: float | None = None,
+    transparent: bool = False,
+    width: int | None = None,
+) -> None:
     """Write a still of `entry` at time `at` (None: the last frame) to `out` as png, svg or pdf."""
     vector = fmt in ("svg", "pdf")
     width = width or (A4_LANDSCAPE_WIDTH_PT if vector else DEFAULT_PNG_WIDTH)
     height = round(width * 9 / 16)
-    raster_width, raster_height = (round(VECTOR_RASTER_HEIGHT * 16 / 9), VECTOR_RASTER_HEIGHT) if vector else (width, height)
+    raster_width, raster_height = (
+        (round(VECTOR_RASTER_HEIGHT * 16 / 9), VECTOR_RASTER_HEIGHT) if vector else (width, height)
+    )
     try:
         scene = run_to(entry, config, at, raster_width, raster_height)
     except NNExplainError:
         raise
     except Exception as exc:  # a broken scene: one line for the user, not a traceback
         lines = str(exc).strip().splitlines()
-        raise NNExplainError(f"{entry.name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}") from exc
+        raise NNExplainError(
+            f"{entry.name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}"
+        ) from exc
     background, opacity = scene.camera.background_color, 0.0 if transparent else 1.0
     with atomic_path(out) as tmp, tempconfig({"pixel_width": raster_width, "pixel_height": raster_height}):
         if vector:
@@ -197,7 +228,9 @@ def render_figure(entry: SceneEntry, config: StoryConfig, out: Path, fmt: str = 
             surface = surface_class(str(tmp), width, height)
             if fmt == "svg" and hasattr(surface, "set_document_unit"):
                 surface.set_document_unit(cairo.SVGUnit.PX)
-            camera = VectorCamera(surface, width, height, background_color=background, background_opacity=opacity)
+            camera = VectorCamera(
+                surface, width, height, background_color=background, background_opacity=opacity
+            )
             camera.paint_background()
             camera.capture_mobjects(scene_mobjects(scene))
             surface.finish()

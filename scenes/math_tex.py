@@ -20,8 +20,18 @@ from manim import MathTex, VGroup
 from network.errors import NNExplainError
 from scenes.theme import DARK, Theme
 
-__all__ = ["ElidedBlock", "MathFormula", "elided", "elided_matrix", "elided_tuple", "factor", "grouped", "number",
-           "require_latex", "text_number"]
+__all__ = [
+    "ElidedBlock",
+    "MathFormula",
+    "elided",
+    "elided_matrix",
+    "elided_tuple",
+    "factor",
+    "grouped",
+    "number",
+    "require_latex",
+    "text_number",
+]
 
 LATEX_PACKAGES = "texlive-latex-base texlive-latex-extra dvisvgm"
 
@@ -30,8 +40,9 @@ def require_latex() -> None:
     """Raise a one-line NNExplainError naming the Debian packages when latex or dvisvgm is missing."""
     missing = [tool for tool in ("latex", "dvisvgm") if shutil.which(tool) is None]
     if missing:
-        raise NNExplainError(f"the math scenes need {' and '.join(missing)}: "
-                             f"apt-get install {LATEX_PACKAGES}")
+        raise NNExplainError(
+            f"the math scenes need {' and '.join(missing)}: apt-get install {LATEX_PACKAGES}"
+        )
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -89,7 +100,7 @@ class ElidedBlock:
         return self.owner.submobjects[self.offset + self.part_of[key]]
 
     def mobjects(self) -> VGroup:
-        return VGroup(*self.owner.submobjects[self.offset:self.offset + len(self.parts)])
+        return VGroup(*self.owner.submobjects[self.offset : self.offset + len(self.parts)])
 
 
 def elided_matrix(values, rows, cols=(0,), *, decimals: int = 2, symbol=None) -> ElidedBlock:
@@ -104,9 +115,13 @@ def elided_matrix(values, rows, cols=(0,), *, decimals: int = 2, symbol=None) ->
             if c:
                 block.parts.append("&")
             if i is None or j is None:
-                block.parts.append(r"\ddots" if i is None and j is None else r"\vdots" if i is None else r"\cdots")
+                block.parts.append(
+                    r"\ddots" if i is None and j is None else r"\vdots" if i is None else r"\cdots"
+                )
             else:
-                block.add_entry((i, j), values[i, j], symbol(i, j) if symbol else number(values[i, j], decimals))
+                block.add_entry(
+                    (i, j), values[i, j], symbol(i, j) if symbol else number(values[i, j], decimals)
+                )
         if r < len(row_slots) - 1:
             block.parts.append(r"\\")
     block.parts.append(r"\end{bmatrix}")

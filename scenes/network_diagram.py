@@ -13,8 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, AnimationGroup, Brace, Circle, FadeIn, Line, Text, Transform, VGroup,
-                   there_and_back)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    AnimationGroup,
+    Brace,
+    Circle,
+    FadeIn,
+    Line,
+    Text,
+    Transform,
+    VGroup,
+    there_and_back,
+)
 
 from scenes.edge_drawing import full_edge_lines, rasterised_edges
 from scenes.raster import CreatableGroup, RasterImage
@@ -50,10 +62,22 @@ class NetworkDiagram(CreatableGroup):
     >>> self.play(diagram.forward_pass(model.forward(images[0]), run_time=3))
     """
 
-    def __init__(self, network, *, theme: Theme = DARK, width: float = 9.0, height: float = 6.4,
-                 max_shown: int = 16, input_pixels: Sequence[int] | None = None, show_edges: bool = True,
-                 full_edges: bool = False, output_labels: bool | Sequence[str] = True, size_labels: bool = True,
-                 neuron_config: dict | None = None, edge_config: dict | None = None):
+    def __init__(
+        self,
+        network,
+        *,
+        theme: Theme = DARK,
+        width: float = 9.0,
+        height: float = 6.4,
+        max_shown: int = 16,
+        input_pixels: Sequence[int] | None = None,
+        show_edges: bool = True,
+        full_edges: bool = False,
+        output_labels: bool | Sequence[str] = True,
+        size_labels: bool = True,
+        neuron_config: dict | None = None,
+        edge_config: dict | None = None,
+    ):
         super().__init__()
         self.theme = theme
         self.weights = [np.asarray(W) for W in getattr(network, "weights", network)]
@@ -61,29 +85,50 @@ class NetworkDiagram(CreatableGroup):
             raise ValueError("NetworkDiagram needs an MLP or a list of 2-D weight matrices (n_out, n_in)")
         self.sizes = [self.weights[0].shape[1]] + [W.shape[0] for W in self.weights]
         self.full_edges = full_edges
-        self.neuron_config = {"stroke_width": theme.neuron_stroke_width, "stroke_color": theme.neuron_stroke,
-                              "fill_color": theme.neuron_off, **(neuron_config or {})}
-        self.edge_config = {"max_width": theme.max_edge_width, "min_width": 0.3, "max_opacity": theme.max_edge_opacity,
-                            "min_opacity": 0.15, "rasterise": True, **(edge_config or {})}
+        self.neuron_config = {
+            "stroke_width": theme.neuron_stroke_width,
+            "stroke_color": theme.neuron_stroke,
+            "fill_color": theme.neuron_off,
+            **(neuron_config or {}),
+        }
+        self.edge_config = {
+            "max_width": theme.max_edge_width,
+            "min_width": 0.3,
+            "max_opacity": theme.max_edge_opacity,
+            "min_opacity": 0.15,
+            "rasterise": True,
+            **(edge_config or {}),
+        }
         self._flashes: dict[int, object] = {}
         self.column_height = height
         self.radius = self.neuron_config.pop(
-            "radius", min(theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1)))
+            "radius", min(theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1))
+        )
         self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
-        self.shown = [self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)]
+        self.shown = [
+            self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)
+        ]
         self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
 
         self._edge_lines: dict[tuple[int, int, int], Line] = {}
-        self.edges = CreatableGroup(*(self._edges(layer) for layer in range(1, len(self.sizes)))) \
-            if show_edges else CreatableGroup()
+        self.edges = (
+            CreatableGroup(*(self._edges(layer) for layer in range(1, len(self.sizes))))
+            if show_edges
+            else CreatableGroup()
+        )
         self.layers = [self._neurons(layer) for layer in range(len(self.sizes))]
         self.decorations = VGroup(*(self._ellipsis(layer) for layer in range(len(self.sizes))))
-        names = [str(k) for k in range(self.sizes[-1])] if output_labels is True else list(output_labels or [])
+        names = (
+            [str(k) for k in range(self.sizes[-1])] if output_labels is True else list(output_labels or [])
+        )
         if names and len(names) != self.sizes[-1]:
             raise ValueError(f"output_labels: {len(names)} names for {self.sizes[-1]} outputs")
         self.labels_outputs = bool(names)
-        self.size_label_of = {layer: self._size_label(layer) for layer in range(len(self.sizes)) if size_labels
-                              and (self._truncated(layer) or isinstance(self.layers[layer], DenseColumn))}
+        self.size_label_of = {
+            layer: self._size_label(layer)
+            for layer in range(len(self.sizes))
+            if size_labels and (self._truncated(layer) or isinstance(self.layers[layer], DenseColumn))
+        }
         self.size_labels = VGroup(*self.size_label_of.values())
         self.output_labels = self._output_labels(names)
         self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
@@ -93,7 +138,11 @@ class NetworkDiagram(CreatableGroup):
         if self.full_edges or n <= max_shown:
             return np.arange(n)
         if layer == 0:
-            pixels = strongest_pixels(self.weights[0], max_shown) if input_pixels is None else np.asarray(input_pixels)
+            pixels = (
+                strongest_pixels(self.weights[0], max_shown)
+                if input_pixels is None
+                else np.asarray(input_pixels)
+            )
             return np.sort(pixels)
         half = max_shown // 2
         return np.concatenate([np.arange(half), np.arange(n - (max_shown - half), n)])
@@ -118,23 +167,35 @@ class NetworkDiagram(CreatableGroup):
     def _neurons(self, layer: int):
         if self.full_edges and len(self.shown[layer]) > DENSE_FROM:
             return DenseColumn(self.positions[layer], self.theme)
-        return VGroup(*(Circle(radius=self.radius, fill_opacity=1, **self.neuron_config).move_to(point)
-                        for point in self.positions[layer]))
+        return VGroup(
+            *(
+                Circle(radius=self.radius, fill_opacity=1, **self.neuron_config).move_to(point)
+                for point in self.positions[layer]
+            )
+        )
 
     def _edges(self, layer: int):
         W = self.shown_weights(layer)
         starts, ends = self.positions[layer - 1], self.positions[layer]
         if self.full_edges:
-            return (rasterised_edges(starts, ends, W, self.theme) if self.edge_config["rasterise"]
-                    else full_edge_lines(starts, ends, W, self.theme))
+            return (
+                rasterised_edges(starts, ends, W, self.theme)
+                if self.edge_config["rasterise"]
+                else full_edge_lines(starts, ends, W, self.theme)
+            )
         style = self.edge_config
         scale = np.abs(self.weights[layer - 1]).max() or 1.0
         lines = VGroup()
         for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
             strength = abs(W[j, i]) / scale
-            line = Line(starts[i], ends[j], stroke_color=self.theme.weight_color(W[j, i]),
-                        stroke_width=style["min_width"] + style["max_width"] * strength,
-                        stroke_opacity=style["min_opacity"] + (style["max_opacity"] - style["min_opacity"]) * strength)
+            line = Line(
+                starts[i],
+                ends[j],
+                stroke_color=self.theme.weight_color(W[j, i]),
+                stroke_width=style["min_width"] + style["max_width"] * strength,
+                stroke_opacity=style["min_opacity"]
+                + (style["max_opacity"] - style["min_opacity"]) * strength,
+            )
             self._edge_lines[(layer, int(self.shown[layer][j]), int(self.shown[layer - 1][i]))] = line
             lines.add(line)
         return lines
@@ -144,15 +205,22 @@ class NetworkDiagram(CreatableGroup):
             return VGroup()
         count = len(self.shown[layer])
         middle = (self.positions[layer][count // 2 - 1] + self.positions[layer][count // 2]) / 2
-        return VGroup(Text("⋮", font_size=self.theme.label_size, color=self.theme.muted,
-                           font=self.theme.font).move_to(middle))
+        return VGroup(
+            Text("⋮", font_size=self.theme.label_size, color=self.theme.muted, font=self.theme.font).move_to(
+                middle
+            )
+        )
 
     def _size_label(self, layer: int) -> VGroup:
         """A brace with the layer's true size on the outer side of the first and last layers; between
         layers (or beside labelled outputs) a brace would lie on the edges, so the size goes below."""
         column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
-        label = Text(f"{self.sizes[layer]:,}", font_size=self.theme.label_size, color=self.theme.text,
-                     font=self.theme.font)
+        label = Text(
+            f"{self.sizes[layer]:,}",
+            font_size=self.theme.label_size,
+            color=self.theme.text,
+            font=self.theme.font,
+        )
         last = len(self.sizes) - 1
         if 0 < layer < last or (layer == last and self.labels_outputs):
             return VGroup(label.scale(0.8).next_to(column, DOWN, buff=0.15))
@@ -164,16 +232,23 @@ class NetworkDiagram(CreatableGroup):
         if not names:
             return VGroup()
         layer = len(self.sizes) - 1
-        return VGroup(*(Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
-                        .next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
-                        for row, k in enumerate(self.shown[layer])))
+        return VGroup(
+            *(
+                Text(
+                    names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font
+                ).next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
+                for row, k in enumerate(self.shown[layer])
+            )
+        )
 
     # -- accessors --------------------------------------------------------------------------------
     def neuron(self, layer: int, index: int):
         """The circle that stands for neuron `index` of `layer` (it must be shown)."""
         rows = np.flatnonzero(self.shown[layer] == index)
         if not len(rows):
-            raise ValueError(f"neuron {index} of layer {layer} is not shown (shown: {list(self.shown[layer])})")
+            raise ValueError(
+                f"neuron {index} of layer {layer} is not shown (shown: {list(self.shown[layer])})"
+            )
         return self.layers[layer][int(rows[0])]
 
     def edge(self, layer: int, to_neuron: int, from_neuron: int) -> Line:
@@ -181,11 +256,13 @@ class NetworkDiagram(CreatableGroup):
         return self._edge_lines[(layer, to_neuron, from_neuron)]
 
     def shown_weights(self, layer: int) -> np.ndarray:
-        """The block of W(layer) whose edges are drawn: rows = shown neurons of `layer`, cols = of `layer` - 1."""
+        """The block of W(layer) whose edges are drawn: rows are the shown neurons of `layer`,
+        columns those of `layer` - 1."""
         return self.weights[layer - 1][np.ix_(self.shown[layer], self.shown[layer - 1])]
 
     def layer_parts(self, layer: int) -> CreatableGroup:
-        """Everything drawn for one layer: its neurons, ellipsis, size label and (last layer) output labels."""
+        """Everything drawn for one layer: its neurons, ellipsis, size label and (last layer)
+        output labels."""
         parts = CreatableGroup(self.layers[layer], self.decorations[layer])
         if layer in self.size_label_of:
             parts.add(self.size_label_of[layer])
@@ -199,10 +276,12 @@ class NetworkDiagram(CreatableGroup):
         if values.ndim == 2 and len(values) == 1:
             values = values[0]
         if values.shape != (self.sizes[layer],):
-            raise ValueError(f"layer {layer} has {self.sizes[layer]} neurons; got values of shape {values.shape}")
+            raise ValueError(
+                f"layer {layer} has {self.sizes[layer]} neurons; got values of shape {values.shape}"
+            )
         return values[self.shown[layer]]
 
-    def set_activations(self, layer: int, values: np.ndarray) -> "NetworkDiagram":
+    def set_activations(self, layer: int, values: np.ndarray) -> NetworkDiagram:
         """Fill the shown neurons of `layer` by their activations (`values`: the whole layer)."""
         values = self._layer_values(layer, values)
         column = self.layers[layer]
@@ -213,7 +292,7 @@ class NetworkDiagram(CreatableGroup):
                 circle.set_fill(self.theme.activation_color(value), opacity=1)
         return self
 
-    def set_forward(self, forward) -> "NetworkDiagram":
+    def set_forward(self, forward) -> NetworkDiagram:
         """Fill every layer at once from `model.forward(x)` of one input (or a list a(0) ... a(L))."""
         for layer, values in enumerate(self._forward_layers(forward)):
             self.set_activations(layer, values)
@@ -227,8 +306,15 @@ class NetworkDiagram(CreatableGroup):
             return AnimationGroup(column.animate_values(values), group=self, **kwargs)
         # group=self: the scene keeps the diagram whole (a group of its circles would be re-added on
         # its own and split the diagram into its parts in scene.mobjects)
-        return AnimationGroup(*(circle.animate.set_fill(self.theme.activation_color(value), opacity=1)
-                                for circle, value in zip(column, values)), lag_ratio=lag_ratio, group=self, **kwargs)
+        return AnimationGroup(
+            *(
+                circle.animate.set_fill(self.theme.activation_color(value), opacity=1)
+                for circle, value in zip(column, values)
+            ),
+            lag_ratio=lag_ratio,
+            group=self,
+            **kwargs,
+        )
 
     def signal(self, layer: int, **kwargs) -> FadeIn:
         """An animation of the signal passing into `layer` (1 ... L): its incoming edges flash
@@ -242,8 +328,9 @@ class NetworkDiagram(CreatableGroup):
             edges = self.edges[layer - 1]
             if isinstance(edges, RasterImage):
                 W = self.shown_weights(layer)
-                flash = rasterised_edges(self.positions[layer - 1], self.positions[layer], W, self.theme,
-                                         brighten=3.0).move_to(edges)
+                flash = rasterised_edges(
+                    self.positions[layer - 1], self.positions[layer], W, self.theme, brighten=3.0
+                ).move_to(edges)
             else:
                 flash = edges.copy()
                 for line in flash:
@@ -251,8 +338,9 @@ class NetworkDiagram(CreatableGroup):
             self._flashes[layer] = flash
         return FadeIn(self._flashes[layer], rate_func=there_and_back, remover=True, **kwargs)
 
-    def forward_pass(self, forward, *, run_time: float | None = None, lag_ratio: float = 1.0,
-                     layer_time: float = 0.5) -> AnimationGroup:
+    def forward_pass(
+        self, forward, *, run_time: float | None = None, lag_ratio: float = 1.0, layer_time: float = 0.5
+    ) -> AnimationGroup:
         """The forward pass of one input, layer by layer: each layer lights up with its real
         activations while the signal flashes along its incoming edges.
 
@@ -262,7 +350,9 @@ class NetworkDiagram(CreatableGroup):
         steps = []
         for layer, values in enumerate(self._forward_layers(forward)):
             flash = [self.signal(layer, run_time=layer_time)] if layer and len(self.edges) else []
-            steps.append(AnimationGroup(self.light_up(layer, values, run_time=layer_time), *flash, group=self))
+            steps.append(
+                AnimationGroup(self.light_up(layer, values, run_time=layer_time), *flash, group=self)
+            )
         return AnimationGroup(*steps, lag_ratio=lag_ratio, run_time=run_time, group=self)
 
     def _forward_layers(self, forward) -> list[np.ndarray]:
@@ -297,7 +387,7 @@ class DenseColumn(CreatableGroup):
         image.stretch_to_fit_width(0.18)
         return image
 
-    def set_values(self, values: np.ndarray) -> "DenseColumn":
+    def set_values(self, values: np.ndarray) -> DenseColumn:
         self.image.pixel_array = self._image(values).pixel_array
         return self
 

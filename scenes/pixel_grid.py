@@ -25,8 +25,15 @@ class PixelGrid(CreatableGroup):
     >>> self.play(FadeIn(digit), Create(digit.pixel_outline(14, 14)))
     """
 
-    def __init__(self, values: np.ndarray, kind: str = "digit", height: float = 4.0,
-                 scale: float | None = None, theme: Theme = DARK, outline: bool = True):
+    def __init__(
+        self,
+        values: np.ndarray,
+        kind: str = "digit",
+        height: float = 4.0,
+        scale: float | None = None,
+        theme: Theme = DARK,
+        outline: bool = True,
+    ):
         super().__init__()
         self.theme = theme
         self.values = np.asarray(values, dtype=np.float64)
@@ -35,16 +42,24 @@ class PixelGrid(CreatableGroup):
         if kind not in ("digit", "weights"):
             raise ValueError(f"kind must be 'digit' or 'weights', got {kind!r}")
         self.kind = kind
-        rgba = self.theme.digit_rgba(self.values) if kind == "digit" else self.theme.weight_rgba(self.values, scale)
+        rgba = (
+            self.theme.digit_rgba(self.values)
+            if kind == "digit"
+            else self.theme.weight_rgba(self.values, scale)
+        )
         self.image = RasterImage(rgba)
         self.image.height = height
         self.add(self.image)
         if outline:
-            self.frame = Rectangle(width=self.image.width, height=self.image.height,
-                                   stroke_color=self.theme.grid_line, stroke_width=2).move_to(self.image)
+            self.frame = Rectangle(
+                width=self.image.width,
+                height=self.image.height,
+                stroke_color=self.theme.grid_line,
+                stroke_width=2,
+            ).move_to(self.image)
             self.add(self.frame)
 
-    def set_opacity(self, opacity: float) -> "PixelGrid":
+    def set_opacity(self, opacity: float) -> PixelGrid:
         """Fade the pixels and the outline together (a Group has no opacity of its own)."""
         self.image.set_opacity(opacity)
         if hasattr(self, "frame"):
@@ -69,8 +84,9 @@ class PixelGrid(CreatableGroup):
 
     def pixel_outline(self, row: int, col: int, color: str | None = None) -> Rectangle:
         side = self.pixel_size
-        return Rectangle(width=side, height=side, stroke_color=color or self.theme.highlight,
-                         stroke_width=3).move_to(self.pixel_center(row, col))
+        return Rectangle(
+            width=side, height=side, stroke_color=color or self.theme.highlight, stroke_width=3
+        ).move_to(self.pixel_center(row, col))
 
     def value_labels(self, rows, cols, decimals: int = 1) -> VGroup:
         """The values of the pixels in `rows` x `cols`, written into them (for zoomed-in views).
@@ -99,13 +115,21 @@ class WeightHeatmap(PixelGrid):
     >>> WeightHeatmap(model.weights[0][3], height=2.5).to_corner(UR)
     """
 
-    def __init__(self, weights: np.ndarray, height: float = 4.0, scale: float | None = None,
-                 theme: Theme = DARK, outline: bool = True):
+    def __init__(
+        self,
+        weights: np.ndarray,
+        height: float = 4.0,
+        scale: float | None = None,
+        theme: Theme = DARK,
+        outline: bool = True,
+    ):
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim == 1:
             side = int(round(np.sqrt(weights.size)))
             if side * side != weights.size:
-                raise ValueError(f"WeightHeatmap needs a 2-D array or a square number of weights, got {weights.size}")
+                raise ValueError(
+                    f"WeightHeatmap needs a 2-D array or a square number of weights, got {weights.size}"
+                )
             weights = weights.reshape(side, side)
         super().__init__(weights, kind="weights", height=height, scale=scale, theme=theme, outline=outline)
 
@@ -117,15 +141,24 @@ class ColourBar(CreatableGroup):
     >>> ColourBar("weights", "−0.5", "+0.5", middle="0", theme=LIGHT).next_to(heatmap, DOWN)
     """
 
-    def __init__(self, kind: str = "digit", low: str = "0", high: str = "1", width: float = 3.0,
-                 theme: Theme = DARK, middle: str | None = None):
+    def __init__(
+        self,
+        kind: str = "digit",
+        low: str = "0",
+        high: str = "1",
+        width: float = 3.0,
+        theme: Theme = DARK,
+        middle: str | None = None,
+    ):
         super().__init__()
         self.theme = theme
         ramp = np.linspace(0, 1, 64) if kind == "digit" else np.linspace(-1, 1, 65)
         self.bar = PixelGrid(ramp[None, :], kind=kind, height=1.0, scale=1.0, theme=self.theme)
         self.bar.stretch_to_fit_width(width).stretch_to_fit_height(0.22)
-        self.labels = VGroup(caption(low, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, LEFT),
-                             caption(high, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, RIGHT))
+        self.labels = VGroup(
+            caption(low, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, LEFT),
+            caption(high, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, RIGHT),
+        )
         if middle is not None:
             self.labels.add(caption(middle, self.theme, "small").next_to(self.bar, DOWN, buff=0.1))
         self.add(self.bar, self.labels)

@@ -27,7 +27,7 @@ class RasterImage(ImageMobject):
         if crisp:
             self.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
 
-    def pointwise_become_partial(self, mobject: ImageMobject, a: float, b: float) -> "RasterImage":
+    def pointwise_become_partial(self, mobject: ImageMobject, a: float, b: float) -> RasterImage:
         """The image `mobject` with its alpha scaled by the share b - a that is drawn."""
         pixels = np.array(mobject.pixel_array, copy=True)
         pixels[..., 3] = (pixels[..., 3].astype(np.float64) * float(np.clip(b - a, 0, 1))).round()
@@ -38,5 +38,5 @@ class RasterImage(ImageMobject):
 class CreatableGroup(Group):
     """A Group that `Create` accepts: it has no points of its own, its parts draw themselves."""
 
-    def pointwise_become_partial(self, mobject, a: float, b: float) -> "CreatableGroup":
+    def pointwise_become_partial(self, mobject, a: float, b: float) -> CreatableGroup:
         return self

@@ -34,8 +34,11 @@ WORKER_ERROR = "nnexplain-worker-error: "
 # Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
 # per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
 # keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
-MANIM_SETTINGS = {"renderer": "cairo", "encoder_queue_size": 2,
-                  "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"}}
+MANIM_SETTINGS = {
+    "renderer": "cairo",
+    "encoder_queue_size": 2,
+    "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"},
+}
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,15 @@ class Quality:
         return f"{self.height}p{self.fps}"
 
 
-QUALITIES = {q.letter: q for q in (
-    Quality("l", "low_quality", 854, 480, 15), Quality("m", "medium_quality", 1280, 720, 30),
-    Quality("h", "high_quality", 1920, 1080, 60), Quality("k", "fourk_quality", 3840, 2160, 60))}
+QUALITIES = {
+    q.letter: q
+    for q in (
+        Quality("l", "low_quality", 854, 480, 15),
+        Quality("m", "medium_quality", 1280, 720, 30),
+        Quality("h", "high_quality", 1920, 1080, 60),
+        Quality("k", "fourk_quality", 3840, 2160, 60),
+    )
+}
 
 
 def validate(config: StoryConfig) -> None:
@@ -71,11 +80,19 @@ def fingerprint(config: StoryConfig) -> str:
 
     files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
     directory, _ = resolve_data_dir(config.data_dir)
-    files += [path for path in (find_idx_file(directory, SPLITS["test_images"]),
-                                find_idx_file(directory, SPLITS["test_labels"])) if path is not None]
+    files += [
+        path
+        for path in (
+            find_idx_file(directory, SPLITS["test_images"]),
+            find_idx_file(directory, SPLITS["test_labels"]),
+        )
+        if path is not None
+    ]
     parts = [f"{path.name}={sha256_of(path)}" for path in files]
     parts += [f"theme={config.theme}", f"full_edges={config.full_edges}", f"edge_lines={config.edge_lines}"]
-    parts.append(f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}")
+    parts.append(
+        f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}"
+    )
     parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
     return "\n".join(parts)
 
@@ -140,8 +157,9 @@ def ensure_writable_dir(directory: Path) -> None:
         raise NNExplainError(f"cannot write to {directory}: {exc.strerror or exc}") from None
 
 
-def render_scenes(entries: list[SceneEntry], config: StoryConfig, quality: Quality, out: Path,
-                  jobs: int = 1, log=None) -> list[RenderResult]:
+def render_scenes(
+    entries: list[SceneEntry], config: StoryConfig, quality: Quality, out: Path, jobs: int = 1, log=None
+) -> list[RenderResult]:
     """Render every scene not already in the cache, `jobs` subprocesses at a time.
 
     A failing scene never removes another's video: each result carries its path or its error.
@@ -150,13 +168,19 @@ def render_scenes(entries: list[SceneEntry], config: StoryConfig, quality: Quali
     from tqdm import tqdm
 
     inputs_fingerprint, out = fingerprint(config), Path(out).resolve()
-    results = [RenderResult(entry, out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.mp4")
-               for entry in entries]
+    results = [
+        RenderResult(
+            entry, out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.mp4"
+        )
+        for entry in entries
+    ]
     todo = [result for result in results if not result.path.is_file()]
     for result in results:
         if result not in todo:
             result.cached = True
-    with tqdm(total=len(results), desc="scenes", unit="scene", leave=False, disable=None, file=sys.stderr) as bar:
+    with tqdm(
+        total=len(results), desc="scenes", unit="scene", leave=False, disable=None, file=sys.stderr
+    ) as bar:
         for result in results:
             if result.cached:
                 bar.update()
@@ -181,10 +205,24 @@ def _report(log, bar, text: str) -> None:
 def _render_one(result: RenderResult, config: StoryConfig, quality: Quality) -> RenderResult:
     start = time.monotonic()
     result.path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "scenes.render", result.entry.name, quality.letter, str(result.path),
-               config.to_json()]
-    process = subprocess.run(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+    command = [
+        sys.executable,
+        "-m",
+        "scenes.render",
+        result.entry.name,
+        quality.letter,
+        str(result.path),
+        config.to_json(),
+    ]
+    process = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
     result.seconds = time.monotonic() - start
     if process.returncode != 0 or not result.path.is_file():
         result.error = last_error_line(process.stderr) or f"manim exited with status {process.returncode}"
@@ -199,7 +237,7 @@ def last_error_line(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines()]
     for line in reversed(lines):
         if line.startswith(WORKER_ERROR):
-            return line[len(WORKER_ERROR):]
+            return line[len(WORKER_ERROR) :]
     for line in reversed(lines):
         cleaned = _DECORATION.sub(" ", line).strip()
         if len(cleaned) > 3:
@@ -214,9 +252,18 @@ def _worker(name: str, letter: str, destination: Path, config: StoryConfig) -> N
     quality = QUALITIES[letter]
     workdir = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=destination.parent))
     try:
-        options = {**MANIM_SETTINGS, "quality": quality.manim_name, "media_dir": str(workdir),
-                   "disable_caching": True, "write_to_movie": True, "save_last_frame": False, "preview": False,
-                   "progress_bar": "none", "verbosity": "ERROR", "output_file": name}
+        options = {
+            **MANIM_SETTINGS,
+            "quality": quality.manim_name,
+            "media_dir": str(workdir),
+            "disable_caching": True,
+            "write_to_movie": True,
+            "save_last_frame": False,
+            "preview": False,
+            "progress_bar": "none",
+            "verbosity": "ERROR",
+            "output_file": name,
+        }
         with tempconfig(options):
             scene_class = SceneEntry(name).load()
             scene_class(story_config=config).render()
@@ -265,8 +312,17 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
         with av.open(str(part)) as container:
             stream = container.streams.video[0]
             ctx = stream.codec_context
-            signatures.add((ctx.name, ctx.width, ctx.height, ctx.format.name if ctx.format else None,
-                            stream.base_rate, stream.time_base, bytes(ctx.extradata or b"")))
+            signatures.add(
+                (
+                    ctx.name,
+                    ctx.width,
+                    ctx.height,
+                    ctx.format.name if ctx.format else None,
+                    stream.base_rate,
+                    stream.time_base,
+                    bytes(ctx.extradata or b""),
+                )
+            )
     return len(signatures) == 1
 
 

@@ -16,8 +16,17 @@ import numpy as np
 from network.activations import ACTIVATIONS
 
 __all__ = [
-    "bias_effect_neuron", "busiest_window", "forward_pass_digits", "grid_layout", "ink_and_background_pixels",
-    "ink_run", "largest_terms", "most_excited", "most_selective", "shared_weight_scale", "strongest_pixels",
+    "bias_effect_neuron",
+    "busiest_window",
+    "forward_pass_digits",
+    "grid_layout",
+    "ink_and_background_pixels",
+    "ink_run",
+    "largest_terms",
+    "most_excited",
+    "most_selective",
+    "shared_weight_scale",
+    "strongest_pixels",
     "top_activating",
 ]
 
@@ -30,14 +39,17 @@ def strongest_pixels(W1: np.ndarray, count: int, among: np.ndarray | None = None
     return np.sort(among[np.argsort(-strength, kind="stable")[:count]])
 
 
-def ink_and_background_pixels(pixels: np.ndarray, W1: np.ndarray, count: int = 16,
-                              ink_share: float = 0.625) -> np.ndarray:
+def ink_and_background_pixels(
+    pixels: np.ndarray, W1: np.ndarray, count: int = 16, ink_share: float = 0.625
+) -> np.ndarray:
     """`count` input pixels to draw for one digit (`pixels` flat, in [0, 1]): about `ink_share` of
     them where it has ink (> 0.5), the rest where it has none (0); in each group the pixels whose
     first-layer weights are largest in total |w|. In pixel order."""
     inked, blank = np.flatnonzero(pixels > 0.5), np.flatnonzero(pixels == 0)
     n_ink = min(len(inked), int(round(count * ink_share)))
-    return np.sort(np.concatenate([strongest_pixels(W1, n_ink, inked), strongest_pixels(W1, count - n_ink, blank)]))
+    return np.sort(
+        np.concatenate([strongest_pixels(W1, n_ink, inked), strongest_pixels(W1, count - n_ink, blank)])
+    )
 
 
 def busiest_window(pixels: np.ndarray, rows: int, cols: int) -> tuple[int, int]:
@@ -45,8 +57,11 @@ def busiest_window(pixels: np.ndarray, rows: int, cols: int) -> tuple[int, int]:
     ink with the most shades of gray in between: its range plus its share of gray pixels is largest
     (the first such window in reading order on ties)."""
     gray = (pixels > 0.05) & (pixels < 0.95)
-    spans = [(np.ptp(pixels[r:r + rows, c:c + cols]) + gray[r:r + rows, c:c + cols].mean(), -r, -c)
-             for r in range(pixels.shape[0] - rows + 1) for c in range(pixels.shape[1] - cols + 1)]
+    spans = [
+        (np.ptp(pixels[r : r + rows, c : c + cols]) + gray[r : r + rows, c : c + cols].mean(), -r, -c)
+        for r in range(pixels.shape[0] - rows + 1)
+        for c in range(pixels.shape[1] - cols + 1)
+    ]
     *_, r, c = max(spans)
     return -r, -c
 
@@ -95,7 +110,7 @@ def ink_run(a0: np.ndarray, count: int = 2, ink: float = 0.5) -> np.ndarray:
     bright, or the run at the brightest pixel if there is none."""
     bright = a0 >= ink
     for start in range(len(a0) - count + 1):
-        if bright[start:start + count].all():
+        if bright[start : start + count].all():
             return np.arange(start, start + count)
     start = min(int(np.argmax(a0)), len(a0) - count)
     return np.arange(start, start + count)
@@ -111,5 +126,7 @@ def forward_pass_digits(labels: np.ndarray, predictions: np.ndarray, followed_cl
 
 def grid_layout(count: int, width: float, height: float) -> tuple[int, float]:
     """(columns, cell side) that make `count` square cells as large as possible in width x height."""
-    return max(((cols, min(width / cols, height / -(-count // cols))) for cols in range(1, count + 1)),
-               key=lambda option: option[1])
+    return max(
+        ((cols, min(width / cols, height / -(-count // cols))) for cols in range(1, count + 1)),
+        key=lambda option: option[1],
+    )

@@ -28,14 +28,14 @@ class Theme:
     name: str
     background: str
     text: str
-    muted: str              # secondary text, braces, dots
+    muted: str  # secondary text, braces, dots
     neuron_stroke: str
-    neuron_on: str          # fill of a fully active neuron (activation 1)
-    neuron_off: str         # fill of an inactive neuron (activation 0)
-    positive: str           # weights > 0
-    negative: str           # weights < 0
-    neutral: str            # weight 0 in heatmaps
-    highlight: str          # the thing the narration points at
+    neuron_on: str  # fill of a fully active neuron (activation 1)
+    neuron_off: str  # fill of an inactive neuron (activation 0)
+    positive: str  # weights > 0
+    negative: str  # weights < 0
+    neutral: str  # weight 0 in heatmaps
+    highlight: str  # the thing the narration points at
     correct: str
     wrong: str
     grid_line: str
@@ -48,10 +48,10 @@ class Theme:
     label_size: int = 28
     small_size: int = 20
     font: str = "DejaVu Sans"
-    math_size: int = 34     # MathTex formulas
-    matrix_size: int = 26   # entries of matrices and vectors of real numbers
+    math_size: int = 34  # MathTex formulas
+    matrix_size: int = 26  # entries of matrices and vectors of real numbers
 
-    def but(self, **changes) -> "Theme":
+    def but(self, **changes) -> Theme:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -79,12 +79,14 @@ class Theme:
         """The ManimColor of a neuron with activation `value` (clipped to [0, 1])."""
         from manim import ManimColor
 
-        return ManimColor(self.neuron_off).interpolate(ManimColor(self.neuron_on), float(np.clip(value, 0, 1)))
+        return ManimColor(self.neuron_off).interpolate(
+            ManimColor(self.neuron_on), float(np.clip(value, 0, 1))
+        )
 
 
 def _rgb255(colour: str) -> np.ndarray:
     """A "#rrggbb" colour as three floats from 0 to 255."""
-    return np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)], dtype=np.float64)
+    return np.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)], dtype=np.float64)
 
 
 def _blend(start: str, end: str, t: np.ndarray) -> np.ndarray:
@@ -96,14 +98,36 @@ def _blend(start: str, end: str, t: np.ndarray) -> np.ndarray:
 
 
 DARK = Theme(
-    name="dark", background="#0e1116", text="#f0f0f0", muted="#8a94a6", neuron_stroke="#d8dee9",
-    neuron_on="#ffffff", neuron_off="#000000", positive="#3fa7ff", negative="#ff5c5c", neutral="#000000",
-    highlight="#ffd54a", correct="#6fd66f", wrong="#ff6b6b", grid_line="#3b4252",
+    name="dark",
+    background="#0e1116",
+    text="#f0f0f0",
+    muted="#8a94a6",
+    neuron_stroke="#d8dee9",
+    neuron_on="#ffffff",
+    neuron_off="#000000",
+    positive="#3fa7ff",
+    negative="#ff5c5c",
+    neutral="#000000",
+    highlight="#ffd54a",
+    correct="#6fd66f",
+    wrong="#ff6b6b",
+    grid_line="#3b4252",
 )
 LIGHT = Theme(
-    name="light", background="#ffffff", text="#111111", muted="#5c6370", neuron_stroke="#333333",
-    neuron_on="#000000", neuron_off="#ffffff", positive="#1f5fbf", negative="#c62828", neutral="#ffffff",
-    highlight="#d98e04", correct="#2e7d32", wrong="#c62828", grid_line="#c0c4cc",
+    name="light",
+    background="#ffffff",
+    text="#111111",
+    muted="#5c6370",
+    neuron_stroke="#333333",
+    neuron_on="#000000",
+    neuron_off="#ffffff",
+    positive="#1f5fbf",
+    negative="#c62828",
+    neutral="#ffffff",
+    highlight="#d98e04",
+    correct="#2e7d32",
+    wrong="#c62828",
+    grid_line="#c0c4cc",
 )
 THEMES = {"dark": DARK, "light": LIGHT}
 

@@ -24,8 +24,18 @@ class WeightedSumTerms(VGroup):
     >>> self.play(Write(terms.symbols), TransformFromCopy(terms.symbols, terms.numbers))
     """
 
-    def __init__(self, weights_row, activations, shown, layer: int, *, decimals: int = 2,
-                 theme: Theme = DARK, font_size: float | None = None, line_gap: float = 0.75):
+    def __init__(
+        self,
+        weights_row,
+        activations,
+        shown,
+        layer: int,
+        *,
+        decimals: int = 2,
+        theme: Theme = DARK,
+        font_size: float | None = None,
+        line_gap: float = 0.75,
+    ):
         super().__init__()
         self.theme = active = theme
         self.slots = elided(shown, len(weights_row))
@@ -45,7 +55,11 @@ class WeightedSumTerms(VGroup):
                 continue
             columns.append(([len(symbols), len(symbols) + 1], [len(numbers) + k for k in range(3)]))
             symbols += [f"w_{{{i}}}", f"a^{{({layer - 1})}}_{{{i}}}"]
-            numbers += [factor(self.weights_shown[i], decimals), r"\cdot", number(self.activations_shown[i], decimals)]
+            numbers += [
+                factor(self.weights_shown[i], decimals),
+                r"\cdot",
+                number(self.activations_shown[i], decimals),
+            ]
         size = font_size or active.math_size
         self.symbols = MathTex(*symbols, font_size=size, color=active.text)
         self.numbers = MathTex(*numbers, font_size=size, color=active.text)
@@ -75,7 +89,7 @@ class WeightedSumTerms(VGroup):
         self.column_x = {i: value + offset for i, value in self.column_x.items()}
         self.gap_x = [value + offset for value in self.gap_x]
 
-    def shifted(self, vector) -> "WeightedSumTerms":
+    def shifted(self, vector) -> WeightedSumTerms:
         """Move the terms and keep `column_x` in step."""
         self.shift(vector)
         self.column_x = {i: value + vector[0] for i, value in self.column_x.items()}
@@ -85,34 +99,57 @@ class WeightedSumTerms(VGroup):
 
 class NeuronFan(VGroup):
     """One neuron and the shown neurons feeding it: input circles (lit by their real activations)
-    at `xs[i]` on the line y = `top`, a "⋯" at each of `gaps` (x) for skipped inputs, and edges to the neuron at
-    `target` coloured by the sign and sized by the magnitude of the real weights.
+    at `xs[i]` on the line y = `top`, a "⋯" at each of `gaps` (x) for skipped inputs, and edges to
+    the neuron at `target` coloured by the sign and sized by the magnitude of the real weights.
 
     >>> fan = NeuronFan(row, a, terms.column_x, top=2.1, target=[0, 0.4, 0], gaps=terms.gap_x)
     >>> self.play(FadeIn(fan.inputs), Create(fan.edges), FadeIn(fan.neuron))
     """
 
-    def __init__(self, weights_row, activations, xs: dict, top: float, target, *, gaps=(),
-                 theme: Theme = DARK):
+    def __init__(
+        self, weights_row, activations, xs: dict, top: float, target, *, gaps=(), theme: Theme = DARK
+    ):
         super().__init__()
         active = theme
         radius = active.neuron_radius * 1.4
         scale = float(np.max(np.abs(weights_row))) or 1.0
-        self.inputs = VGroup(*(Circle(radius=radius, stroke_color=active.neuron_stroke,
-                                      stroke_width=active.neuron_stroke_width, fill_opacity=1,
-                                      fill_color=active.activation_color(activations[i])).move_to([x, top, 0])
-                               for i, x in xs.items()))
-        self.neuron = Circle(radius=radius * 1.6, stroke_color=active.neuron_stroke,
-                             stroke_width=active.neuron_stroke_width, fill_opacity=1,
-                             fill_color=active.neuron_off).move_to(target)
+        self.inputs = VGroup(
+            *(
+                Circle(
+                    radius=radius,
+                    stroke_color=active.neuron_stroke,
+                    stroke_width=active.neuron_stroke_width,
+                    fill_opacity=1,
+                    fill_color=active.activation_color(activations[i]),
+                ).move_to([x, top, 0])
+                for i, x in xs.items()
+            )
+        )
+        self.neuron = Circle(
+            radius=radius * 1.6,
+            stroke_color=active.neuron_stroke,
+            stroke_width=active.neuron_stroke_width,
+            fill_opacity=1,
+            fill_color=active.neuron_off,
+        ).move_to(target)
         self.edges = VGroup()
         for circle, i in zip(self.inputs, xs):
             strength = abs(float(weights_row[i])) / scale
-            self.edges.add(Line(circle.get_bottom(), self.neuron.get_center(), buff=0,
-                                stroke_color=active.weight_color(float(weights_row[i])),
-                                stroke_width=1 + 2.5 * active.max_edge_width * strength,
-                                stroke_opacity=0.35 + 0.6 * strength))
-        self.gaps = VGroup(*(MathTex(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
-                             for x in gaps))
+            self.edges.add(
+                Line(
+                    circle.get_bottom(),
+                    self.neuron.get_center(),
+                    buff=0,
+                    stroke_color=active.weight_color(float(weights_row[i])),
+                    stroke_width=1 + 2.5 * active.max_edge_width * strength,
+                    stroke_opacity=0.35 + 0.6 * strength,
+                )
+            )
+        self.gaps = VGroup(
+            *(
+                MathTex(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
+                for x in gaps
+            )
+        )
         self.inputs.add(*self.gaps)
         self.add(self.edges, self.inputs, self.neuron)

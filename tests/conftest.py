@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenes.cli import main
 from network.data import SPLITS, find_idx_file, load_dataset, read_idx
+from scenes.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 # Read once at import time: tests that isolate the environment remove the variable later.
@@ -47,8 +47,11 @@ def mnist_uint8(mnist_dir) -> dict[str, np.ndarray]:
 def idx_bytes(array, dtype_code: int = 0x08) -> bytes:
     """An IDX file: two zero bytes, the dtype code, the number of dimensions, big-endian sizes, data."""
     array = np.ascontiguousarray(array, dtype=np.uint8)
-    return (struct.pack(">HBB", 0, dtype_code, array.ndim)
-            + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
+    return (
+        struct.pack(">HBB", 0, dtype_code, array.ndim)
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + array.tobytes()
+    )
 
 
 def write_idx_dir(directory: Path, arrays: dict[str, np.ndarray]) -> Path:
@@ -70,10 +73,12 @@ def make_idx_dir():
 
 
 def subset(mnist_uint8, n_train: int, n_test: int) -> dict[str, np.ndarray]:
-    return {"train_images": mnist_uint8["train_images"][:n_train],
-            "train_labels": mnist_uint8["train_labels"][:n_train],
-            "test_images": mnist_uint8["test_images"][:n_test],
-            "test_labels": mnist_uint8["test_labels"][:n_test]}
+    return {
+        "train_images": mnist_uint8["train_images"][:n_train],
+        "train_labels": mnist_uint8["train_labels"][:n_train],
+        "test_images": mnist_uint8["test_images"][:n_test],
+        "test_labels": mnist_uint8["test_labels"][:n_test],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +111,7 @@ def unreachable_mirror() -> str:
 @pytest.fixture
 def run(capsys):
     """Run the CLI in-process: (exit status, stdout, stderr)."""
+
     def _run(*argv):
         previous = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
         try:
@@ -114,4 +120,22 @@ def run(capsys):
             signal.signal(signal.SIGTERM, previous)
         out, err = capsys.readouterr()
         return code, out, err
+
     return _run
+
+
+@pytest.fixture(scope="session")
+def relu_784_32_10(tmp_path_factory) -> Path:
+    """A real 784-32-10 ReLU weights file: one epoch on 800 sample digits, tested on the other 200,
+    written by the real exporter."""
+    from network.data import Dataset, load_sample
+    from network.export import save_weights
+    from network.training import TrainConfig, train
+
+    images, labels = load_sample()
+    data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
+    config = TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=1, validation_size=100)
+    result = train(data, config, progress=False)
+    path = tmp_path_factory.mktemp("weights") / "relu-784-32-10.npz"
+    save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
+    return path

@@ -6,15 +6,24 @@ import numpy as np
 from manim import tempconfig
 
 
-def render_last_frame(scene_class, media_dir, config=None, quality: str = "low_quality") -> tuple[object, np.ndarray]:
+def render_last_frame(
+    scene_class, media_dir, config=None, quality: str = "low_quality"
+) -> tuple[object, np.ndarray]:
     """Run `scene_class` (a StoryScene, told from `config`: a StoryConfig, default the shipped
     story) with animations skipped (only the final state is drawn) and return (scene, frame) where
     frame is the RGBA uint8 array of the last frame."""
     from scenes.story.inputs import StoryConfig
 
-    options = {"quality": quality, "media_dir": str(media_dir), "disable_caching": True,
-               "save_last_frame": True, "write_to_movie": False, "preview": False,
-               "progress_bar": "none", "verbosity": "ERROR"}
+    options = {
+        "quality": quality,
+        "media_dir": str(media_dir),
+        "disable_caching": True,
+        "save_last_frame": True,
+        "write_to_movie": False,
+        "preview": False,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+    }
     with tempconfig(options):
         scene = scene_class(story_config=config or StoryConfig())
         scene.render()

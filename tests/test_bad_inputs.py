@@ -31,18 +31,21 @@ SHIPPED = Path(__file__).resolve().parents[1] / "network" / "weights" / "default
 
 # -- IDX data sets ---------------------------------------------------------------------------------
 
+
 def small_split(mnist_uint8) -> dict[str, np.ndarray]:
     return {key: array[:200] for key, array in mnist_uint8.items()}
 
 
 def damage(key: str, make):
     """A case: a valid 200-digit IDX directory with one file replaced by make(arrays) -> bytes."""
+
     def build(directory: Path, arrays: dict) -> None:
         for name, array in arrays.items():
             (directory / SPLITS[name]).write_bytes(idx_bytes(array))
         (directory / SPLITS[key]).unlink()
         content = make(arrays)
         (directory / (SPLITS[key] + (".gz" if content[:1] == b"!" else ""))).write_bytes(content.lstrip(b"!"))
+
     return build
 
 
@@ -52,7 +55,9 @@ IDX_CASES = {
     "wrong magic": damage("train_images", lambda a: b"\x00\x00\x0d\x03" + idx_bytes(a["train_images"])[4:]),
     "wrong count in header": damage("test_labels", lambda a: idx_bytes(a["test_labels"][:150])),
     "gz that is not gzip": damage("train_labels", lambda a: b"!" + b"plain text, not gzip"),
-    "label 10": damage("test_labels", lambda a: idx_bytes(np.where(a["test_labels"] == 3, 10, a["test_labels"]))),
+    "label 10": damage(
+        "test_labels", lambda a: idx_bytes(np.where(a["test_labels"] == 3, 10, a["test_labels"]))
+    ),
     "images of 14x14": damage("test_images", lambda a: idx_bytes(a["test_images"][:, ::2, ::2])),
 }
 
@@ -72,8 +77,10 @@ def test_bad_idx_files(case, run, tmp_path, mnist_uint8):
     data.mkdir()
     IDX_CASES[case](data, small_split(mnist_uint8))
     before = sorted(data.iterdir())
-    for argv in (["evaluate", "--data-dir", data],
-                 ["train", "--data-dir", data, "--epochs", "1", "--quiet", "--out", tmp_path / "w.npz"]):
+    for argv in (
+        ["evaluate", "--data-dir", data],
+        ["train", "--data-dir", data, "--epochs", "1", "--quiet", "--out", tmp_path / "w.npz"],
+    ):
         code, _, err = run(*argv)
         assert_one_error_line(code, err)
     assert sorted(data.iterdir()) == before and not (tmp_path / "w.npz").exists()
@@ -106,6 +113,7 @@ def test_checksum_mismatch_after_download(run, tmp_path, monkeypatch):
 
 # -- weights files -----------------------------------------------------------------------------------
 
+
 def shipped_arrays() -> dict:
     with np.load(SHIPPED, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
@@ -116,6 +124,7 @@ def npz_with(change) -> callable:
         arrays = shipped_arrays()
         change(arrays)
         np.savez(path, **arrays)
+
     return build
 
 
@@ -147,8 +156,10 @@ WEIGHTS_CASES = {
 def test_bad_weights_files(case, run, tmp_path):
     weights = tmp_path / "weights.npz"
     WEIGHTS_CASES[case](weights)
-    for argv in (["predict", "--weights", weights, "--digit", "0"],
-                 ["export-activations", "--weights", weights, "--digit", "0", "--out", tmp_path / "a.npz"]):
+    for argv in (
+        ["predict", "--weights", weights, "--digit", "0"],
+        ["export-activations", "--weights", weights, "--digit", "0", "--out", tmp_path / "a.npz"],
+    ):
         code, _, err = run(*argv)
         assert_one_error_line(code, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
@@ -175,6 +186,7 @@ def test_weights_of_another_architecture_are_fine(run, tmp_path):
 
 # -- images ----------------------------------------------------------------------------------------------
 
+
 def test_unreadable_weights_file(run, tmp_path):
     weights = tmp_path / "weights.npz"
     weights.mkdir()  # not a file at all; (as root, a chmod 000 file would still be readable)
@@ -190,7 +202,11 @@ def test_digit_and_image_together_is_a_usage_error(run, tmp_path, mnist_uint8):
 
 
 def test_empty_and_non_image_files(run, tmp_path):
-    for name, content in (("empty.png", b""), ("notes.png", b"shopping list"), ("half.png", b"\x89PNG\r\n\x1a\n\x00")):
+    for name, content in (
+        ("empty.png", b""),
+        ("notes.png", b"shopping list"),
+        ("half.png", b"\x89PNG\r\n\x1a\n\x00"),
+    ):
         path = tmp_path / name
         path.write_bytes(content)
         code, _, err = run("predict", "--image", path)

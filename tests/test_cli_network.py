@@ -18,6 +18,7 @@ from network.data import load_dataset, sha256_of
 from network.export import load_activations, load_weights, save_weights
 from network.images import load_digit_image
 from network.model import MLP
+from tests.test_export import REQUIRED_KEYS
 
 pytestmark = pytest.mark.usefixtures("offline")
 
@@ -111,8 +112,9 @@ def test_predict_own_image(run, tmp_path, default_model, mnist_uint8):
 
 def test_export_activations_writes_a_loadable_file(run, tmp_path, mnist_dir, default_model, mnist_uint8):
     out_path = tmp_path / "acts" / "two.npz"
-    code, out, err = run("export-activations", "--digit", 3, "--digit", 1500, "--data-dir", mnist_dir,
-                         "--out", out_path)
+    code, out, err = run(
+        "export-activations", "--digit", 3, "--digit", 1500, "--data-dir", mnist_dir, "--out", out_path
+    )
     assert code == 0, err
     assert str(out_path) in out
     acts = load_activations(out_path)
@@ -155,7 +157,10 @@ def narrow_weights(tmp_path):
 
 
 ERROR_CASES = {
-    "unknown-weights-file": (lambda f: ["evaluate", "--weights", f["tmp"] / "nope.npz", "--data-dir", f["mnist"]], 1),
+    "unknown-weights-file": (
+        lambda f: ["evaluate", "--weights", f["tmp"] / "nope.npz", "--data-dir", f["mnist"]],
+        1,
+    ),
     "garbage-weights-file": (lambda f: ["predict", "--weights", f["garbage"], "--digit", 0], 1),
     "weights-for-other-inputs": (lambda f: ["predict", "--weights", f["narrow"], "--digit", 0], 1),
     "digit-10000": (lambda f: ["predict", "--digit", 10000, "--data-dir", f["mnist"]], 1),
@@ -163,7 +168,10 @@ ERROR_CASES = {
     "digit-not-a-number": (lambda f: ["predict", "--digit", "seven"], 2),
     "digit-beyond-sample-without-data": (lambda f: ["predict", "--digit", 5000], 1),
     "image-not-an-image": (lambda f: ["predict", "--image", f["text_png"]], 1),
-    "image-missing": (lambda f: ["export-activations", "--image", f["tmp"] / "none.png", "--out", f["tmp"] / "a.npz"], 1),
+    "image-missing": (
+        lambda f: ["export-activations", "--image", f["tmp"] / "none.png", "--out", f["tmp"] / "a.npz"],
+        1,
+    ),
     "no-digit-or-image": (lambda f: ["predict"], 2),
     "export-without-digit": (lambda f: ["export-activations", "--out", f["tmp"] / "a.npz"], 2),
     "sizes-not-numbers": (lambda f: ["train", "--sizes", "784,abc,10", "--data-dir", f["tmp"]], 2),
@@ -172,14 +180,22 @@ ERROR_CASES = {
     "unknown-subcommand": (lambda f: ["frobnicate"], 2),
     "unknown-option": (lambda f: ["evaluate", "--colour", "blue"], 2),
     "no-data-no-network": (lambda f: ["evaluate"], 1),
-    "export-out-under-a-file": (lambda f: ["export-activations", "--digit", 0, "--out", f["text_png"] / "a.npz"], 1),
+    "export-out-under-a-file": (
+        lambda f: ["export-activations", "--digit", 0, "--out", f["text_png"] / "a.npz"],
+        1,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_user_errors_are_one_line(case, run, tmp_path, mnist_dir, garbage_weights, text_png, narrow_weights):
-    files = {"tmp": tmp_path, "mnist": mnist_dir, "garbage": garbage_weights, "text_png": text_png,
-             "narrow": narrow_weights}
+    files = {
+        "tmp": tmp_path,
+        "mnist": mnist_dir,
+        "garbage": garbage_weights,
+        "text_png": text_png,
+        "narrow": narrow_weights,
+    }
     argv, status = ERROR_CASES[case]
     before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run(*argv(files))
@@ -194,8 +210,18 @@ def test_no_data_error_tells_the_user_about_data_dir(run):
 
 
 def test_sizes_not_matching_the_data(run, subset_dir):
-    code, out, err = run("train", "--sizes", "100,10", "--data-dir", subset_dir, "--epochs", 1, "--quiet",
-                         "--out", subset_dir.parent / "never.npz")
+    code, out, err = run(
+        "train",
+        "--sizes",
+        "100,10",
+        "--data-dir",
+        subset_dir,
+        "--epochs",
+        1,
+        "--quiet",
+        "--out",
+        subset_dir.parent / "never.npz",
+    )
     assert_one_line_error(code, out, err, 1)
     assert not (subset_dir.parent / "never.npz").exists()
 
@@ -206,14 +232,27 @@ def test_sizes_not_matching_the_data(run, subset_dir):
 def test_train_on_a_small_idx_set_writes_working_weights(run, tmp_path, subset_dir, mnist_uint8):
     out_path = tmp_path / "trained" / "w.npz"
     snapshots = tmp_path / "snaps"
-    code, out, err = run("train", "--data-dir", subset_dir, "--epochs", 2, "--learning-rate", 0.02,
-                         "--quiet", "--seed", 5, "--snapshots", snapshots, "--out", out_path)
+    code, out, err = run(
+        "train",
+        "--data-dir",
+        subset_dir,
+        "--epochs",
+        2,
+        "--learning-rate",
+        0.02,
+        "--quiet",
+        "--seed",
+        5,
+        "--snapshots",
+        snapshots,
+        "--out",
+        out_path,
+    )
     assert code == 0, err
     assert str(out_path) in out
     model, manifest = load_weights(out_path)
     assert model.sizes == (784, 16, 16, 10)
-    assert {"sizes", "activation", "output", "seed", "epochs", "optimiser", "validation_accuracy",
-            "test_accuracy", "data_checksums", "version"} <= set(manifest)
+    assert REQUIRED_KEYS <= set(manifest)
     assert manifest["seed"] == 5 and manifest["epochs"] == 2
     # the recorded test accuracy is the real accuracy on the directory's 1000 test digits
     test = load_dataset(subset_dir, download=False)
@@ -228,20 +267,24 @@ def test_train_on_a_small_idx_set_writes_working_weights(run, tmp_path, subset_d
 def test_train_to_a_path_under_a_regular_file_fails_cleanly(run, tmp_path, subset_dir):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a directory\n")
-    code, out, err = run("train", "--data-dir", subset_dir, "--epochs", 1, "--quiet",
-                         "--out", blocker / "w.npz")
+    code, out, err = run(
+        "train", "--data-dir", subset_dir, "--epochs", 1, "--quiet", "--out", blocker / "w.npz"
+    )
     assert_one_line_error(code, out, err, 1)
     assert [p.name for p in tmp_path.iterdir()] == ["blocker"]  # no partial or temporary file
     assert blocker.read_text() == "a file, not a directory\n"
 
 
-def test_train_on_fewer_digits_than_the_validation_split(run, tmp_path, mnist_uint8, make_idx_dir, mnist_subset):
+def test_train_on_fewer_digits_than_the_validation_split(
+    run, tmp_path, mnist_uint8, make_idx_dir, mnist_subset
+):
     """A user's own small IDX set (3000 training digits, fewer than the 5000 held out for
     validation by default) must train a network or be refused with one line -- not crash."""
     small = make_idx_dir(tmp_path / "small", mnist_subset(mnist_uint8, 3000, 500))
     out_path = tmp_path / "w.npz"
-    code, out, err = run("train", "--data-dir", small, "--epochs", 3, "--learning-rate", 0.02, "--quiet",
-                         "--out", out_path)
+    code, out, err = run(
+        "train", "--data-dir", small, "--epochs", 3, "--learning-rate", 0.02, "--quiet", "--out", out_path
+    )
     if code != 0:
         assert_one_line_error(code, out, err)
         assert not out_path.exists()
@@ -266,11 +309,14 @@ def test_installed_command_evaluates(mnist_dir, dataset, default_model):
     assert f"({correct}/10000)" in result.stdout
 
 
-@pytest.mark.parametrize("argv, status", [
-    (["predict", "--digit", "0", "--weights", "GARBAGE"], 1),
-    (["predict", "--digit", "10000", "--data-dir", "MNIST"], 1),
-    (["frobnicate"], 2),
-])
+@pytest.mark.parametrize(
+    "argv, status",
+    [
+        (["predict", "--digit", "0", "--weights", "GARBAGE"], 1),
+        (["predict", "--digit", "10000", "--data-dir", "MNIST"], 1),
+        (["frobnicate"], 2),
+    ],
+)
 def test_installed_command_errors_are_one_line(argv, status, garbage_weights, mnist_dir):
     argv = [str(garbage_weights) if a == "GARBAGE" else str(mnist_dir) if a == "MNIST" else a for a in argv]
     result = command(*argv)

@@ -46,8 +46,9 @@ def test_load_dataset_scales_pixels_and_keeps_labels(dataset, mnist_uint8):
     assert dataset.train_images.shape == (60000, 784) and dataset.train_images.dtype == np.float32
     assert dataset.test_images.shape == (10000, 784) and dataset.test_images.dtype == np.float32
     assert dataset.train_images.min() == 0.0 and dataset.train_images.max() == 1.0
-    np.testing.assert_array_equal(np.rint(dataset.test_images * 255).astype(np.uint8),
-                                  mnist_uint8["test_images"].reshape(10000, 784))
+    np.testing.assert_array_equal(
+        np.rint(dataset.test_images * 255).astype(np.uint8), mnist_uint8["test_images"].reshape(10000, 784)
+    )
     np.testing.assert_array_equal(dataset.train_labels, mnist_uint8["train_labels"])
     np.testing.assert_array_equal(dataset.test_labels, mnist_uint8["test_labels"])
 
@@ -90,18 +91,24 @@ def _labels(n=5):
     return np.arange(n, dtype=np.uint8) % 10
 
 
-@pytest.mark.parametrize("make_bad", [
-    pytest.param(lambda idx: b"", id="empty"),
-    pytest.param(lambda idx: idx(_labels())[:3], id="shorter-than-magic"),
-    pytest.param(lambda idx: idx(_labels())[:6], id="truncated-header"),
-    pytest.param(lambda idx: idx(_labels())[:-2], id="truncated-data"),
-    pytest.param(lambda idx: idx(_labels())[:4] + (99).to_bytes(4, "big") + bytes(_labels()), id="count-larger-than-data"),
-    pytest.param(lambda idx: idx(_labels()) + b"\x00\x01", id="extra-trailing-bytes"),
-    pytest.param(lambda idx: b"\x12\x34" + idx(_labels())[2:], id="wrong-magic"),
-    pytest.param(lambda idx: idx(_labels(), dtype_code=0x0D), id="float-dtype"),
-    pytest.param(lambda idx: b"\x00\x00\x08\x00" + bytes(8), id="zero-dimensions"),
-    pytest.param(lambda idx: b"\x89PNG\r\n\x1a\n" + bytes(40), id="png-bytes"),
-])
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        pytest.param(lambda idx: b"", id="empty"),
+        pytest.param(lambda idx: idx(_labels())[:3], id="shorter-than-magic"),
+        pytest.param(lambda idx: idx(_labels())[:6], id="truncated-header"),
+        pytest.param(lambda idx: idx(_labels())[:-2], id="truncated-data"),
+        pytest.param(
+            lambda idx: idx(_labels())[:4] + (99).to_bytes(4, "big") + bytes(_labels()),
+            id="count-larger-than-data",
+        ),
+        pytest.param(lambda idx: idx(_labels()) + b"\x00\x01", id="extra-trailing-bytes"),
+        pytest.param(lambda idx: b"\x12\x34" + idx(_labels())[2:], id="wrong-magic"),
+        pytest.param(lambda idx: idx(_labels(), dtype_code=0x0D), id="float-dtype"),
+        pytest.param(lambda idx: b"\x00\x00\x08\x00" + bytes(8), id="zero-dimensions"),
+        pytest.param(lambda idx: b"\x89PNG\r\n\x1a\n" + bytes(40), id="png-bytes"),
+    ],
+)
 def test_bad_idx_bytes_raise_data_error(tmp_path, make_idx, make_bad):
     raw = make_bad(make_idx)
     with pytest.raises(DataError):
@@ -123,14 +130,17 @@ def test_gz_name_that_is_not_gzip_raises_data_error(tmp_path, make_idx):
         read_idx(path)
 
 
-@pytest.mark.parametrize("damage", [
-    pytest.param(lambda gz: gz[: len(gz) // 2], id="truncated-gzip"),
-    pytest.param(lambda gz: gz[:-8] + bytes(4) + gz[-4:], id="bad-crc"),
-    pytest.param(lambda gz: gz[:10] + b"\xff" * 4 + gz[14:], id="invalid-deflate-block"),
-    pytest.param(lambda gz: gz[:12] + bytes(len(gz) - 20) + gz[-8:], id="zeroed-deflate"),
-    pytest.param(lambda gz: gz + b"trailing garbage", id="garbage-after-gzip"),
-    pytest.param(lambda gz: gz[:2], id="gzip-magic-only"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda gz: gz[: len(gz) // 2], id="truncated-gzip"),
+        pytest.param(lambda gz: gz[:-8] + bytes(4) + gz[-4:], id="bad-crc"),
+        pytest.param(lambda gz: gz[:10] + b"\xff" * 4 + gz[14:], id="invalid-deflate-block"),
+        pytest.param(lambda gz: gz[:12] + bytes(len(gz) - 20) + gz[-8:], id="zeroed-deflate"),
+        pytest.param(lambda gz: gz + b"trailing garbage", id="garbage-after-gzip"),
+        pytest.param(lambda gz: gz[:2], id="gzip-magic-only"),
+    ],
+)
 def test_damaged_gzip_raises_data_error(tmp_path, make_idx, damage):
     gz = gzip.compress(make_idx(np.arange(3000, dtype=np.uint8).reshape(30, 100) % 251))
     path = tmp_path / "x-idx2-ubyte.gz"
@@ -269,7 +279,9 @@ class _TruncatingHandler(_QuietHandler):
 @contextlib.contextmanager
 def serve(directory: Path, handler=_QuietHandler):
     """An HTTP server on 127.0.0.1 (loopback only) serving `directory`, in a thread."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -387,7 +399,9 @@ def test_unreachable_mirror_raises_data_error_naming_data_dir(monkeypatch, tmp_p
     assert list(target.iterdir()) == []
 
 
-def test_already_verified_files_are_not_downloaded_again(monkeypatch, tmp_path, mnist_dir, unreachable_mirror):
+def test_already_verified_files_are_not_downloaded_again(
+    monkeypatch, tmp_path, mnist_dir, unreachable_mirror
+):
     target = tmp_path / "target"
     shutil.copytree(mnist_dir, target, ignore=shutil.ignore_patterns("*.md"))
     monkeypatch.setenv("NNEXPLAIN_MNIST_MIRROR", unreachable_mirror)
@@ -400,8 +414,10 @@ def test_already_verified_files_are_not_downloaded_again(monkeypatch, tmp_path, 
 def test_shipped_sample_is_the_first_1000_test_digits(mnist_uint8):
     images, labels = data.load_sample()
     assert images.shape == (data.SAMPLE_SIZE, 784) and images.dtype == np.float32
-    np.testing.assert_array_equal(np.rint(images * 255).astype(np.uint8),
-                                  mnist_uint8["test_images"][: data.SAMPLE_SIZE].reshape(-1, 784))
+    np.testing.assert_array_equal(
+        np.rint(images * 255).astype(np.uint8),
+        mnist_uint8["test_images"][: data.SAMPLE_SIZE].reshape(-1, 784),
+    )
     np.testing.assert_array_equal(labels, mnist_uint8["test_labels"][: data.SAMPLE_SIZE])
 
 
@@ -409,8 +425,9 @@ def test_shipped_sample_is_the_first_1000_test_digits(mnist_uint8):
 def test_test_digits_equal_the_real_test_set(indices, mnist_dir, mnist_uint8):
     images, labels = data.test_digits(indices, data_dir=mnist_dir)
     assert images.shape == (len(indices), 784)
-    np.testing.assert_array_equal(np.rint(images * 255).astype(np.uint8),
-                                  mnist_uint8["test_images"][indices].reshape(len(indices), 784))
+    np.testing.assert_array_equal(
+        np.rint(images * 255).astype(np.uint8), mnist_uint8["test_images"][indices].reshape(len(indices), 784)
+    )
     np.testing.assert_array_equal(labels, mnist_uint8["test_labels"][indices])
 
 

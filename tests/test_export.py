@@ -15,20 +15,35 @@ import pytest
 import network
 from network import data
 from network.errors import WeightsError
-from network.export import (compute_activations, load_activations, load_weights, save_activations,
-                            save_weights)
+from network.export import compute_activations, load_activations, load_weights, save_activations, save_weights
 from network.model import MLP
 
 pytestmark = pytest.mark.usefixtures("offline")
 
 WEIGHTS_DIR = Path(network.__file__).parent / "weights"
-REQUIRED_KEYS = {"sizes", "activation", "output", "seed", "epochs", "optimiser", "validation_accuracy",
-                 "test_accuracy", "data_checksums", "version"}
+REQUIRED_KEYS = {
+    "sizes",
+    "activation",
+    "output",
+    "seed",
+    "epochs",
+    "optimiser",
+    "validation_accuracy",
+    "test_accuracy",
+    "data_checksums",
+    "version",
+}
 
 
 def training_manifest(seed=3) -> dict:
-    return {"seed": seed, "epochs": 5, "optimiser": "adam, one-cycle", "validation_accuracy": 0.5,
-            "test_accuracy": 0.25, "data_checksums": {"t10k-labels-idx1-ubyte.gz": "ab" * 32}}
+    return {
+        "seed": seed,
+        "epochs": 5,
+        "optimiser": "adam, one-cycle",
+        "validation_accuracy": 0.5,
+        "test_accuracy": 0.25,
+        "data_checksums": {"t10k-labels-idx1-ubyte.gz": "ab" * 32},
+    }
 
 
 @pytest.fixture
@@ -126,23 +141,26 @@ def _with(arrays, **changes):
     return result
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda a: _with(a, b2=None), "b2"),
-    (lambda a: _with(a, W2=None), "W2"),
-    (lambda a: _with(a, W2=np.zeros((16, 15), np.float32)), "W2"),
-    (lambda a: _with(a, b1=np.zeros(15, np.float32)), "b1"),
-    (lambda a: _with(a, W1=np.zeros((16, 784, 1), np.float32)), "W1"),
-    (lambda a: _with(a, W1=np.where(np.arange(784) == 5, np.nan, a["W1"]).astype(np.float32)), "NaN"),
-    (lambda a: _with(a, b2=np.full(16, np.inf, np.float32)), "Inf"),
-    (lambda a: _with(a, W3=a["W3"].astype(np.int32)), "W3"),
-    (lambda a: _with(a, b1=np.array(["x"] * 16)), "b1"),
-    (lambda a: _with(a, manifest=np.array("{not json")), "JSON"),
-    (lambda a: _with(a, manifest=np.array("[1, 2]")), "manifest"),
-    (lambda a: _with(a, manifest=None), "manifest"),
-    (lambda a: _with(a, manifest=np.array(json.dumps({"activation": "tanh"}))), "tanh"),
-    (lambda a: _with(a, manifest=np.array(json.dumps({"sizes": [784, 30, 10]}))), "sizes"),
-    (lambda a: {"manifest": a["manifest"]}, "W1"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda a: _with(a, b2=None), "b2"),
+        (lambda a: _with(a, W2=None), "W2"),
+        (lambda a: _with(a, W2=np.zeros((16, 15), np.float32)), "W2"),
+        (lambda a: _with(a, b1=np.zeros(15, np.float32)), "b1"),
+        (lambda a: _with(a, W1=np.zeros((16, 784, 1), np.float32)), "W1"),
+        (lambda a: _with(a, W1=np.where(np.arange(784) == 5, np.nan, a["W1"]).astype(np.float32)), "NaN"),
+        (lambda a: _with(a, b2=np.full(16, np.inf, np.float32)), "Inf"),
+        (lambda a: _with(a, W3=a["W3"].astype(np.int32)), "W3"),
+        (lambda a: _with(a, b1=np.array(["x"] * 16)), "b1"),
+        (lambda a: _with(a, manifest=np.array("{not json")), "JSON"),
+        (lambda a: _with(a, manifest=np.array("[1, 2]")), "manifest"),
+        (lambda a: _with(a, manifest=None), "manifest"),
+        (lambda a: _with(a, manifest=np.array(json.dumps({"activation": "tanh"}))), "tanh"),
+        (lambda a: _with(a, manifest=np.array(json.dumps({"sizes": [784, 30, 10]}))), "sizes"),
+        (lambda a: {"manifest": a["manifest"]}, "W1"),
+    ],
+)
 def test_broken_weights_raise_weights_error(tmp_path, saved, change, message):
     path = rewrite(tmp_path, change(arrays_of(saved)))
     with pytest.raises(WeightsError, match=message):
@@ -167,13 +185,16 @@ def test_pickled_object_arrays_are_refused_without_unpickling(tmp_path, saved, w
     assert not _Payload.marker.exists()
 
 
-@pytest.mark.parametrize("content", [
-    pytest.param(b"", id="empty"),
-    pytest.param(b"these are not weights\n", id="text"),
-    pytest.param(b"PK\x03\x04" + bytes(100), id="broken-zip"),
-    pytest.param(None, id="truncated-npz"),
-    pytest.param("npy", id="single-npy"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"these are not weights\n", id="text"),
+        pytest.param(b"PK\x03\x04" + bytes(100), id="broken-zip"),
+        pytest.param(None, id="truncated-npz"),
+        pytest.param("npy", id="single-npy"),
+    ],
+)
 def test_files_that_are_not_npz_raise_weights_error(tmp_path, saved, content):
     path = tmp_path / "bad.npz"
     if content is None:
@@ -223,13 +244,16 @@ def test_activations_round_trip_and_follow_the_weights(tmp_path, weights, mnist_
     indices = [0, 1, 2, 3, 4]
     images, labels = data.test_digits(indices)
     model, manifest = load_weights(WEIGHTS_DIR / weights)
-    result = compute_activations(model, manifest, images, labels, indices,
-                                 [f"mnist-test:{i}" for i in indices])
+    result = compute_activations(
+        model, manifest, images, labels, indices, [f"mnist-test:{i}" for i in indices]
+    )
     path = tmp_path / "acts.npz"
     save_activations(result, path)
     loaded = load_activations(path)
     assert len(loaded) == 5
-    for got, expected in zip(loaded.activations + loaded.pre_activations, result.activations + result.pre_activations):
+    for got, expected in zip(
+        loaded.activations + loaded.pre_activations, result.activations + result.pre_activations
+    ):
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(loaded.labels, mnist_uint8["test_labels"][indices])
     np.testing.assert_array_equal(loaded.indices, indices)
@@ -267,10 +291,13 @@ def test_weights_file_is_not_an_activations_file(saved):
 # ---------------------------------------------------------------- the shipped weights
 
 
-@pytest.mark.parametrize("name, activation, goal", [
-    ("default.npz", "sigmoid", 0.955),
-    ("relu.npz", "relu", 0.960),
-])
+@pytest.mark.parametrize(
+    "name, activation, goal",
+    [
+        ("default.npz", "sigmoid", 0.955),
+        ("relu.npz", "relu", 0.960),
+    ],
+)
 def test_shipped_weights_reach_the_accuracy_goal(name, activation, goal, dataset):
     model, manifest = load_weights(WEIGHTS_DIR / name)
     assert model.sizes == (784, 16, 16, 10)

@@ -31,7 +31,7 @@ def rgba(path: Path) -> np.ndarray:
 
 
 def hex_rgb(colour: str) -> list[int]:
-    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
 
 
 def pdf_to_png(pdf: Path, dpi: int) -> np.ndarray:
@@ -74,7 +74,7 @@ def test_svg_is_vector_paths_with_the_pixel_grids_as_images(capsys, tmp_path):
     root = ET.parse(out).getroot()
     assert root.tag == f"{SVG}svg" and root.get("viewBox") == "0 0 842 474"
     assert len(list(root.iter(f"{SVG}path"))) > 100  # glyphs, outlines, connectors: all paths
-    assert len(list(root.iter(f"{SVG}image"))) >= 2   # the digit and the zoomed pixels
+    assert len(list(root.iter(f"{SVG}image"))) >= 2  # the digit and the zoomed pixels
     assert "data:image/png;base64" in out.read_text()
 
 
@@ -84,8 +84,11 @@ def test_pdf_is_vector_and_draws_what_the_png_shows(light_png, capsys, tmp_path)
     assert code == 0, err
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
-    streams = [zlib.decompress(match) for match in
-               re.findall(rb"/FlateDecode.*?stream\r?\n(.*?)endstream", data, flags=re.S) if match]
+    streams = [
+        zlib.decompress(match)
+        for match in re.findall(rb"/FlateDecode.*?stream\r?\n(.*?)endstream", data, flags=re.S)
+        if match
+    ]
     operators = b"\n".join(streams)
     assert len(re.findall(rb"\d c\s", operators)) > 200  # cubic Bezier curves: outlines of glyphs and shapes
     assert b"/Image" in data or b"/Subtype /Image" in data
@@ -109,7 +112,9 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
     images = {}
     for at in ("0", "0.7"):
         out = tmp_path / f"at-{at}.png"
-        code, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--width", "842", "--at", at, "--out", out)
+        code, err = figure(
+            capsys, "ThisIsAThree", "--theme", "light", "--width", "842", "--at", at, "--out", out
+        )
         assert code == 0, err
         images[at] = rgba(out)
     last = rgba(light_png)
@@ -118,18 +123,23 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
     assert np.abs(images["0.7"] - last).mean() > 5
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["ThisIsAThree", "--at", "999"], "past the end of ThisIsAThree"),
-    (["ThisIsAThree", "--at", "soon"], "'soon' is not a time"),
-    (["ThisIsAThree", "--at", "-1"], "0 or more seconds"),
-    (["ThisIsAThre"], "did you mean ThisIsAThree"),
-    (["ThisIsAThree", "--format", "gif"], "'gif' is not one of"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["ThisIsAThree", "--at", "999"], "past the end of ThisIsAThree"),
+        (["ThisIsAThree", "--at", "soon"], "'soon' is not a time"),
+        (["ThisIsAThree", "--at", "-1"], "0 or more seconds"),
+        (["ThisIsAThre"], "did you mean ThisIsAThree"),
+        (["ThisIsAThree", "--format", "gif"], "'gif' is not one of"),
+    ],
+)
 def test_figure_errors_leave_no_file(args, fragment, capsys, tmp_path):
     out = tmp_path / "figure.png"
     code, err = figure(capsys, *args, "--out", out)
     lines = err.strip().splitlines()
-    assert code != 0 and len(lines) == 1 and lines[0].startswith("nnexplain: error:") and fragment in lines[0], err
+    assert (
+        code != 0 and len(lines) == 1 and lines[0].startswith("nnexplain: error:") and fragment in lines[0]
+    ), err
     assert list(tmp_path.iterdir()) == []
 
 

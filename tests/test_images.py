@@ -67,8 +67,9 @@ def test_redrawn_digits_are_centred_like_mnist(tmp_path, mnist_test_set):
         processed.append(load_digit_image(path))
     ys, xs = centre_of_mass(np.array(processed))
     got, mnist = (float(ys.mean()), float(xs.mean())), (float(mnist_y.mean()), float(mnist_x.mean()))
-    assert abs(got[0] - mnist[0]) < 0.2 and abs(got[1] - mnist[1]) < 0.2, \
+    assert abs(got[0] - mnist[0]) < 0.2 and abs(got[1] - mnist[1]) < 0.2, (
         f"mean centre of mass (row, col) {got}, MNIST's {mnist}"
+    )
 
 
 def test_digit_is_scaled_into_a_20_pixel_box(tmp_path, mnist_test_set):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from manim import DOWN, LEFT, Create, FadeIn, Scene, Uncreate, tempconfig
 
-from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights, save_weights
+from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
 from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
 from scenes.network_diagram import DenseColumn
 from scenes.raster import RasterImage
@@ -29,33 +29,23 @@ def readme_example() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-@pytest.fixture(scope="module")
-def relu_784_32_10(tmp_path_factory) -> Path:
-    """A 784-32-10 ReLU network trained briefly on the shipped sample, written by the real exporter."""
-    from network.data import Dataset
-    from network.training import TrainConfig, train
-
-    images, labels = load_sample()
-    data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
-    result = train(data, TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=2, validation_size=100),
-                   progress=False)
-    path = tmp_path_factory.mktemp("relu") / "relu-784-32-10.npz"
-    save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
-    return path
-
-
 def last_frame(video: Path) -> np.ndarray:
     with av.open(str(video)) as container:
-        frame = None
-        for frame in container.decode(video=0):
-            pass
+        *_, frame = container.decode(video=0)
         return frame.to_ndarray(format="rgb24").astype(int)
 
 
 def render_frame(scene_class, media_dir) -> tuple[Scene, np.ndarray]:
     """Render a plain Manim scene in-process (animations skipped) and return its last frame."""
-    options = {"quality": "low_quality", "media_dir": str(media_dir), "disable_caching": True,
-               "save_last_frame": True, "write_to_movie": False, "progress_bar": "none", "verbosity": "ERROR"}
+    options = {
+        "quality": "low_quality",
+        "media_dir": str(media_dir),
+        "disable_caching": True,
+        "save_last_frame": True,
+        "write_to_movie": False,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+    }
     with tempconfig(options):
         scene = scene_class()
         scene.render()
@@ -63,7 +53,9 @@ def render_frame(scene_class, media_dir) -> tuple[Scene, np.ndarray]:
 
 
 def lit_fraction(rgb, theme) -> float:
-    off, on = (np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)]) for c in (theme.neuron_off, theme.neuron_on))
+    off, on = (
+        np.array([int(c[k : k + 2], 16) for k in (1, 3, 5)]) for c in (theme.neuron_off, theme.neuron_on)
+    )
     return float(np.dot(rgb - off, on - off) / np.dot(on - off, on - off))
 
 
@@ -74,8 +66,13 @@ def test_readme_example_renders_with_plain_manim(weights, relu_784_32_10, tmp_pa
     (tmp_path / "my.npz").write_bytes(source.read_bytes())
     (tmp_path / "my_scene.py").write_text(readme_example(), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("NNEXPLAIN_")}
-    done = subprocess.run([sys.executable, "-m", "manim", "-ql", "--disable_caching", "my_scene.py", "MyScene"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "manim", "-ql", "--disable_caching", "my_scene.py", "MyScene"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     video = tmp_path / "media" / "videos" / "my_scene" / "480p15" / "MyScene.mp4"
     frame = last_frame(video)
@@ -92,7 +89,10 @@ def test_readme_example_renders_with_plain_manim(weights, relu_784_32_10, tmp_pa
     model, _ = load_weights(source)
     probabilities = model.forward(load_sample()[0][0]).probabilities
     last = len(diagram.sizes) - 1
-    lit = [lit_fraction(frame[point_to_pixel(scene, diagram.neuron(last, k).get_center())], LIGHT) for k in range(10)]
+    lit = [
+        lit_fraction(frame[point_to_pixel(scene, diagram.neuron(last, k).get_center())], LIGHT)
+        for k in range(10)
+    ]
     np.testing.assert_allclose(lit, probabilities, atol=0.06)
     assert diagram.sizes == list(model.sizes)
 
@@ -113,16 +113,20 @@ class DiagramScene(Scene):
         self.play(FadeIn(self.grid), self.diagram.forward_pass(self.network.forward(self.x), run_time=2))
 
 
-@pytest.mark.parametrize("sizes, activation, options", [
-    ((784, 16, 16, 10), "sigmoid", {}),
-    ((784, 128, 64, 10), "relu", {"max_shown": 12}),
-    ((784, 32, 10), "relu", {"full_edges": True, "theme": LIGHT}),
-])
+@pytest.mark.parametrize(
+    "sizes, activation, options",
+    [
+        ((784, 16, 16, 10), "sigmoid", {}),
+        ((784, 128, 64, 10), "relu", {"max_shown": 12}),
+        ((784, 32, 10), "relu", {"full_edges": True, "theme": LIGHT}),
+    ],
+)
 def test_network_diagram_is_a_mobject_like_any_other(sizes, activation, options, tmp_path):
     model = MLP.initialise(sizes, activation, seed=1)
     x = load_sample()[0][7]
-    scene_class = type("Scene_" + "_".join(map(str, sizes)), (DiagramScene,),
-                       {"network": model, "options": options, "x": x})
+    scene_class = type(
+        "Scene_" + "_".join(map(str, sizes)), (DiagramScene,), {"network": model, "options": options, "x": x}
+    )
     scene, frame = render_frame(scene_class, tmp_path)
     diagram, theme = scene.diagram, options.get("theme", DARK)
     assert diagram.sizes == list(sizes)
@@ -131,11 +135,16 @@ def test_network_diagram_is_a_mobject_like_any_other(sizes, activation, options,
     expected = model.forward(x).activations
     last = len(sizes) - 1
     if options.get("full_edges"):
-        assert isinstance(diagram.layers[0], DenseColumn) and all(isinstance(e, RasterImage) for e in diagram.edges)
+        assert isinstance(diagram.layers[0], DenseColumn) and all(
+            isinstance(e, RasterImage) for e in diagram.edges
+        )
     for layer in (1, last):
         for j in diagram.shown[layer][:8]:
             rgb = frame[point_to_pixel(scene, diagram.neuron(layer, int(j)).get_center())]
-            assert abs(lit_fraction(rgb, theme) - min(1.0, expected[layer][j])) < 0.06, (layer, j)  # ReLU saturates
+            assert abs(lit_fraction(rgb, theme) - min(1.0, expected[layer][j])) < 0.06, (
+                layer,
+                j,
+            )  # ReLU saturates
 
 
 def test_create_and_uncreate_draw_and_remove_images_too(tmp_path):
@@ -165,8 +174,9 @@ def test_themes_are_arguments_not_the_environment(monkeypatch):
 def test_diagram_options_and_clear_errors():
     model, _ = load_weights(DEFAULT_WEIGHTS)
     names = [f"class {k}" for k in range(10)]
-    diagram = NetworkDiagram(model, output_labels=names, neuron_config={"radius": 0.1},
-                             edge_config={"max_width": 1.0})
+    diagram = NetworkDiagram(
+        model, output_labels=names, neuron_config={"radius": 0.1}, edge_config={"max_width": 1.0}
+    )
     assert [label.original_text for label in diagram.output_labels] == names
     assert diagram.neuron(1, 0).radius == pytest.approx(0.1)
     widest = max(line.get_stroke_width() for line in diagram.edges[0])

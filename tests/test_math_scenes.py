@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 from manim import ManimColor
 
-from network.data import Dataset, load_sample
 from network.errors import NNExplainError
-from network.export import RELU_WEIGHTS, compute_activations, load_weights, save_weights
-from network.model import relu, sigmoid
-from network.training import TrainConfig, train
 from network.export import DEFAULT_WEIGHTS as SHIPPED_WEIGHTS
+from network.export import RELU_WEIGHTS, compute_activations, load_weights
+from network.model import relu, sigmoid
 from scenes import math_tex
 from scenes.story.bias_and_sigmoid import BiasAndSigmoid
 from scenes.story.inputs import StoryConfig, load_story_inputs
@@ -23,7 +21,14 @@ from scenes.story.weighted_sum import WeightedSum
 from scenes.theme import DARK, LIGHT
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
-ALL_SCENES = [WeightedSum, BiasAndSigmoid, ReLUvsSigmoid, ParameterCount, MatrixVectorNotation, NetworkAsFunction]
+ALL_SCENES = [
+    WeightedSum,
+    BiasAndSigmoid,
+    ReLUvsSigmoid,
+    ParameterCount,
+    MatrixVectorNotation,
+    NetworkAsFunction,
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +36,12 @@ def media(tmp_path_factory):
     return tmp_path_factory.mktemp("media")  # shared, so LaTeX compiled once is reused
 
 
-@pytest.fixture(scope="module")
-def relu_784_32_10(tmp_path_factory):
-    """A real 784-32-10 ReLU weights file: one epoch on 800 sample digits, tested on the other 200."""
-    images, labels = load_sample()
-    data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
-    result = train(data, TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=1, validation_size=100),
-                   progress=False)
-    path = tmp_path_factory.mktemp("weights") / "relu-784-32-10.npz"
-    save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
-    return path
-
-
 @pytest.fixture
 def render(media):
     def run(scene_class, weights=None, theme=None):
         config = StoryConfig(weights=weights or SHIPPED_WEIGHTS, theme=theme or "dark")
         return render_last_frame(scene_class, media, config)
+
     return run
 
 
@@ -90,7 +84,9 @@ def test_weighted_sum_shows_real_weights_activations_and_exported_sum(render):
     assert scene.total[2].tex_string == two_decimals(z - b)
     assert z - b == pytest.approx(float(W @ a1), abs=1e-4)  # the export agrees with the weights
     for i, w in terms.weights_shown.items():  # each weight is written in its sign's colour
-        assert ManimColor(terms.weight_mobjects[i].get_color()) == ManimColor(DARK.positive if w >= 0 else DARK.negative)
+        assert ManimColor(terms.weight_mobjects[i].get_color()) == ManimColor(
+            DARK.positive if w >= 0 else DARK.negative
+        )
 
 
 def test_bias_and_sigmoid_dot_sits_at_the_exported_activation(render):
@@ -105,7 +101,10 @@ def test_bias_and_sigmoid_dot_sits_at_the_exported_activation(render):
     curve = np.array([scene.plot.axes.p2c(p) for p in scene.plot.graph.points])  # shifted by the real bias
     at_threshold = curve[np.argmin(np.abs(curve[:, 0] + b))]
     assert at_threshold[1] == pytest.approx(0.5, abs=0.02)
-    assert np.abs(pixel_rgb(scene, frame, dot.get_center()) - np.array(ManimColor(DARK.text).to_int_rgb())).max() < 40
+    assert (
+        np.abs(pixel_rgb(scene, frame, dot.get_center()) - np.array(ManimColor(DARK.text).to_int_rgb())).max()
+        < 40
+    )
 
 
 def test_relu_vs_sigmoid_shows_both_networks_real_numbers(render):
@@ -146,8 +145,13 @@ def test_parameter_count_comes_from_the_weights(render, relu_784_32_10):
 def test_matrix_vector_entries_are_the_real_weights_and_activations(render):
     scene, frame = render(MatrixVectorNotation)
     inputs = story_inputs()
-    W1, b1, a0, a1, z1 = (inputs.weights[0], inputs.biases[0], inputs.layer(0), inputs.layer(1),
-                          inputs.digit.pre_activations[0][0])
+    W1, b1, a0, a1, z1 = (
+        inputs.weights[0],
+        inputs.biases[0],
+        inputs.layer(0),
+        inputs.layer(1),
+        inputs.digit.pre_activations[0][0],
+    )
     blocks = scene.formula.blocks
     k, n = W1.shape[0] - 1, W1.shape[1] - 1
     assert (k, n) in blocks["W"].entries and k in {i for i, _ in blocks["b"].entries}
@@ -158,7 +162,9 @@ def test_matrix_vector_entries_are_the_real_weights_and_activations(render):
     assert all(blocks["b"].entry_tex[(i, 0)] == two_decimals(b1[i]) for i, _ in blocks["b"].entries)
     assert all(blocks["a0"].entry_tex[(j, 0)] == two_decimals(a0[j]) for j, _ in blocks["a0"].entries)
     assert max(blocks["a0"].entries.values()) > 0  # pixels with ink are shown
-    assert {j for j, _ in blocks["a0"].entries} == {j for _, j in blocks["W"].entries}  # W's columns = a0's rows
+    assert {j for j, _ in blocks["a0"].entries} == {
+        j for _, j in blocks["W"].entries
+    }  # W's columns = a0's rows
     for (i, _), value in blocks["a1"].entries.items():
         assert value == a1[i] and blocks["a1"].entry_tex[(i, 0)] == two_decimals(a1[i])
         assert value == pytest.approx(float(sigmoid(z1[i])), abs=1e-5)
@@ -182,7 +188,9 @@ def test_every_math_scene_renders_for_a_784_32_10_relu_network(render, relu_784_
     scenes = {cls.__name__: render(cls, weights=relu_784_32_10)[0] for cls in ALL_SCENES}
     assert scenes["WeightedSum"].terms.term_count == 784  # the only hidden layer sums the pixels
     assert (31, 783) in scenes["MatrixVectorNotation"].formula.blocks["W"].entries
-    assert scenes["NetworkAsFunction"].parameters == sum(W.size + b.size for W, b in zip(model.weights, model.biases))
+    assert scenes["NetworkAsFunction"].parameters == sum(
+        W.size + b.size for W, b in zip(model.weights, model.biases)
+    )
     assert scenes["BiasAndSigmoid"].plot.kind == "relu"
     relu_panel = scenes["ReLUvsSigmoid"].panels["relu"]
     assert relu_panel.accuracy_label[0].original_text == "784-32-10 ReLU network"
@@ -195,7 +203,7 @@ def test_light_theme_is_dark_ink_on_white(render):
     entry = scene.formula.blocks["a1"].entry((0, 0))
     assert all(ManimColor(glyph.get_fill_color()) == ManimColor(LIGHT.text) for glyph in entry)
     row, col = point_to_pixel(scene, scene.formula.get_center())
-    ink = frame[max(0, row - 60):row + 60, :, :3].astype(int).sum(axis=2)
+    ink = frame[max(0, row - 60) : row + 60, :, :3].astype(int).sum(axis=2)
     assert ink.min() < 3 * 90  # dark glyphs are drawn
 
 
@@ -208,6 +216,10 @@ def test_require_latex_names_the_packages(monkeypatch, tmp_path, render):
     with pytest.raises(NNExplainError, match="latex and dvisvgm"):
         render(WeightedSum)
     real_which = math_tex.shutil.which
-    monkeypatch.setattr(math_tex.shutil, "which", lambda tool: None if tool == "dvisvgm" else real_which(tool, path="/usr/bin:/bin"))
+    monkeypatch.setattr(
+        math_tex.shutil,
+        "which",
+        lambda tool: None if tool == "dvisvgm" else real_which(tool, path="/usr/bin:/bin"),
+    )
     with pytest.raises(NNExplainError, match="need dvisvgm:"):
         math_tex.require_latex()

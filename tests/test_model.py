@@ -53,8 +53,10 @@ def test_backprop_matches_central_differences(activation):
     for i in range(len(params)):
         step = np.zeros_like(params)
         step[i] = eps
-        numerical[i] = (reference_loss(params + step, sizes, activation, x, targets)
-                        - reference_loss(params - step, sizes, activation, x, targets)) / (2 * eps)
+        numerical[i] = (
+            reference_loss(params + step, sizes, activation, x, targets)
+            - reference_loss(params - step, sizes, activation, x, targets)
+        ) / (2 * eps)
     assert np.count_nonzero(numerical) > len(params) // 2  # the check is not vacuous
     np.testing.assert_allclose(grad, numerical, rtol=1e-5, atol=1e-8)
 
@@ -74,7 +76,9 @@ def test_backprop_on_one_hot_targets_reduces_the_loss():
 
 def test_parameter_count_of_the_video_network():
     sizes = (784, 16, 16, 10)
-    by_hand = sum(np.zeros((n_out, n_in)).size + np.zeros(n_out).size for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    by_hand = sum(
+        np.zeros((n_out, n_in)).size + np.zeros(n_out).size for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    )
     assert parameter_count(sizes) == by_hand == 13002  # 13,002: the number quoted in the video
     model = MLP.initialise(sizes)
     assert model.parameters.size == 13002
@@ -165,9 +169,14 @@ def test_initialise_is_seeded_and_scaled_to_fan_in():
     assert all(not b.any() for b in a.biases)
 
 
-@pytest.mark.parametrize("args", [
-    ((784, 16, 10), "tanh"), ((784,), "sigmoid"), ((784, 0, 10), "sigmoid"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ((784, 16, 10), "tanh"),
+        ((784,), "sigmoid"),
+        ((784, 0, 10), "sigmoid"),
+    ],
+)
 def test_invalid_networks_are_refused(args):
     with pytest.raises(ValueError):
         MLP(*args)

@@ -28,6 +28,7 @@ NNEXPLAIN = [sys.executable, "-m", "network.cli"]
 
 # -- property tests: parsers either load valid data or raise the tool's own error ------------------
 
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200))
 def test_idx_parser_on_random_bytes(raw):
@@ -45,7 +46,9 @@ def test_idx_parser_on_damaged_valid_files(shape, data):
     array = np.arange(int(np.prod(shape)), dtype=np.uint8).reshape(shape)
     raw = bytearray(idx_bytes(array))
     cut = data.draw(st.integers(0, len(raw)))
-    flips = data.draw(st.lists(st.tuples(st.integers(0, max(len(raw) - 1, 0)), st.integers(0, 255)), max_size=3))
+    flips = data.draw(
+        st.lists(st.tuples(st.integers(0, max(len(raw) - 1, 0)), st.integers(0, 255)), max_size=3)
+    )
     for position, value in flips:
         if position < len(raw):
             raw[position] = value
@@ -89,6 +92,7 @@ def test_weights_loader_on_random_bytes(tmp_path, raw):
 
 # -- nothing half-written ----------------------------------------------------------------------------
 
+
 def test_disk_full_during_export_leaves_nothing(tmp_path, monkeypatch):
     model = MLP.initialise((784, 16, 16, 10), seed=1)
     target = tmp_path / "weights.npz"
@@ -122,14 +126,19 @@ def test_disk_full_in_the_cli_is_one_line(tmp_path, monkeypatch, capsys):
 def test_output_directory_that_is_a_file(tmp_path):
     blocked = tmp_path / "file-in-the-way"
     blocked.write_text("not a directory")
-    result = subprocess.run([*NNEXPLAIN, "export-activations", "--digit", "3", "--out", str(blocked / "a.npz")],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [*NNEXPLAIN, "export-activations", "--digit", "3", "--out", str(blocked / "a.npz")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("nnexplain: error:")
     assert blocked.read_text() == "not a directory"
 
 
 # -- interrupted training ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small_idx_dir(tmp_path_factory, mnist_dir) -> Path:
@@ -144,8 +153,20 @@ def small_idx_dir(tmp_path_factory, mnist_dir) -> Path:
 
 
 def train_command(data_dir, out, snapshots, epochs, *extra):
-    return [*NNEXPLAIN, "train", "--data-dir", str(data_dir), "--epochs", str(epochs), "--quiet",
-            "--out", str(out), "--snapshots", str(snapshots), *extra]
+    return [
+        *NNEXPLAIN,
+        "train",
+        "--data-dir",
+        str(data_dir),
+        "--epochs",
+        str(epochs),
+        "--quiet",
+        "--out",
+        str(out),
+        "--snapshots",
+        str(snapshots),
+        *extra,
+    ]
 
 
 LONG_RUN = 300  # epochs (about 7 s on 6000 digits): long enough that the signal surely lands mid-run
@@ -154,19 +175,30 @@ LONG_RUN = 300  # epochs (about 7 s on 6000 digits): long enough that the signal
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory, small_idx_dir) -> Path:
     directory = tmp_path_factory.mktemp("uninterrupted")
-    subprocess.run(train_command(small_idx_dir, directory / "w.npz", directory / "s", LONG_RUN), check=True,
-                   capture_output=True, cwd=ROOT)
+    subprocess.run(
+        train_command(small_idx_dir, directory / "w.npz", directory / "s", LONG_RUN),
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     return directory / "w.npz"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_training_keeps_old_weights_and_resumes_exactly(tmp_path, small_idx_dir, uninterrupted, signum):
+def test_interrupted_training_keeps_old_weights_and_resumes_exactly(
+    tmp_path, small_idx_dir, uninterrupted, signum
+):
     out, snapshots = tmp_path / "weights.npz", tmp_path / "snapshots"
     save_weights(MLP.initialise((784, 16, 16, 10), seed=5), out, {"seed": 5})
     previous = out.read_bytes()
 
-    process = subprocess.Popen(train_command(small_idx_dir, out, snapshots, LONG_RUN), cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        train_command(small_idx_dir, out, snapshots, LONG_RUN),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 60
     while len(list(snapshots.glob("epoch-*.npz"))) < 2 and time.time() < deadline:
         time.sleep(0.05)
@@ -180,27 +212,72 @@ def test_interrupted_training_keeps_old_weights_and_resumes_exactly(tmp_path, sm
     assert 2 <= len(snapshot_files) < LONG_RUN
     load_weights(snapshot_files[-1])  # the last snapshot is a usable weights file
 
-    subprocess.run(train_command(small_idx_dir, out, snapshots, LONG_RUN, "--resume"), check=True,
-                   capture_output=True, cwd=ROOT)
+    subprocess.run(
+        train_command(small_idx_dir, out, snapshots, LONG_RUN, "--resume"),
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert out.read_bytes() == uninterrupted.read_bytes(), "resuming must give the uninterrupted weights"
 
 
 def test_starting_over_clears_old_snapshots(tmp_path, small_idx_dir):
     snapshots = tmp_path / "snapshots"
-    subprocess.run(train_command(small_idx_dir, tmp_path / "a.npz", snapshots, 3), check=True, capture_output=True, cwd=ROOT)
-    subprocess.run(train_command(small_idx_dir, tmp_path / "b.npz", snapshots, 2), check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        train_command(small_idx_dir, tmp_path / "a.npz", snapshots, 3),
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    subprocess.run(
+        train_command(small_idx_dir, tmp_path / "b.npz", snapshots, 2),
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert sorted(p.name for p in snapshots.iterdir()) == ["epoch-001.npz", "epoch-002.npz"]
 
 
 # -- determinism -----------------------------------------------------------------------------------------
 
+
 def test_same_seed_gives_byte_identical_weights_files(tmp_path, small_idx_dir):
     for name in ("first.npz", "second.npz"):
-        subprocess.run([*NNEXPLAIN, "train", "--data-dir", str(small_idx_dir), "--epochs", "2", "--quiet",
-                        "--out", str(tmp_path / name)], check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                *NNEXPLAIN,
+                "train",
+                "--data-dir",
+                str(small_idx_dir),
+                "--epochs",
+                "2",
+                "--quiet",
+                "--out",
+                str(tmp_path / name),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
     assert (tmp_path / "first.npz").read_bytes() == (tmp_path / "second.npz").read_bytes()
-    subprocess.run([*NNEXPLAIN, "train", "--data-dir", str(small_idx_dir), "--epochs", "2", "--quiet", "--seed", "1",
-                    "--out", str(tmp_path / "other.npz")], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [
+            *NNEXPLAIN,
+            "train",
+            "--data-dir",
+            str(small_idx_dir),
+            "--epochs",
+            "2",
+            "--quiet",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "other.npz"),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert (tmp_path / "other.npz").read_bytes() != (tmp_path / "first.npz").read_bytes()
 
 

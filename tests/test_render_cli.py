@@ -13,9 +13,9 @@ import av
 import numpy as np
 import pytest
 
-from scenes.cli import main
 from scenes import render as render_module
 from scenes.catalog import STORY, SceneEntry, find
+from scenes.cli import main
 from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line, video_summary
 from scenes.story.inputs import StoryConfig
 
@@ -64,8 +64,10 @@ def test_the_command_line_starts_without_importing_manim():
     import subprocess
     import sys
 
-    code = ("import sys, scenes.cli, scenes; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules"
-            " or 'scenes.network_diagram' in sys.modules)")
+    code = (
+        "import sys, scenes.cli, scenes; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules"
+        " or 'scenes.network_diagram' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -73,8 +75,11 @@ def test_the_network_package_imports_nothing_from_scenes():
     import subprocess
     import sys
 
-    code = ("import sys, network, network.cli, network.training, network.images; "
-            "sys.exit(any(name == 'scenes' or name.startswith('scenes.') or name == 'manim' for name in sys.modules))")
+    code = (
+        "import sys, network, network.cli, network.training, network.images; "
+        "sys.exit(any(name == 'scenes' or name.startswith('scenes.') or name == 'manim' "
+        "for name in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -122,10 +127,17 @@ def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
 def test_cache_key_follows_every_input():
     entry = find("ThisIsAThree")
     shipped = StoryConfig(render_module.PROJECT_ROOT / "network" / "weights" / "default.npz")
-    keys = {cache_key(entry, fingerprint(config), QUALITIES[q]) for config, q in [
-        (shipped, "l"), (shipped, "m"), (StoryConfig(shipped.weights, theme="light"), "l"),
-        (StoryConfig(shipped.weights, digit=7), "l"), (StoryConfig(shipped.weights, full_edges=True), "l"),
-        (StoryConfig(shipped.weights.with_name("relu.npz")), "l")]}
+    keys = {
+        cache_key(entry, fingerprint(config), QUALITIES[q])
+        for config, q in [
+            (shipped, "l"),
+            (shipped, "m"),
+            (StoryConfig(shipped.weights, theme="light"), "l"),
+            (StoryConfig(shipped.weights, digit=7), "l"),
+            (StoryConfig(shipped.weights, full_edges=True), "l"),
+            (StoryConfig(shipped.weights.with_name("relu.npz")), "l"),
+        ]
+    }
     assert len(keys) == 6
     # ReLUvsSigmoid also shows the shipped twin of the network it is given: both shipped files count
     names = {line.split("=")[0] for line in fingerprint(shipped).splitlines()}
@@ -158,7 +170,9 @@ def test_bad_quality_letter(capsys, tmp_path):
 def test_digit_out_of_range(capsys, tmp_path, monkeypatch):
     data = tmp_path / "idx"  # a valid IDX test split of 1001 blank digits: index 5000 is beyond it
     data.mkdir()
-    (data / "t10k-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, 1001, 28, 28) + bytes(1001 * 784))
+    (data / "t10k-images-idx3-ubyte").write_bytes(
+        struct.pack(">IIII", 0x803, 1001, 28, 28) + bytes(1001 * 784)
+    )
     (data / "t10k-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 1001) + bytes(1001))
     monkeypatch.setenv("NNEXPLAIN_DATA", str(data))
     code, _, err = run(capsys, "render", "ThisIsAThree", "--digit", "5000", "--out", tmp_path / "media")
@@ -189,7 +203,9 @@ def test_output_directory_that_is_a_file(capsys, tmp_path):
 
 
 def test_output_directory_without_permission(capsys, tmp_path, monkeypatch):
-    def refuse(*args, **kwargs):  # what a read-only directory answers (tests may run as root, who may write anywhere)
+    def refuse(
+        *args, **kwargs
+    ):  # what a read-only directory answers (tests may run as root, who may write anywhere)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(render_module.tempfile, "NamedTemporaryFile", refuse)
@@ -221,7 +237,11 @@ def test_a_failing_scene_keeps_the_others_and_is_named(capsys, explained, monkey
 
 
 def test_last_error_line_reads_a_rich_traceback():
-    stderr = ("╭───── Traceback (most recent call last) ─────╮\n│ /x/scene.py:12 in construct │\n"
-              "╰─────────────────────────────────────────────╯\nValueError: the matrix is empty\n\n")
+    stderr = (
+        "╭───── Traceback (most recent call last) ─────╮\n│ /x/scene.py:12 in construct │\n"
+        "╰─────────────────────────────────────────────╯\nValueError: the matrix is empty\n\n"
+    )
     assert last_error_line(stderr) == "ValueError: the matrix is empty"
-    assert last_error_line("noise\nnnexplain-worker-error: the real reason\nmore noise\n") == "the real reason"
+    assert (
+        last_error_line("noise\nnnexplain-worker-error: the real reason\nmore noise\n") == "the real reason"
+    )

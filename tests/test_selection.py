@@ -25,7 +25,7 @@ def test_strongest_pixels_outweigh_every_pixel_left_out():
 def test_ink_and_background_pixels_take_both_kinds():
     pixels = np.zeros(20)
     pixels[[2, 3, 4, 9, 15]] = [0.9, 1.0, 0.7, 0.3, 0.6]  # 0.3 is neither ink (> 0.5) nor background (0)
-    W1 = np.arange(40, dtype=float).reshape(2, 20)         # later pixels weigh more
+    W1 = np.arange(40, dtype=float).reshape(2, 20)  # later pixels weigh more
     chosen = selection.ink_and_background_pixels(pixels, W1, count=6, ink_share=0.5)
     assert len(chosen) == 6 and 9 not in chosen
     inked, blank = [p for p in chosen if pixels[p] > 0.5], [p for p in chosen if pixels[p] == 0]
@@ -39,7 +39,7 @@ def test_busiest_window_spans_ink_and_background():
     image[5:8, 5:8] = 1.0
     image[4, 4:8] = 0.5  # a gray edge along the top of the ink
     r, c = selection.busiest_window(image, 3, 3)
-    window = image[r:r + 3, c:c + 3]
+    window = image[r : r + 3, c : c + 3]
     assert window.max() == 1.0 and window.min() == 0.0 and (window == 0.5).any()
     assert selection.busiest_window(np.zeros((5, 5)), 2, 2) == (0, 0)  # a blank image: the first window
 
@@ -93,7 +93,7 @@ def test_ink_run_finds_consecutive_ink_or_the_brightest_pixel():
     run = selection.ink_run(a0, count=2)
     assert list(run) == [4, 5] and (a0[run] >= 0.5).all()
     faint = np.array([0, 0.1, 0.4, 0.2])
-    assert list(selection.ink_run(faint, count=2)) == [2, 3]   # around the brightest, kept inside
+    assert list(selection.ink_run(faint, count=2)) == [2, 3]  # around the brightest, kept inside
     assert list(selection.ink_run(np.array([0, 0, 0, 0.3]), count=3)) == [1, 2, 3]
 
 

@@ -20,7 +20,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_story_configuration_from_the_environment(monkeypatch, tmp_path):
-    for name in ("NNEXPLAIN_WEIGHTS", "NNEXPLAIN_DIGIT", "NNEXPLAIN_IMAGE", "NNEXPLAIN_THEME", "NNEXPLAIN_FULL_EDGES"):
+    for name in (
+        "NNEXPLAIN_WEIGHTS",
+        "NNEXPLAIN_DIGIT",
+        "NNEXPLAIN_IMAGE",
+        "NNEXPLAIN_THEME",
+        "NNEXPLAIN_FULL_EDGES",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert StoryConfig.from_environment() == StoryConfig()
     assert StoryConfig().followed_digit == DEFAULT_DIGIT and StoryConfig().weights == DEFAULT_WEIGHTS
@@ -29,8 +35,13 @@ def test_story_configuration_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("NNEXPLAIN_THEME", "light")
     monkeypatch.setenv("NNEXPLAIN_FULL_EDGES", "lines")
     config = StoryConfig.from_environment()
-    assert (config.weights, config.digit, config.theme, config.full_edges, config.edge_lines) == \
-        (RELU_WEIGHTS, 7, "light", True, True)
+    assert (config.weights, config.digit, config.theme, config.full_edges, config.edge_lines) == (
+        RELU_WEIGHTS,
+        7,
+        "light",
+        True,
+        True,
+    )
     assert StoryConfig.from_json(config.to_json()) == config
     monkeypatch.setenv("NNEXPLAIN_DIGIT", "seven")
     with pytest.raises(NNExplainError, match="NNEXPLAIN_DIGIT must be a test-set index, got 'seven'"):
@@ -45,20 +56,33 @@ def test_story_configuration_from_the_environment(monkeypatch, tmp_path):
 
 def test_story_inputs_are_keyed_on_the_data_directory(mnist_dir, tmp_path, make_idx_dir, mnist_uint8):
     """Two data directories give two different digit 5s, never one cached for both."""
-    other = make_idx_dir(tmp_path / "other", {
-        "train_images": mnist_uint8["train_images"][:10], "train_labels": mnist_uint8["train_labels"][:10],
-        "test_images": mnist_uint8["test_images"][::-1][:20], "test_labels": mnist_uint8["test_labels"][::-1][:20]})
+    other = make_idx_dir(
+        tmp_path / "other",
+        {
+            "train_images": mnist_uint8["train_images"][:10],
+            "train_labels": mnist_uint8["train_labels"][:10],
+            "test_images": mnist_uint8["test_images"][::-1][:20],
+            "test_labels": mnist_uint8["test_labels"][::-1][:20],
+        },
+    )
     mnist = load_story_inputs(StoryConfig(digit=5, data_dir=mnist_dir))
     reversed_set = load_story_inputs(StoryConfig(digit=5, data_dir=other))
-    np.testing.assert_array_equal(mnist.layer(0) * 255, mnist_uint8["test_images"][5].reshape(-1).astype(np.float32))
-    np.testing.assert_array_equal(reversed_set.layer(0) * 255,
-                                  mnist_uint8["test_images"][-6].reshape(-1).astype(np.float32))
+    np.testing.assert_array_equal(
+        mnist.layer(0) * 255, mnist_uint8["test_images"][5].reshape(-1).astype(np.float32)
+    )
+    np.testing.assert_array_equal(
+        reversed_set.layer(0) * 255, mnist_uint8["test_images"][-6].reshape(-1).astype(np.float32)
+    )
 
 
 def test_only_the_story_configuration_reads_the_environment():
     """`grep os.environ network scenes`: the story's reader and network's data-directory default."""
-    readers = {path.relative_to(REPO).as_posix() for folder in ("network", "scenes")
-               for path in REPO.joinpath(folder).rglob("*.py") if "os.environ" in path.read_text(encoding="utf-8")}
+    readers = {
+        path.relative_to(REPO).as_posix()
+        for folder in ("network", "scenes")
+        for path in REPO.joinpath(folder).rglob("*.py")
+        if "os.environ" in path.read_text(encoding="utf-8")
+    }
     assert readers == {"scenes/story/inputs.py", "network/data.py"}
     story = REPO.joinpath("scenes/story/inputs.py").read_text(encoding="utf-8")
     assert story.count("os.environ") == 1  # inside StoryConfig.from_environment
@@ -87,7 +111,7 @@ def test_one_description_per_scene_in_catalogue_docstring_and_readme(capsys):
 
 
 def test_each_scene_module_is_named_after_its_scene():
-    modules = sorted(p.stem for p in REPO.joinpath("scenes/story").glob("*.py")) 
+    modules = sorted(p.stem for p in REPO.joinpath("scenes/story").glob("*.py"))
     scenes = sorted(entry.path.stem for entry in STORY)
     assert set(scenes) <= set(modules) and set(modules) - set(scenes) == {"__init__", "base", "inputs"}
 

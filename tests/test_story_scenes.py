@@ -20,8 +20,15 @@ from scenes.story.what_neurons_respond_to import WhatNeuronsRespondTo
 from scenes.theme import DARK
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
-ALL_SCENES = [ThisIsAThree, PixelsToInputLayer, LayerDiagram, ForwardPass, EdgeDetector, AllHiddenWeights,
-              WhatNeuronsRespondTo]
+ALL_SCENES = [
+    ThisIsAThree,
+    PixelsToInputLayer,
+    LayerDiagram,
+    ForwardPass,
+    EdgeDetector,
+    AllHiddenWeights,
+    WhatNeuronsRespondTo,
+]
 
 
 def story_inputs(config: StoryConfig | None = None):
@@ -62,7 +69,9 @@ def test_this_is_a_three_writes_the_real_pixel_values(tmp_path):
     side = scene.zoom_side
     shown = [label.original_text for label in scene.zoom_labels]
     assert shown == [f"{pixels[r, c]:.2f}" for r in range(r0, r0 + side) for c in range(c0, c0 + side)]
-    assert len({round(float(v), 1) for v in pixels[r0:r0 + side, c0:c0 + side].ravel()}) >= 4  # shades of gray
+    assert (
+        len({round(float(v), 1) for v in pixels[r0 : r0 + side, c0 : c0 + side].ravel()}) >= 4
+    )  # shades of gray
     bright = np.unravel_index(np.argmax(pixels), pixels.shape)
     blank = np.unravel_index(np.argmin(pixels), pixels.shape)
     assert rgb_at(scene, frame, scene.digit_grid.pixel_center(*bright)).min() > 230
@@ -79,7 +88,10 @@ def test_pixels_unroll_into_the_input_column_in_row_major_order(tmp_path):
         r, c = divmod(int(neuron), 28)
         assert label.original_text.startswith(f"pixel ({r}, {c})  →  neuron {neuron}:")
         assert label.original_text.endswith(f"{pixels[r, c]:.2f}")
-        assert np.abs(rgb_at(scene, frame, circle.get_center()) - rgb(t.activation_color(pixels[r, c]))).max() < 8
+        assert (
+            np.abs(rgb_at(scene, frame, circle.get_center()) - rgb(t.activation_color(pixels[r, c]))).max()
+            < 8
+        )
     assert np.ptp(scene.run_values) > 0.5  # the magnified run crosses the stroke
 
 
@@ -102,7 +114,9 @@ def test_layer_diagram_colours_the_strongest_edge_by_its_sign(tmp_path):
 def output_brightness(scene, frame) -> np.ndarray:
     diagram = scene.diagram
     last = len(diagram.sizes) - 1
-    return np.array([lit_fraction(rgb_at(scene, frame, diagram.neuron(last, k).get_center())) for k in range(10)])
+    return np.array(
+        [lit_fraction(rgb_at(scene, frame, diagram.neuron(last, k).get_center())) for k in range(10)]
+    )
 
 
 def check_forward_pass(scene, frame, config=None):
@@ -128,7 +142,7 @@ def test_forward_pass_lights_the_real_activations_and_names_the_mistake(tmp_path
     shown = diagram.shown[0]
     assert (followed[shown] > 0.5).any() and (followed[shown] == 0).any()  # ink and background
     pixels = inputs.sample.activations[0][digit]
-    for k, pixel in enumerate(shown):
+    for pixel in shown:
         sample = rgb_at(scene, frame, diagram.neuron(0, pixel).get_center())
         assert abs(lit_fraction(sample) - pixels[pixel]) < 0.05
     hidden = inputs.sample.activations[1][digit]
@@ -150,8 +164,10 @@ def test_edge_detector_colours_weights_by_sign_and_ends_in_the_real_activation(t
     t, inputs = theme(), story_inputs()
     j = scene.neuron
     weights = inputs.weights[0][j]
-    for pixel, colour, other in ((np.argmax(weights), t.positive, t.negative),
-                                 (np.argmin(weights), t.negative, t.positive)):
+    for pixel, colour, other in (
+        (np.argmax(weights), t.positive, t.negative),
+        (np.argmin(weights), t.negative, t.positive),
+    ):
         sample = rgb_at(scene, frame, scene.weights_grid.pixel_center(*divmod(int(pixel), 28)))
         assert nearer(sample, colour, other)
         expected = t.weight_rgba(np.array([weights[pixel]]), scale=float(np.abs(weights).max()))[0, :3]

@@ -16,9 +16,13 @@ pytestmark = pytest.mark.usefixtures("offline")
 def train_subset(dataset, n: int, keep_test: bool = False) -> Dataset:
     """The first n real training digits. Without keep_test the test split is None, so that
     training which peeks at the test set fails loudly."""
-    return Dataset(dataset.train_images[:n], dataset.train_labels[:n],
-                   dataset.test_images if keep_test else None,
-                   dataset.test_labels if keep_test else None, checksums={})
+    return Dataset(
+        dataset.train_images[:n],
+        dataset.train_labels[:n],
+        dataset.test_images if keep_test else None,
+        dataset.test_labels if keep_test else None,
+        checksums={},
+    )
 
 
 SMALL = dict(sizes=(784, 16, 16, 10), epochs=2, validation_size=1000)
@@ -42,7 +46,9 @@ def test_different_seed_gives_different_parameters(dataset):
 
 def test_training_a_few_epochs_learns_real_digits(dataset):
     subset = train_subset(dataset, 10000, keep_test=True)
-    config = TrainConfig(sizes=(784, 16, 16, 10), epochs=3, validation_size=2000, max_learning_rate=0.01, seed=0)
+    config = TrainConfig(
+        sizes=(784, 16, 16, 10), epochs=3, validation_size=2000, max_learning_rate=0.01, seed=0
+    )
     result = train(subset, config, progress=False)
     assert len(result.history) == 3
     assert result.validation_accuracy > 0.8  # chance is 0.1
@@ -55,7 +61,10 @@ def test_training_a_few_epochs_learns_real_digits(dataset):
     assert result.validation_accuracy == max(accuracies)
     assert accuracies[result.best_epoch - 1] == max(accuracies)
     _, val_idx = validation_split(10000, 2000, config.seed)
-    assert result.model.accuracy(subset.train_images[val_idx], subset.train_labels[val_idx]) == result.validation_accuracy
+    assert (
+        result.model.accuracy(subset.train_images[val_idx], subset.train_labels[val_idx])
+        == result.validation_accuracy
+    )
 
 
 def test_relu_training_learns_real_digits(dataset):
@@ -86,8 +95,9 @@ def shift_zero_filled(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
     """image (28, 28) moved down by dy and right by dx, with zeros coming in."""
     out = np.zeros_like(image)
     h, w = image.shape
-    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = \
-        image[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
     return out
 
 
@@ -119,8 +129,12 @@ def test_shift_one_moves_each_digit_by_one_of_nine_offsets(borderless):
         original = images[i].reshape(28, 28)
         assert row.sum() == pytest.approx(float(original.sum()), rel=1e-6)  # no ink lost
         np.testing.assert_array_equal(np.sort(row), np.sort(original.ravel()))
-        matches = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
-                   if np.array_equal(row.reshape(28, 28), shift_zero_filled(original, dy, dx))]
+        matches = [
+            (dy, dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            if np.array_equal(row.reshape(28, 28), shift_zero_filled(original, dy, dx))
+        ]
         assert len(matches) == 1, "output is not a one-pixel shift of its input"
         used.append(matches[0])
     assert set(used) == {(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)}  # balanced over 64 digits
@@ -143,8 +157,11 @@ def test_short_last_batch_is_shifted_too(borderless):
     assert out.shape == (5, 784)
     for row, i in zip(out, idx[:5]):
         original = images[i].reshape(28, 28)
-        assert any(np.array_equal(row.reshape(28, 28), shift_zero_filled(original, dy, dx))
-                   for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+        assert any(
+            np.array_equal(row.reshape(28, 28), shift_zero_filled(original, dy, dx))
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        )
 
 
 # ---------------------------------------------------------------- schedule, targets, split

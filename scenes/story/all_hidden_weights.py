@@ -27,12 +27,25 @@ class AllHiddenWeights(StoryScene):
         self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side).move_to([-1.8, -0.35, 0])
         bar = weight_bar(scale, 2.6, t).move_to([4.7, 1.2, 0])
         shared = self.text("one colour scale", "small", "muted").next_to(bar, UP, buff=0.15)
-        notes = VGroup(*(self.text(line, "small") for line in
-                         ("Blotchy patterns,", "not the clean edges", "and loops we hoped for:",
-                          "the network found", "its own features."))).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        notes = VGroup(
+            *(
+                self.text(line, "small")
+                for line in (
+                    "Blotchy patterns,",
+                    "not the clean edges",
+                    "and loops we hoped for:",
+                    "the network found",
+                    "its own features.",
+                )
+            )
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         notes.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
         self.play(Write(title))
-        self.play(LaggedStart(*(FadeIn(h) for h in self.heatmaps), lag_ratio=0.1), FadeIn(bar), FadeIn(shared),
-                  run_time=3.0)
+        self.play(
+            LaggedStart(*(FadeIn(h) for h in self.heatmaps), lag_ratio=0.1),
+            FadeIn(bar),
+            FadeIn(shared),
+            run_time=3.0,
+        )
         self.play(FadeIn(notes), run_time=1.2)
         self.wait(2.0)

@@ -46,8 +46,10 @@ class StoryScene(Scene):
 
 def weight_legend(theme: Theme) -> VGroup:
     """'positive weight' / 'negative weight' written in their edge colours."""
-    return VGroup(caption("— positive weight", theme, "small", "positive"),
-                  caption("— negative weight", theme, "small", "negative")).arrange(RIGHT, buff=0.5)
+    return VGroup(
+        caption("— positive weight", theme, "small", "positive"),
+        caption("— negative weight", theme, "small", "negative"),
+    ).arrange(RIGHT, buff=0.5)
 
 
 def neuron_name(layer: int, j: int) -> str:

@@ -1,6 +1,19 @@
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, Create, DashedLine, FadeIn, FadeOut, MathTex, ReplacementTransform, Transform, Write
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    DashedLine,
+    FadeIn,
+    FadeOut,
+    MathTex,
+    ReplacementTransform,
+    Transform,
+    Write,
+)
 
 from network.activations import ACTIVATIONS
 from scenes.activation_plot import ActivationPlot
@@ -25,15 +38,21 @@ class BiasAndSigmoid(StoryScene):
         s, b, z, a = numbers["weighted_sum"], numbers["b"], numbers["z"], numbers["a"]
         kind, f = inputs.activation, ACTIVATIONS[inputs.activation].tex
 
-        title = self.text(f"Squish the sum{' into (0, 1)' if kind == 'sigmoid' else ''}, "
-                          f"shift it by the bias", "title").to_edge(UP, buff=0.35)
-        self.plot = plot = ActivationPlot.covering(kind, [s, z, b], [s, z, 1], 10.5, 3.6, theme).shift(0.6 * DOWN)
+        title = self.text(
+            f"Squish the sum{' into (0, 1)' if kind == 'sigmoid' else ''}, shift it by the bias", "title"
+        ).to_edge(UP, buff=0.35)
+        self.plot = plot = ActivationPlot.covering(kind, [s, z, b], [s, z, 1], 10.5, 3.6, theme).shift(
+            0.6 * DOWN
+        )
         x_label = MathTex(rf"w \cdot a^{{({layer - 1})}}", font_size=theme.label_size, color=theme.muted)
         x_label.next_to(plot.axes.x_axis, RIGHT, buff=0.15)
         formula = plot.formula().next_to(title, DOWN, buff=0.35).to_edge(LEFT, buff=0.6)
         before = plot.dot(s, float(plot.function(s)))
-        before_label = MathTex(rf"{f}({number(s)}) = {number(float(plot.function(s)))}",
-                               font_size=theme.label_size, color=theme.text).next_to(before[1], UP + LEFT, buff=0.1)
+        before_label = MathTex(
+            rf"{f}({number(s)}) = {number(float(plot.function(s)))}",
+            font_size=theme.label_size,
+            color=theme.text,
+        ).next_to(before[1], UP + LEFT, buff=0.1)
 
         self.play(FadeIn(title), Create(plot.axes), FadeIn(x_label), run_time=1)
         self.play(Create(plot.graph), Write(formula), run_time=1.5)
@@ -41,18 +60,31 @@ class BiasAndSigmoid(StoryScene):
 
         shift_tex = f"{'+' if b >= 0 else '-'} {number(abs(b))}"
         threshold = DashedLine(plot.point(-b, 0), plot.point(-b, plot.axes.y_range[1]), color=theme.highlight)
-        bias_note = self.text(f"bias b = {text_number(b)}: turns on past w·a = {text_number(-b)}", "label", "highlight")
+        bias_note = self.text(
+            f"bias b = {text_number(b)}: turns on past w·a = {text_number(-b)}", "label", "highlight"
+        )
         shifted_formula = plot.formula(shift_tex).move_to(formula, aligned_edge=LEFT)
         bias_note.next_to(shifted_formula, RIGHT, buff=0.8)
         ghost = plot.graph.copy().set_stroke(color=theme.muted, width=2, opacity=0.6)
         self.dot = plot.dot(s, a)  # the exported activation, not recomputed
-        self.result = MathTex(rf"a^{{({layer})}}_{{{j}}} = {f}(w \cdot a^{{({layer - 1})}} + b) = {f}({number(z)})",
-                              "=", number(a), font_size=theme.math_size, color=theme.text)
+        self.result = MathTex(
+            rf"a^{{({layer})}}_{{{j}}} = {f}(w \cdot a^{{({layer - 1})}} + b) = {f}({number(z)})",
+            "=",
+            number(a),
+            font_size=theme.math_size,
+            color=theme.text,
+        )
         self.result[2].set_color(theme.highlight)
         self.result.to_edge(DOWN, buff=0.3)
         self.add(ghost)
-        self.play(Transform(plot.graph, plot.curve(shift=b)), Create(threshold), FadeIn(bias_note),
-                  Transform(formula, shifted_formula),
-                  FadeOut(before_label), ReplacementTransform(before, self.dot), run_time=2.5)
+        self.play(
+            Transform(plot.graph, plot.curve(shift=b)),
+            Create(threshold),
+            FadeIn(bias_note),
+            Transform(formula, shifted_formula),
+            FadeOut(before_label),
+            ReplacementTransform(before, self.dot),
+            run_time=2.5,
+        )
         self.play(Write(self.result), run_time=1.5)
         self.wait(1)

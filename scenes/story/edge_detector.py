@@ -33,12 +33,18 @@ class EdgeDetector(StoryScene):
         scale = float(np.abs(weights).max())
         products = weights * pixels
         self.product_grid = WeightHeatmap(products, height=3.3, theme=t).move_to([4.6, 0.4, 0])
-        names = [self.text("the digit a(0)", "small").next_to(digit, UP, buff=0.15),
-                 self.text("its 784 weights w", "small").next_to(self.weights_grid, UP, buff=0.15),
-                 self.text("w × a: each pixel's push", "small").next_to(self.product_grid, UP, buff=0.15)]
-        bars = [weight_bar(scale, 3.0, t).next_to(self.weights_grid, DOWN, buff=0.25),
-                weight_bar(float(np.abs(products).max()), 3.0, t).next_to(self.product_grid, DOWN, buff=0.25)]
-        keys = self.text("+ pushes the sum up,  − pushes it down", "small", "muted").next_to(bars[0], DOWN, buff=0.2)
+        names = [
+            self.text("the digit a(0)", "small").next_to(digit, UP, buff=0.15),
+            self.text("its 784 weights w", "small").next_to(self.weights_grid, UP, buff=0.15),
+            self.text("w × a: each pixel's push", "small").next_to(self.product_grid, UP, buff=0.15),
+        ]
+        bars = [
+            weight_bar(scale, 3.0, t).next_to(self.weights_grid, DOWN, buff=0.25),
+            weight_bar(float(np.abs(products).max()), 3.0, t).next_to(self.product_grid, DOWN, buff=0.25),
+        ]
+        keys = self.text("+ pushes the sum up,  − pushes it down", "small", "muted").next_to(
+            bars[0], DOWN, buff=0.2
+        )
         self.play(Write(title), FadeIn(digit), FadeIn(names[0]), run_time=1.2)
         self.play(FadeIn(self.weights_grid), FadeIn(names[1]), FadeIn(bars[0]), FadeIn(keys), run_time=1.2)
         self.wait(0.8)
@@ -51,7 +57,8 @@ class EdgeDetector(StoryScene):
 
         z, a = inputs.z(1)[j], inputs.layer(1)[j]
         squash = ACTIVATIONS[inputs.activation].symbol
-        self.result = self.text(f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", "label",
-                                "highlight").to_edge(DOWN, buff=0.35)
+        self.result = self.text(
+            f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", "label", "highlight"
+        ).to_edge(DOWN, buff=0.35)
         self.play(Write(self.result), run_time=1.2)
         self.wait(1.5)

@@ -22,10 +22,18 @@ class ForwardPass(StoryScene):
 
     def construct(self):
         t, inputs, config = self.theme, self.story, self.story_config
-        shown_pixels = None if config.full_edges else ink_and_background_pixels(inputs.layer(0), inputs.weights[0])
-        self.diagram = NetworkDiagram(inputs.weights, theme=t, input_pixels=shown_pixels, full_edges=config.full_edges,
-                                      edge_config={"rasterise": not config.edge_lines},
-                                      width=7.0, height=5.8).shift(1.3 * RIGHT + 0.3 * DOWN)
+        shown_pixels = (
+            None if config.full_edges else ink_and_background_pixels(inputs.layer(0), inputs.weights[0])
+        )
+        self.diagram = NetworkDiagram(
+            inputs.weights,
+            theme=t,
+            input_pixels=shown_pixels,
+            full_edges=config.full_edges,
+            edge_config={"rasterise": not config.edge_lines},
+            width=7.0,
+            height=5.8,
+        ).shift(1.3 * RIGHT + 0.3 * DOWN)
         title = self.text("Real digits through the real network", "title").to_edge(UP)
         self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
         self.grid = self.marks = self.verdict = None
@@ -45,13 +53,22 @@ class ForwardPass(StoryScene):
         inputs = self.story
         values = inputs.forward(digit)
         grid = PixelGrid(inputs.pixels(digit), height=2.4, theme=self.theme).move_to([-5.3, 1.0, 0])
-        marks = (VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
-                 if shown_pixels is not None else VGroup())
+        marks = (
+            VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
+            if shown_pixels is not None
+            else VGroup()
+        )
         if self.grid is None:
             self.play(FadeIn(grid), Create(marks), run_time=0.6)
         else:
-            self.play(FadeOut(self.grid), FadeIn(grid), FadeOut(self.marks), FadeIn(marks),
-                      *(FadeOut(m) for m in self.verdict), run_time=0.6)
+            self.play(
+                FadeOut(self.grid),
+                FadeIn(grid),
+                FadeOut(self.marks),
+                FadeIn(marks),
+                *(FadeOut(m) for m in self.verdict),
+                run_time=0.6,
+            )
         self.grid, self.marks = grid, marks
         self.play(self.diagram.forward_pass(values, layer_time=0.5))
         self.play(*(FadeIn(m) for m in self.show_verdict(digit, values[-1])), run_time=0.6)
@@ -64,9 +81,13 @@ class ForwardPass(StoryScene):
         right = label is None or label == predicted
         colour = "highlight" if label is None else "correct" if right else "wrong"
         neuron = diagram.neuron(last, predicted)
-        ring = Circle(radius=neuron.width * 0.75, stroke_color=getattr(t, colour), stroke_width=4).move_to(neuron)
+        ring = Circle(radius=neuron.width * 0.75, stroke_color=getattr(t, colour), stroke_width=4).move_to(
+            neuron
+        )
         confidence = f"{100 * probabilities[predicted]:.0f}%"
-        percent = self.text(confidence, "small", colour).next_to(diagram.output_labels[predicted], RIGHT, buff=0.15)
+        percent = self.text(confidence, "small", colour).next_to(
+            diagram.output_labels[predicted], RIGHT, buff=0.15
+        )
         lines = [self.text(inputs.source_label(digit), "small", "muted")]
         if label is not None:
             lines.append(self.text(f"label {label}", "small"))

@@ -45,12 +45,12 @@ class StoryConfig:
     """Everything the story's pictures depend on besides the code."""
 
     weights: Path = DEFAULT_WEIGHTS
-    digit: int | None = None          # test-set index; None: DEFAULT_DIGIT (or the image)
-    image: Path | None = None         # the user's own digit picture instead of a test digit
+    digit: int | None = None  # test-set index; None: DEFAULT_DIGIT (or the image)
+    image: Path | None = None  # the user's own digit picture instead of a test digit
     theme: str = "dark"
-    full_edges: bool = False          # every neuron and every edge
-    edge_lines: bool = False          # full edges as Manim Lines: the slow reference for benchmarks
-    data_dir: Path | None = None      # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
+    full_edges: bool = False  # every neuron and every edge
+    edge_lines: bool = False  # full edges as Manim Lines: the slow reference for benchmarks
+    data_dir: Path | None = None  # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
 
     def __post_init__(self):
         if self.theme not in THEMES:
@@ -61,7 +61,7 @@ class StoryConfig:
             raise NNExplainError(f"digit must be a test-set index 0 or more, got {self.digit}")
 
     @classmethod
-    def from_environment(cls) -> "StoryConfig":
+    def from_environment(cls) -> StoryConfig:
         """The configuration named by NNEXPLAIN_* variables (see the module docstring)."""
         env = os.environ
         digit = env.get("NNEXPLAIN_DIGIT", "").strip()
@@ -71,37 +71,50 @@ class StoryConfig:
             index = int(digit) if digit and not image else None
         except ValueError:
             raise NNExplainError(f"NNEXPLAIN_DIGIT must be a test-set index, got {digit!r}") from None
-        return cls(weights=Path(env.get("NNEXPLAIN_WEIGHTS") or DEFAULT_WEIGHTS), digit=index,
-                   image=Path(image) if image else None, theme=env.get("NNEXPLAIN_THEME") or "dark",
-                   full_edges=edges in (*TRUE_WORDS, "lines"), edge_lines=edges == "lines")
+        return cls(
+            weights=Path(env.get("NNEXPLAIN_WEIGHTS") or DEFAULT_WEIGHTS),
+            digit=index,
+            image=Path(image) if image else None,
+            theme=env.get("NNEXPLAIN_THEME") or "dark",
+            full_edges=edges in (*TRUE_WORDS, "lines"),
+            edge_lines=edges == "lines",
+        )
 
     @property
     def followed_digit(self) -> int:
         return DEFAULT_DIGIT if self.digit is None else self.digit
 
-    def with_weights(self, weights: Path) -> "StoryConfig":
+    def with_weights(self, weights: Path) -> StoryConfig:
         return replace(self, weights=Path(weights))
 
     def to_json(self) -> str:
-        return json.dumps({key: None if value is None else str(value) if isinstance(value, Path) else value
-                           for key, value in asdict(self).items()})
+        return json.dumps(
+            {
+                key: None if value is None else str(value) if isinstance(value, Path) else value
+                for key, value in asdict(self).items()
+            }
+        )
 
     @classmethod
-    def from_json(cls, text: str) -> "StoryConfig":
+    def from_json(cls, text: str) -> StoryConfig:
         values = json.loads(text)
-        return cls(**{key: Path(value) if key in PATH_FIELDS and value is not None else value
-                      for key, value in values.items()})
+        return cls(
+            **{
+                key: Path(value) if key in PATH_FIELDS and value is not None else value
+                for key, value in values.items()
+            }
+        )
 
 
 @dataclass(frozen=True)
 class StoryInputs:
     """The trained network's parameters and its exported activations."""
 
-    weights: list[np.ndarray]   # W1..WL, each (n_out, n_in)
-    biases: list[np.ndarray]    # b1..bL
+    weights: list[np.ndarray]  # W1..WL, each (n_out, n_in)
+    biases: list[np.ndarray]  # b1..bL
     manifest: dict
-    digit: Activations          # the one digit the story follows
-    sample: Activations         # the shipped sample of MNIST test digits
+    digit: Activations  # the one digit the story follows
+    sample: Activations  # the shipped sample of MNIST test digits
     weights_path: Path
 
     @property
@@ -174,7 +187,9 @@ class StoryInputs:
         """(layer, j): the neuron the math beats follow, in `deep_layer`: of the neurons active for
         the followed digit, the one whose bias matters most (scenes.selection.bias_effect_neuron)."""
         layer = self.deep_layer
-        return layer, bias_effect_neuron(self.z(layer), self.biases[layer - 1], self.layer(layer), self.activation)
+        return layer, bias_effect_neuron(
+            self.z(layer), self.biases[layer - 1], self.layer(layer), self.activation
+        )
 
     def neuron_numbers(self, layer: int, j: int) -> dict:
         """The exported z, bias b, weighted sum z - b and activation a of neuron j of `layer`; the sum
@@ -183,8 +198,10 @@ class StoryInputs:
         shown = z - b
         check = float(self.weights[layer - 1][j].astype(np.float64) @ self.layer(layer - 1))
         if not np.isclose(shown, check, rtol=1e-4, atol=1e-3):
-            raise NNExplainError(f"exported z{layer}[{j}] - b = {shown:.4f} does not match the weights "
-                                 f"({check:.4f}); re-export the activations")
+            raise NNExplainError(
+                f"exported z{layer}[{j}] - b = {shown:.4f} does not match the weights "
+                f"({check:.4f}); re-export the activations"
+            )
         return {"z": z, "b": b, "a": a, "weighted_sum": shown}
 
     def misclassified(self) -> np.ndarray:
@@ -216,16 +233,33 @@ def _load(weights: tuple, digit: int, image: str, data_dir: str) -> StoryInputs:
     weights_path = weights[0]
     model, manifest = load_weights(weights_path)
     if model.sizes[-1] != 10:
-        raise NNExplainError(f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}")
+        raise NNExplainError(
+            f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}"
+        )
     if len(model.sizes) < 3:
-        raise NNExplainError(f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}")
+        raise NNExplainError(
+            f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}"
+        )
     if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
-        raise NNExplainError(f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}")
+        raise NNExplainError(
+            f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}"
+        )
     images, labels, indices, sources = chosen_digits([digit], image or None, data_dir)
     followed = compute_activations(model, manifest, images, labels, indices, sources)
     sample_images, sample_labels = load_sample()
-    sample = compute_activations(model, manifest, sample_images, sample_labels,
-                                 np.arange(len(sample_labels)),
-                                 [f"mnist-test:{i}" for i in range(len(sample_labels))])
-    return StoryInputs([W.copy() for W in model.weights], [b.copy() for b in model.biases],
-                       manifest, followed, sample, Path(weights_path))
+    sample = compute_activations(
+        model,
+        manifest,
+        sample_images,
+        sample_labels,
+        np.arange(len(sample_labels)),
+        [f"mnist-test:{i}" for i in range(len(sample_labels))],
+    )
+    return StoryInputs(
+        [W.copy() for W in model.weights],
+        [b.copy() for b in model.biases],
+        manifest,
+        followed,
+        sample,
+        Path(weights_path),
+    )

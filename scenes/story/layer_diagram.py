@@ -17,28 +17,45 @@ class LayerDiagram(StoryScene):
 
     def construct(self):
         t, inputs = self.theme, self.story
-        self.diagram = diagram = NetworkDiagram(inputs.weights, theme=t, width=9.0, height=5.1).shift(0.2 * UP)
+        self.diagram = diagram = NetworkDiagram(inputs.weights, theme=t, width=9.0, height=5.1).shift(
+            0.2 * UP
+        )
         last, hidden = len(diagram.sizes) - 1, diagram.sizes[1:-1]
         title = self.text("The network's layers", "title").to_edge(UP)
         hidden_words = " and ".join(str(n) for n in hidden)
         steps = [
-            ([0], f"{diagram.sizes[0]} input neurons, one per pixel"
-                  f" (showing {len(diagram.shown[0])}: the pixels with the largest weights)"),
+            (
+                [0],
+                f"{diagram.sizes[0]} input neurons, one per pixel"
+                f" (showing {len(diagram.shown[0])}: the pixels with the largest weights)",
+            ),
             ([last], f"{diagram.sizes[last]} output neurons, one per digit 0-9"),
-            (list(range(1, last)), f"{len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''}"
-                                   f" of {hidden_words} neurons"),
+            (
+                list(range(1, last)),
+                f"{len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''} of {hidden_words} neurons",
+            ),
         ]
         self.play(Write(title))
         note = None
         for layers, words in steps:
             new_note = self.text(words, "small", "muted").to_edge(DOWN, buff=0.25)
-            self.play(*(FadeIn(diagram.layer_parts(layer)) for layer in layers), FadeIn(new_note),
-                      *([FadeOut(note)] if note else []), run_time=1.2)
+            self.play(
+                *(FadeIn(diagram.layer_parts(layer)) for layer in layers),
+                FadeIn(new_note),
+                *([FadeOut(note)] if note else []),
+                run_time=1.2,
+            )
             note = new_note
             self.wait(0.6)
         weights = sum(W.size for W in inputs.weights)
-        edge_note = VGroup(self.text(f"{weights:,} weights; drawn: the shown neurons' edges, thicker = larger |w|",
-                                     "small", "muted"), weight_legend(t)).arrange(DOWN, buff=0.12)
+        edge_note = VGroup(
+            self.text(
+                f"{weights:,} weights; drawn: the shown neurons' edges, thicker = larger |w|",
+                "small",
+                "muted",
+            ),
+            weight_legend(t),
+        ).arrange(DOWN, buff=0.12)
         edge_note.to_edge(DOWN, buff=0.15)
         self.bring_to_back(diagram.edges)
         self.play(FadeIn(diagram.edges, lag_ratio=0.002), FadeOut(note), FadeIn(edge_note), run_time=2.5)

@@ -35,10 +35,14 @@ class MatrixVectorNotation(StoryScene):
         title = self.text("One whole layer in one line", "title").to_edge(UP, buff=0.35)
         symbolic = self.layer_formula(f, theme, W, b, a0, a1, rows, cols, symbols=True)
         self.formula = self.layer_formula(f, theme, W, b, a0, a1, rows, cols, symbols=False)
-        dims = self.text(f"W: {k + 1} × {n + 1} weights w(i, j), rows i = 0 … k = {k}, columns j = 0 … n = {n}",
-                         "small", "muted").next_to(self.formula, DOWN, buff=0.35)
-        self.compact = MathFormula(r"a^{(1)} = ", f, r"\left(W a^{(0)} + b\right)", theme=theme,
-                                   font_size=theme.math_size + 6).to_edge(DOWN, buff=0.45)
+        dims = self.text(
+            f"W: {k + 1} × {n + 1} weights w(i, j), rows i = 0 … k = {k}, columns j = 0 … n = {n}",
+            "small",
+            "muted",
+        ).next_to(self.formula, DOWN, buff=0.35)
+        self.compact = MathFormula(
+            r"a^{(1)} = ", f, r"\left(W a^{(0)} + b\right)", theme=theme, font_size=theme.math_size + 6
+        ).to_edge(DOWN, buff=0.45)
         self.compact.set_color(theme.highlight)
 
         self.play(FadeIn(title), Write(symbolic), run_time=2)
@@ -54,10 +58,17 @@ class MatrixVectorNotation(StoryScene):
         symbol = vector_symbol if symbols else (lambda *_: None)
         weight_symbol = (lambda i, j: f"w_{{{i},{j}}}") if symbols else None
         formula = MathFormula(
-            f + r"\left(", ("W", elided_matrix(W, rows, cols, symbol=weight_symbol)),
-            ("a0", elided_matrix(a0, cols, symbol=symbol("a", 0))), "+", ("b", elided_matrix(b, rows, symbol=symbol("b"))),
-            r"\right)", "=", ("a1", elided_matrix(a1, rows, symbol=symbol("a", 1))), theme=theme,
-            font_size=theme.math_size)
+            f + r"\left(",
+            ("W", elided_matrix(W, rows, cols, symbol=weight_symbol)),
+            ("a0", elided_matrix(a0, cols, symbol=symbol("a", 0))),
+            "+",
+            ("b", elided_matrix(b, rows, symbol=symbol("b"))),
+            r"\right)",
+            "=",
+            ("a1", elided_matrix(a1, rows, symbol=symbol("a", 1))),
+            theme=theme,
+            font_size=theme.math_size,
+        )
         if not symbols:
             for block in ("W", "b"):
                 for key, value in formula.blocks[block].entries.items():

@@ -29,33 +29,63 @@ class NetworkAsFunction(StoryScene):
         shown = [0, *ink_run(a0), sizes[0] - 1]
 
         title = self.text("The whole network is one function", "title").to_edge(UP, buff=0.35)
-        signature = MathFormula(rf"f\colon \mathbb{{R}}^{{{sizes[0]}}} \to \mathbb{{R}}^{{{sizes[-1]}}}",
-                                rf"\quad \text{{with {grouped(self.parameters)} parameters}}",
-                                theme=theme, font_size=theme.math_size).next_to(title, DOWN, buff=0.35)
-        symbolic = MathFormula("f", ("a", elided_tuple(a0, shown, symbol=vector_symbol("a"))), "=",
-                               ("y", elided_tuple(outputs, range(len(outputs)), symbol=vector_symbol("y"))),
-                               theme=theme, font_size=theme.math_size - 4)
-        self.values = MathFormula("f", ("a", elided_tuple(a0, shown)), "=",
-                                  ("y", elided_tuple(outputs, range(len(outputs)))), theme=theme,
-                                  font_size=theme.math_size - 4)
+        signature = MathFormula(
+            rf"f\colon \mathbb{{R}}^{{{sizes[0]}}} \to \mathbb{{R}}^{{{sizes[-1]}}}",
+            rf"\quad \text{{with {grouped(self.parameters)} parameters}}",
+            theme=theme,
+            font_size=theme.math_size,
+        ).next_to(title, DOWN, buff=0.35)
+        symbolic = MathFormula(
+            "f",
+            ("a", elided_tuple(a0, shown, symbol=vector_symbol("a"))),
+            "=",
+            ("y", elided_tuple(outputs, range(len(outputs)), symbol=vector_symbol("y"))),
+            theme=theme,
+            font_size=theme.math_size - 4,
+        )
+        self.values = MathFormula(
+            "f",
+            ("a", elided_tuple(a0, shown)),
+            "=",
+            ("y", elided_tuple(outputs, range(len(outputs)))),
+            theme=theme,
+            font_size=theme.math_size - 4,
+        )
         self.values.blocks["y"].entry(inputs.prediction).set_color(theme.highlight)
         VGroup(symbolic, self.values).arrange(DOWN, buff=0.4).next_to(signature, DOWN, buff=0.45)
 
-        diagram = NetworkDiagram(inputs.weights, theme=theme, max_shown=10, width=4.4, height=3.0,
-                                 output_labels=False).to_corner(DOWN + LEFT, buff=0.5).shift(0.6 * RIGHT)
-        digits = VGroup(*(self.text(str(k), "small").next_to(circle, RIGHT, buff=0.12)
-                          for k, circle in zip(diagram.shown[-1], diagram.layers[-1])))
+        diagram = (
+            NetworkDiagram(
+                inputs.weights, theme=theme, max_shown=10, width=4.4, height=3.0, output_labels=False
+            )
+            .to_corner(DOWN + LEFT, buff=0.5)
+            .shift(0.6 * RIGHT)
+        )
+        digits = VGroup(
+            *(
+                self.text(str(k), "small").next_to(circle, RIGHT, buff=0.12)
+                for k, circle in zip(diagram.shown[-1], diagram.layers[-1])
+            )
+        )
         diagram.set_forward(inputs.forward())
         layer, j = inputs.followed_neuron()
-        neuron = MathFormula(rf"a^{{({layer})}}_{{{j}}} = {ACTIVATIONS[inputs.activation].tex}"
-                             rf"\left(w_{{{j}}} \cdot a^{{({layer - 1})}} + b_{{{j}}}\right)",
-                             theme=theme, font_size=theme.math_size)
-        note = VGroup(self.text("and each neuron is a function", "small", "muted"),
-                      self.text(f"of the {sizes[layer - 1]} neurons before it", "small", "muted"))
+        neuron = MathFormula(
+            rf"a^{{({layer})}}_{{{j}}} = {ACTIVATIONS[inputs.activation].tex}"
+            rf"\left(w_{{{j}}} \cdot a^{{({layer - 1})}} + b_{{{j}}}\right)",
+            theme=theme,
+            font_size=theme.math_size,
+        )
+        note = VGroup(
+            self.text("and each neuron is a function", "small", "muted"),
+            self.text(f"of the {sizes[layer - 1]} neurons before it", "small", "muted"),
+        )
         self.neuron_box = VGroup(neuron, note.arrange(DOWN, buff=0.08)).arrange(DOWN, buff=0.3)
         self.neuron_box.move_to([(digits.get_right()[0] + 7.1) / 2, diagram.get_center()[1], 0])
-        highlight = diagram.neuron(layer, j).copy().set_stroke(theme.highlight, width=5) \
-            if j in diagram.shown[layer] else VGroup()
+        highlight = (
+            diagram.neuron(layer, j).copy().set_stroke(theme.highlight, width=5)
+            if j in diagram.shown[layer]
+            else VGroup()
+        )
 
         self.play(FadeIn(title), Write(signature), run_time=1.5)
         self.play(Write(symbolic), run_time=1.5)

@@ -1,8 +1,24 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, PI, RIGHT, UP, Brace, Circle, Create, FadeIn, GrowFromCenter, LaggedStart, Line,
-                   MoveToTarget, Rectangle, VGroup, Write)
+from manim import (
+    DOWN,
+    LEFT,
+    PI,
+    RIGHT,
+    UP,
+    Brace,
+    Circle,
+    Create,
+    FadeIn,
+    GrowFromCenter,
+    LaggedStart,
+    Line,
+    MoveToTarget,
+    Rectangle,
+    VGroup,
+    Write,
+)
 
 from network.data import IMAGE_SIDE
 from scenes.network_diagram import DenseColumn
@@ -33,8 +49,14 @@ class PixelsToInputLayer(StoryScene):
         strips = self.unrolled_rows(grid, column_top, column_height)
         self.play(LaggedStart(*(MoveToTarget(strip) for strip in strips), lag_ratio=0.06), run_time=3.0)
 
-        positions = np.stack([np.full(pixels.size, -0.9), np.linspace(column_top, column_top - column_height,
-                                                                       pixels.size), np.zeros(pixels.size)], axis=1)
+        positions = np.stack(
+            [
+                np.full(pixels.size, -0.9),
+                np.linspace(column_top, column_top - column_height, pixels.size),
+                np.zeros(pixels.size),
+            ],
+            axis=1,
+        )
         self.column = DenseColumn(positions, t)
         self.column.set_values(pixels.reshape(-1))
         brace = Brace(self.column, LEFT, color=t.muted)
@@ -51,7 +73,7 @@ class PixelsToInputLayer(StoryScene):
         segment = height / grid.rows
         strips = []
         for r in range(grid.rows):
-            strip = PixelGrid(grid.values[r:r + 1], height=grid.pixel_size, outline=False, theme=self.theme)
+            strip = PixelGrid(grid.values[r : r + 1], height=grid.pixel_size, outline=False, theme=self.theme)
             strip.move_to(grid.pixel_center(r, (grid.cols - 1) / 2))
             strip.generate_target()
             strip.target.rotate(-PI / 2).stretch_to_fit_height(segment).stretch_to_fit_width(0.18)
@@ -66,25 +88,47 @@ class PixelsToInputLayer(StoryScene):
         r, c0 = busiest_window(pixels, 1, n)
         self.run_neurons = np.arange(n) + IMAGE_SIDE * r + c0
         self.run_values = pixels.reshape(-1)[self.run_neurons]
-        outline = Rectangle(width=n * grid.pixel_size, height=grid.pixel_size, stroke_color=t.highlight,
-                            stroke_width=3).move_to((grid.pixel_center(r, c0) + grid.pixel_center(r, c0 + n - 1)) / 2)
+        outline = Rectangle(
+            width=n * grid.pixel_size, height=grid.pixel_size, stroke_color=t.highlight, stroke_width=3
+        ).move_to((grid.pixel_center(r, c0) + grid.pixel_center(r, c0 + n - 1)) / 2)
         cells = self.column.image
         cell = cells.height / self.column.count
         span = Rectangle(width=0.3, height=max(n * cell, 0.04), stroke_color=t.highlight, stroke_width=3)
         span.move_to(cells.get_top() + (self.run_neurons.mean() + 0.5) * cell * DOWN)
-        self.run_circles = VGroup(*(Circle(radius=0.24, stroke_color=t.neuron_stroke, stroke_width=2,
-                                           fill_color=t.activation_color(v), fill_opacity=1) for v in self.run_values))
+        self.run_circles = VGroup(
+            *(
+                Circle(
+                    radius=0.24,
+                    stroke_color=t.neuron_stroke,
+                    stroke_width=2,
+                    fill_color=t.activation_color(v),
+                    fill_opacity=1,
+                )
+                for v in self.run_values
+            )
+        )
         self.run_circles.arrange(DOWN, buff=0.14).move_to(1.0 * RIGHT + 0.3 * DOWN)
-        connectors = VGroup(Line(span.get_corner(UP + RIGHT), self.run_circles.get_corner(UP + LEFT)),
-                            Line(span.get_corner(DOWN + RIGHT), self.run_circles.get_corner(DOWN + LEFT)))
+        connectors = VGroup(
+            Line(span.get_corner(UP + RIGHT), self.run_circles.get_corner(UP + LEFT)),
+            Line(span.get_corner(DOWN + RIGHT), self.run_circles.get_corner(DOWN + LEFT)),
+        )
         connectors.set_stroke(color=t.muted, width=2)
-        self.run_labels = VGroup(*(self.text(f"pixel ({r}, {c0 + k})  →  neuron {neuron}:  {value:.2f}", "small")
-                                   .next_to(circle, RIGHT, buff=0.25)
-                                   for k, (circle, neuron, value) in
-                                   enumerate(zip(self.run_circles, self.run_neurons, self.run_values))))
+        self.run_labels = VGroup(
+            *(
+                self.text(f"pixel ({r}, {c0 + k})  →  neuron {neuron}:  {value:.2f}", "small").next_to(
+                    circle, RIGHT, buff=0.25
+                )
+                for k, (circle, neuron, value) in enumerate(
+                    zip(self.run_circles, self.run_neurons, self.run_values)
+                )
+            )
+        )
         rule = self.text(f"pixel (r, c)  →  neuron {IMAGE_SIDE}r + c", "label", "highlight")
         rule.next_to(self.run_circles, UP, buff=0.3).align_to(self.run_circles, LEFT)
         self.play(Create(outline), Create(span))
-        self.play(Create(connectors), LaggedStart(*(FadeIn(circle) for circle in self.run_circles), lag_ratio=0.1),
-                  run_time=1.2)
+        self.play(
+            Create(connectors),
+            LaggedStart(*(FadeIn(circle) for circle in self.run_circles), lag_ratio=0.1),
+            run_time=1.2,
+        )
         self.play(FadeIn(self.run_labels), Write(rule), run_time=1.2)

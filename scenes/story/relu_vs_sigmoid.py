@@ -28,19 +28,25 @@ class ReLUvsSigmoid(StoryScene):
         networks = {net.activation: net for net in (story, self.twin_story())}
         if set(networks) != {"sigmoid", "relu"}:
             raise NNExplainError("ReLUvsSigmoid needs one sigmoid and one ReLU network")
-        title = MathTex(r"\mathrm{ReLU}(a) = \max(0, a)", font_size=theme.math_size + 6,
-                        color=theme.text).to_edge(UP, buff=0.35)
+        title = MathTex(
+            r"\mathrm{ReLU}(a) = \max(0, a)", font_size=theme.math_size + 6, color=theme.text
+        ).to_edge(UP, buff=0.35)
         self.panels = {kind: self.panel(networks[kind], theme) for kind in ("sigmoid", "relu")}
         self.panels["sigmoid"].to_edge(LEFT, buff=0.5).shift(0.4 * UP)
         self.panels["relu"].to_edge(RIGHT, buff=0.5).shift(0.4 * UP)
-        why = VGroup(self.text("Modern networks prefer ReLU: its slope is 1 for every positive input,", "small"),
-                     self.text("so gradients do not vanish; it is cheap to compute and trains faster.", "small"))
+        why = VGroup(
+            self.text("Modern networks prefer ReLU: its slope is 1 for every positive input,", "small"),
+            self.text("so gradients do not vanish; it is cheap to compute and trains faster.", "small"),
+        )
         why.arrange(DOWN, buff=0.1).to_edge(DOWN, buff=0.3)
 
         self.play(FadeIn(title), *(Create(p.plot) for p in self.panels.values()), run_time=1.5)
         self.play(*(Write(p.formula) for p in self.panels.values()), run_time=1)
-        self.play(*(FadeIn(p.dot) for p in self.panels.values()),
-                  *(Write(p.neuron_label) for p in self.panels.values()), run_time=2)
+        self.play(
+            *(FadeIn(p.dot) for p in self.panels.values()),
+            *(Write(p.neuron_label) for p in self.panels.values()),
+            run_time=2,
+        )
         self.play(*(FadeIn(p.accuracy_label) for p in self.panels.values()), run_time=1.5)
         self.play(FadeIn(why), run_time=1.5)
         self.wait(1.5)
@@ -57,11 +63,16 @@ class ReLUvsSigmoid(StoryScene):
         panel.plot, panel.numbers, panel.activation = plot, numbers, inputs.activation
         panel.formula = plot.formula().scale(0.8).next_to(plot, UP, buff=0.25)
         panel.dot = plot.dot(z, a)
-        panel.neuron_label = MathTex(rf"\text{{{neuron_name(layer, j)}: }} z = {number(z)},\quad {f}(z) = {number(a)}",
-                                     font_size=theme.label_size, color=theme.text).next_to(plot, DOWN, buff=0.25)
+        panel.neuron_label = MathTex(
+            rf"\text{{{neuron_name(layer, j)}: }} z = {number(z)},\quad {f}(z) = {number(a)}",
+            font_size=theme.label_size,
+            color=theme.text,
+        ).next_to(plot, DOWN, buff=0.25)
         panel.accuracy_text = accuracy_text(inputs.manifest)
-        panel.accuracy_label = VGroup(caption(f"{architecture(inputs.sizes)} {activation.label} network", theme),
-                                      caption(panel.accuracy_text, theme, "label", "highlight"))
+        panel.accuracy_label = VGroup(
+            caption(f"{architecture(inputs.sizes)} {activation.label} network", theme),
+            caption(panel.accuracy_text, theme, "label", "highlight"),
+        )
         panel.accuracy_label.arrange(DOWN, buff=0.1).next_to(panel.neuron_label, DOWN, buff=0.2)
         panel.add(panel.formula, panel.dot, panel.neuron_label, panel.accuracy_label)
         return panel

@@ -1,6 +1,20 @@
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Group, LaggedStart, Line, Rectangle, VGroup, Write
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    Group,
+    LaggedStart,
+    Line,
+    Rectangle,
+    VGroup,
+    Write,
+)
 
 from scenes.pixel_grid import ColourBar, PixelGrid
 from scenes.selection import busiest_window
@@ -21,24 +35,38 @@ class ThisIsAThree(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         digit_class = inputs.followed_class
-        title = self.text(f"Your digit: the network reads a {digit_class}" if inputs.follows_own_image
-                          else f"This is a {digit_class}", "title").to_edge(UP)
+        title = self.text(
+            f"Your digit: the network reads a {digit_class}"
+            if inputs.follows_own_image
+            else f"This is a {digit_class}",
+            "title",
+        ).to_edge(UP)
         followed_index = int(inputs.digit.indices[0])
         others = [i for i in inputs.sample_of_class(digit_class, 5) if i != followed_index][:4]
         self.digit_grid = PixelGrid(inputs.pixels(), height=2.3, theme=t)
-        row = Group(*(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[:2]), self.digit_grid,
-                    *(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[2:]))
+        row = Group(
+            *(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[:2]),
+            self.digit_grid,
+            *(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[2:]),
+        )
         row.arrange(RIGHT, buff=0.35).move_to(0.2 * DOWN)
-        what = (f"your digit and {len(others)} handwritten {digit_class}s from the MNIST test set"
-                if inputs.follows_own_image else f"{len(row)} handwritten {digit_class}s from the MNIST test set")
+        what = (
+            f"your digit and {len(others)} handwritten {digit_class}s from the MNIST test set"
+            if inputs.follows_own_image
+            else f"{len(row)} handwritten {digit_class}s from the MNIST test set"
+        )
         sources = self.text(f"{what}, 28 x 28 pixels each", "small", "muted").next_to(row, DOWN, buff=0.4)
         self.play(Write(title), LaggedStart(*(FadeIn(grid) for grid in row), lag_ratio=0.2), run_time=1.5)
         self.play(FadeIn(sources))
         self.wait(0.8)
 
         others_group = Group(*(grid for grid in row if grid is not self.digit_grid))
-        self.play(FadeOut(others_group), FadeOut(sources),
-                  self.digit_grid.animate.scale(6.2 / 2.3).move_to(3.4 * LEFT + 0.45 * DOWN), run_time=1.5)
+        self.play(
+            FadeOut(others_group),
+            FadeOut(sources),
+            self.digit_grid.animate.scale(6.2 / 2.3).move_to(3.4 * LEFT + 0.45 * DOWN),
+            run_time=1.5,
+        )
         self.zoom_in(inputs.pixels())
         self.wait(1.5)
 
@@ -48,18 +76,27 @@ class ThisIsAThree(StoryScene):
         r0, c0 = self.window = busiest_window(pixels, side, side)
         grid = self.digit_grid
         top_left = grid.pixel_center(r0, c0) + 0.5 * grid.pixel_size * (UP + LEFT)
-        box = Rectangle(width=side * grid.pixel_size, height=side * grid.pixel_size,
-                        stroke_color=t.highlight, stroke_width=4)
+        box = Rectangle(
+            width=side * grid.pixel_size,
+            height=side * grid.pixel_size,
+            stroke_color=t.highlight,
+            stroke_width=4,
+        )
         box.move_to(top_left + 0.5 * side * grid.pixel_size * (RIGHT + DOWN))
-        self.zoom_grid = PixelGrid(pixels[r0:r0 + side, c0:c0 + side], height=4.6, theme=t)
+        self.zoom_grid = PixelGrid(pixels[r0 : r0 + side, c0 : c0 + side], height=4.6, theme=t)
         self.zoom_grid.move_to(3.5 * RIGHT + 0.2 * DOWN)
         self.zoom_grid.frame.set_stroke(color=t.highlight, width=4)
-        connectors = VGroup(Line(box.get_corner(UP + RIGHT), self.zoom_grid.get_corner(UP + LEFT)),
-                            Line(box.get_corner(DOWN + RIGHT), self.zoom_grid.get_corner(DOWN + LEFT)))
+        connectors = VGroup(
+            Line(box.get_corner(UP + RIGHT), self.zoom_grid.get_corner(UP + LEFT)),
+            Line(box.get_corner(DOWN + RIGHT), self.zoom_grid.get_corner(DOWN + LEFT)),
+        )
         connectors.set_stroke(color=t.muted, width=2)
         self.zoom_labels = self.zoom_grid.value_labels(range(side), range(side), decimals=2)
         bar = ColourBar("digit", "0", "1", width=3.0, theme=t).next_to(self.zoom_grid, DOWN, buff=0.3)
         self.play(Create(box))
         self.play(Create(connectors), FadeIn(self.zoom_grid), run_time=1.2)
-        self.play(LaggedStart(*(FadeIn(label) for label in self.zoom_labels), lag_ratio=0.02), FadeIn(bar),
-                  run_time=2.0)
+        self.play(
+            LaggedStart(*(FadeIn(label) for label in self.zoom_labels), lag_ratio=0.02),
+            FadeIn(bar),
+            run_time=2.0,
+        )

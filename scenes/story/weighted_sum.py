@@ -25,21 +25,38 @@ class WeightedSum(StoryScene):
         self.numbers = inputs.neuron_numbers(layer, j)
         weights, previous = inputs.weights[layer - 1][j], inputs.layer(layer - 1)
 
-        title = self.text(f"{neuron_name(layer, j).capitalize()} adds up layer {layer - 1}, weighted",
-                          "title").to_edge(UP, buff=0.35)
-        self.terms = WeightedSumTerms(weights, previous, largest_terms(weights, previous), layer,
-                                      theme=theme).shifted(1.0 * DOWN)
-        fan = NeuronFan(weights, previous, self.terms.column_x, top=2.1, target=[0, 0.45, 0],
-                        gaps=self.terms.gap_x, theme=theme)
+        title = self.text(
+            f"{neuron_name(layer, j).capitalize()} adds up layer {layer - 1}, weighted", "title"
+        ).to_edge(UP, buff=0.35)
+        self.terms = WeightedSumTerms(
+            weights, previous, largest_terms(weights, previous), layer, theme=theme
+        ).shifted(1.0 * DOWN)
+        fan = NeuronFan(
+            weights,
+            previous,
+            self.terms.column_x,
+            top=2.1,
+            target=[0, 0.45, 0],
+            gaps=self.terms.gap_x,
+            theme=theme,
+        )
         name = MathTex(rf"a^{{({layer})}}_{{{j}}}", font_size=theme.math_size, color=theme.text)
         name.next_to(fan.neuron, RIGHT, buff=0.2)
-        self.total = MathTex(rf"w \cdot a^{{({layer - 1})}}", "=", number(self.numbers["weighted_sum"]),
-                             font_size=theme.math_size, color=theme.text)
+        self.total = MathTex(
+            rf"w \cdot a^{{({layer - 1})}}",
+            "=",
+            number(self.numbers["weighted_sum"]),
+            font_size=theme.math_size,
+            color=theme.text,
+        )
         self.total.next_to(self.terms, DOWN, buff=0.45)
         self.total[2].set_color(theme.highlight)
         shown = len(self.terms.weights_shown)
-        note = self.text(f"the {shown} largest of {self.terms.term_count} terms shown; "
-                         f"digit: {inputs.source_label()}", "small", "muted").to_edge(DOWN, buff=0.3)
+        note = self.text(
+            f"the {shown} largest of {self.terms.term_count} terms shown; digit: {inputs.source_label()}",
+            "small",
+            "muted",
+        ).to_edge(DOWN, buff=0.3)
 
         self.play(FadeIn(title), FadeIn(fan.inputs), run_time=1)
         self.play(Create(fan.edges), FadeIn(fan.neuron), Write(name), run_time=1.5)

@@ -27,19 +27,26 @@ class WhatNeuronsRespondTo(StoryScene):
         self.neuron = j = most_selective(activations, self.top)
         self.digits = top_activating(activations[:, j], self.top)
         title = self.text(f"Which digits excite neuron {j} of hidden layer {layer}?", "title").to_edge(UP)
-        subtitle = self.text(f"the {self.top} of {len(activations)} test digits with the largest a({layer})",
-                             "small", "muted").next_to(title, DOWN, buff=0.15)
+        subtitle = self.text(
+            f"the {self.top} of {len(activations)} test digits with the largest a({layer})", "small", "muted"
+        ).next_to(title, DOWN, buff=0.15)
         cells = Group()
         self.values = VGroup()
         for index in self.digits:
             grid = PixelGrid(inputs.pixels(int(index)), height=1.75, theme=t)
-            value = self.text(f"{activations[index, j]:.3f}", "small", "highlight").next_to(grid, DOWN, buff=0.1)
+            value = self.text(f"{activations[index, j]:.3f}", "small", "highlight").next_to(
+                grid, DOWN, buff=0.1
+            )
             self.values.add(value)
             cells.add(Group(grid, value))
         cells.arrange_in_grid(rows=2, buff=(0.35, 0.3)).next_to(subtitle, DOWN, buff=0.35)
         self.play(Write(title), FadeIn(subtitle), run_time=1.2)
-        self.play(LaggedStart(*(FadeIn(cell, shift=0.2 * UP) for cell in cells), lag_ratio=0.15), run_time=3.0)
-        self.verdict = self.text(self.summary(inputs.sample.labels[self.digits]), "label").to_edge(DOWN, buff=0.3)
+        self.play(
+            LaggedStart(*(FadeIn(cell, shift=0.2 * UP) for cell in cells), lag_ratio=0.15), run_time=3.0
+        )
+        self.verdict = self.text(self.summary(inputs.sample.labels[self.digits]), "label").to_edge(
+            DOWN, buff=0.3
+        )
         self.play(Write(self.verdict), run_time=1.5)
         self.wait(2.0)
 
