@@ -22,6 +22,7 @@ from manim import (
     Circle,
     FadeIn,
     Line,
+    Succession,
     Text,
     Transform,
     VGroup,
@@ -303,16 +304,13 @@ class NetworkDiagram(CreatableGroup):
         values = self._layer_values(layer, values)
         column = self.layers[layer]
         if isinstance(column, DenseColumn):
-            return AnimationGroup(column.animate_values(values), group=self, **kwargs)
-        # group=self: the scene keeps the diagram whole (a group of its circles would be re-added on
-        # its own and split the diagram into its parts in scene.mobjects)
+            return AnimationGroup(column.animate_values(values), **kwargs)
         return AnimationGroup(
             *(
                 circle.animate.set_fill(self.theme.activation_color(value), opacity=1)
                 for circle, value in zip(column, values)
             ),
             lag_ratio=lag_ratio,
-            group=self,
             **kwargs,
         )
 
@@ -350,10 +348,12 @@ class NetworkDiagram(CreatableGroup):
         steps = []
         for layer, values in enumerate(self._forward_layers(forward)):
             flash = [self.signal(layer, run_time=layer_time)] if layer and len(self.edges) else []
-            steps.append(
-                AnimationGroup(self.light_up(layer, values, run_time=layer_time), *flash, group=self)
-            )
-        return AnimationGroup(*steps, lag_ratio=lag_ratio, run_time=run_time, group=self)
+            steps.append(AnimationGroup(self.light_up(layer, values, run_time=layer_time), *flash))
+        # One layer after another: a Succession sets each step up only when it starts, so each
+        # layer's flash is in the scene only while it plays (cheaper frames than a group of all)
+        if lag_ratio >= 1:
+            return Succession(*steps, lag_ratio=lag_ratio, run_time=run_time)
+        return AnimationGroup(*steps, lag_ratio=lag_ratio, run_time=run_time)
 
     def _forward_layers(self, forward) -> list[np.ndarray]:
         layers = list(getattr(forward, "activations", forward))

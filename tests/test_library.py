@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from manim import DOWN, LEFT, Create, FadeIn, Scene, Uncreate, tempconfig
 
+import scenes
 from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
 from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
 from scenes.network_diagram import DenseColumn
@@ -80,12 +81,20 @@ def test_readme_example_renders_with_plain_manim(weights, relu_784_32_10, tmp_pa
     assert (frame[:6, :6] > 245).all()  # the LIGHT background
 
     # the same class in-process: the diagram shows the real forward pass of the real network
+    built: list[NetworkDiagram] = []
+
+    class Recorded(NetworkDiagram):  # the example's diagram is a local variable: note it when built
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(scenes, "NetworkDiagram", Recorded)
     namespace: dict = {}
     exec(compile(readme_example(), "my_scene.py", "exec"), namespace)
     monkeypatch.chdir(tmp_path)  # the example opens "my.npz"
     scene, still = render_frame(namespace["MyScene"], tmp_path / "inproc")
     assert np.abs(still - frame).mean() < 3  # the video ends on the same picture (x264 aside)
-    diagram = next(m for m in scene.get_mobject_family_members() if isinstance(m, NetworkDiagram))
+    (diagram,) = built
     model, _ = load_weights(source)
     probabilities = model.forward(load_sample()[0][0]).probabilities
     last = len(diagram.sizes) - 1
