@@ -16,19 +16,43 @@ import click
 import numpy as np
 
 from network.activations import ACTIVATIONS
+from network.atomic import STDOUT
 from network.errors import NNExplainError
 from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
 
+MAX_LAYER = 65_536  # neurons in one layer
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32: far beyond an MLP worth drawing, well within memory
+MAX_INDEX = 10**9  # a test-set index beyond any data set, small enough for every integer type
+SEED = click.IntRange(0, 2**32 - 1)  # what numpy's generators take
+
 
 def parse_sizes(text: str) -> tuple[int, ...]:
+    from network.model import parameter_count
+
     try:
         sizes = tuple(int(part) for part in text.replace("-", ",").split(","))
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a list of layer sizes such as 784,16,16,10") from None
     if len(sizes) < 2 or min(sizes) < 1 or sizes[-1] != 10:
         raise click.BadParameter(f"{text!r}: need positive sizes ending in 10 outputs, such as 784,16,16,10")
+    if max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
+        raise click.BadParameter(
+            f"{text!r}: at most {MAX_LAYER:,} neurons a layer and {MAX_PARAMETERS:,} parameters in all"
+        )
     return sizes
+
+
+def finite(context, parameter, value):
+    """Reject nan and inf, which click's FloatRange lets through."""
+    if value is not None and not np.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number")
+    return value
+
+
+def report(out, message: str) -> None:
+    """A message about a written file: on stdout, unless the file itself is streaming there."""
+    click.echo(message, err=str(out) == STDOUT)
 
 
 weights_option = click.option(
@@ -57,11 +81,14 @@ def cli() -> None:
 @data_dir_option
 @click.option("--sizes", default="784,16,16,10", show_default=True, help="Layer sizes, input to output.")
 @click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="sigmoid", show_default=True)
-@click.option("--epochs", type=click.IntRange(1), default=TrainConfig.epochs, show_default=True)
-@click.option("--batch-size", type=click.IntRange(1), default=TrainConfig.batch_size, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 10_000), default=TrainConfig.epochs, show_default=True)
+@click.option(
+    "--batch-size", type=click.IntRange(1, 60_000), default=TrainConfig.batch_size, show_default=True
+)
 @click.option(
     "--learning-rate",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, max=10, min_open=True),
+    callback=finite,
     default=TrainConfig.max_learning_rate,
     show_default=True,
     help="Peak of the one-cycle schedule.",
@@ -73,7 +100,7 @@ def cli() -> None:
     show_default=True,
     help="Augmentation: shift digits by up to this many pixels.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
     "--snapshots",
     type=click.Path(path_type=Path),
@@ -81,7 +108,13 @@ def cli() -> None:
     help="Directory for a snapshot after every epoch (epoch-NNN.npz, itself a weights file).",
 )
 @click.option("--resume", is_flag=True, help="Continue from the last snapshot in --snapshots.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("media/weights.npz"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("media/weights.npz"),
+    show_default=True,
+    help="Weights file to write ('-': standard output).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
     data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, resume, out, quiet
@@ -144,9 +177,10 @@ def train(
             "test_accuracy": round(test_accuracy, 6),
         },
     )
-    click.echo(
+    report(
+        out,
         f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
-        f"test {test_accuracy:.2%}; wrote {out}"
+        f"test {test_accuracy:.2%}; wrote {out}",
     )
 
 
@@ -227,7 +261,13 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
 
 
 digit_choice = [
-    click.option("--digit", "digits", type=int, multiple=True, help="Test-set index (repeatable)."),
+    click.option(
+        "--digit",
+        "digits",
+        type=click.IntRange(0, MAX_INDEX),
+        multiple=True,
+        help="Test-set index (repeatable).",
+    ),
     click.option(
         "--image",
         type=click.Path(path_type=Path),
@@ -279,18 +319,36 @@ def predict(weights, digits, image, data_dir, as_json):
 @weights_option
 @with_digit_choice
 @data_dir_option
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Activations .npz to write.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Activations .npz to write ('-': standard output).",
+)
 def export_activations(weights, digits, image, data_dir, out):
     """Write every layer's activations a(l) and pre-activations z(l) for chosen digits."""
     from network.export import save_activations
 
     result = chosen_activations(weights, digits, image, data_dir)
     save_activations(result, out)
-    click.echo(f"wrote {out} ({len(result)} digit{'s' if len(result) != 1 else ''})")
+    report(out, f"wrote {out} ({len(result)} digit{'s' if len(result) != 1 else ''})")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup runs; exits 143 (128 + 15)."""
 
 
 def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+    raise Terminated
+
+
+def _terminated(stop: BaseException | None) -> bool:
+    """Whether SIGTERM caused `stop` (click re-raises a KeyboardInterrupt as Abort from it)."""
+    while stop is not None:
+        if isinstance(stop, Terminated):
+            return True
+        stop = stop.__cause__ or stop.__context__
+    return False
 
 
 NETWORK_COMMANDS = (train, evaluate, predict, export_activations)
@@ -316,9 +374,10 @@ def run(group: click.Group, argv=None) -> int:
             err=True,
         )
         return 1
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("nnexplain: interrupted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt) as stop:
+        signum = signal.SIGTERM if _terminated(stop) else signal.SIGINT
+        click.echo(f"nnexplain: interrupted ({signal.Signals(signum).name})", err=True)
+        return 128 + signum
     return 0
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from network.cli import NETWORK_COMMANDS, data_dir_option, run, weights_option
+from network.atomic import STDOUT
+from network.cli import MAX_INDEX, NETWORK_COMMANDS, data_dir_option, run, weights_option
 from network.errors import NNExplainError
 from scenes.catalog import STORY, SceneEntry, find
 from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
@@ -59,7 +60,7 @@ def input_options(function):
         weights_option,
         click.option(
             "--digit",
-            type=click.IntRange(min=0),
+            type=click.IntRange(0, MAX_INDEX),
             default=None,
             help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3).",
         ),
@@ -104,7 +105,7 @@ def video_options(function):
         click.option(
             "-j",
             "--jobs",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, 64),
             default=min(2, os.cpu_count() or 1),
             show_default="up to 2",
             help="Scenes rendered in parallel processes.",
@@ -117,7 +118,8 @@ def video_options(function):
 
 def render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
-    from scenes.render import QUALITIES, ensure_writable_dir, publish, render_scenes
+    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
+    from scenes.video_files import publish
 
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
     ensure_writable_dir(out)
@@ -177,7 +179,7 @@ def render(names, render_all, weights, digit, image, theme, data_dir, quality, f
 @video_options
 def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges, out, jobs):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
-    from scenes.render import join_videos
+    from scenes.video_files import join_videos
 
     if only:
         wanted = {lookup(name) for text in only for name in text.split(",") if name.strip()}
@@ -239,7 +241,9 @@ def parse_at(text: str) -> float | None:
     "Height follows from 16:9.",
 )
 @click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="File to write ('-': standard output)."
+)
 @input_options
 def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir):
     """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
@@ -249,13 +253,16 @@ def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, dig
     at = parse_at(at_text)
     fmt = fmt or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".png", ".svg", ".pdf") else "png")
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
+    streamed = str(out) == STDOUT
     if out.is_dir():
         raise NNExplainError(f"cannot write {out}: it is a directory")
-    ensure_writable_dir(out.parent)
+    if not streamed:
+        ensure_writable_dir(out.parent)
     from scenes.figure import render_figure
 
     render_figure(entry, config, out, fmt=fmt, at=at, transparent=transparent, width=width)
-    click.echo(out)
+    if not streamed:
+        click.echo(out)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,7 @@ formulas are vector paths there; pixel grids are embedded as images with square 
 from __future__ import annotations
 
 import math
-import os
+import tempfile
 from pathlib import Path
 
 import cairo
@@ -169,7 +169,8 @@ def _cairo_image(rgba: np.ndarray) -> cairo.ImageSurface:
 
 
 def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width: int, pixel_height: int):
-    """Run the scene (animations skipped) to time `at` (None: the end); return the scene."""
+    """Run the scene (animations skipped) to time `at` (None: the end); return the scene. Manim's
+    text and LaTeX files go to a private temporary folder: nothing is written beside the figure."""
     options = {
         "pixel_width": pixel_width,
         "pixel_height": pixel_height,
@@ -181,9 +182,11 @@ def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width
         "preview": False,
         "progress_bar": "none",
         "verbosity": "ERROR",
-        "media_dir": os.devnull + "-unused",
     }
-    with tempconfig(options):
+    with (
+        tempfile.TemporaryDirectory(prefix="nnexplain-figure-") as media,
+        tempconfig({**options, "media_dir": media}),
+    ):
         renderer = StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
         scene.render()

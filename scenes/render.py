@@ -16,9 +16,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -163,7 +165,9 @@ def render_scenes(
     """Render every scene not already in the cache, `jobs` subprocesses at a time.
 
     A failing scene never removes another's video: each result carries its path or its error.
-    `log(text)` receives one line per finished scene.
+    `log(text)` receives one line per finished scene. On Ctrl-C or SIGTERM (KeyboardInterrupt) every
+    worker is stopped within about 2 s and its work folder removed; the cache keeps only complete
+    videos (a worker moves its video into place in one rename).
     """
     from tqdm import tqdm
 
@@ -178,6 +182,7 @@ def render_scenes(
     for result in results:
         if result not in todo:
             result.cached = True
+    workers = Workers()
     with tqdm(
         total=len(results), desc="scenes", unit="scene", leave=False, disable=None, file=sys.stderr
     ) as bar:
@@ -185,14 +190,82 @@ def render_scenes(
             if result.cached:
                 bar.update()
                 _report(log, bar, f"{result.entry.name:<24} cached")
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_render_one, result, config, quality): result for result in todo}
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            futures = [pool.submit(workers.render, result, config, quality) for result in todo]
             for future in as_completed(futures):
                 result = future.result()
                 bar.update()
                 status = f"{result.seconds:6.1f} s" if result.error is None else f"FAILED: {result.error}"
                 _report(log, bar, f"{result.entry.name:<24} {status}")
+        except BaseException:
+            workers.stop()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+class Workers:
+    """The render subprocesses of one run: each in its own process group (so that LaTeX and
+    whatever else it starts stop with it) and its own work folder; `stop()` ends them all."""
+
+    GRACE = 1.5  # seconds between SIGTERM and SIGKILL
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: dict[subprocess.Popen, Path] = {}
+        self.stopping = False
+
+    def render(self, result: RenderResult, config: StoryConfig, quality: Quality) -> RenderResult:
+        start = time.monotonic()
+        result.path.parent.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
+        command = [sys.executable, "-m", "scenes.render", result.entry.name, quality.letter, str(result.path),
+                   str(workdir), config.to_json()]  # fmt: skip
+        try:
+            with self.lock:
+                if self.stopping:
+                    result.error = "interrupted"
+                    return result
+                process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                           errors="replace", start_new_session=True)  # fmt: skip
+                self.running[process] = workdir
+            _, stderr = process.communicate()
+        finally:
+            with self.lock:
+                self.running = {p: w for p, w in self.running.items() if w != workdir}
+            shutil.rmtree(workdir, ignore_errors=True)
+        result.seconds = time.monotonic() - start
+        if process.returncode != 0 or not result.path.is_file():
+            result.error = last_error_line(stderr) or f"manim exited with status {process.returncode}"
+        return result
+
+    def stop(self) -> None:
+        """Start no new worker; SIGTERM every running one's process group, SIGKILL what is left
+        after GRACE seconds, and remove their work folders."""
+        with self.lock:
+            self.stopping = True
+            running = dict(self.running)
+        for process in running:
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + self.GRACE
+        for process in running:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        for workdir in running.values():
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _report(log, bar, text: str) -> None:
@@ -200,33 +273,6 @@ def _report(log, bar, text: str) -> None:
         bar.clear()
         log(text)
         bar.refresh()
-
-
-def _render_one(result: RenderResult, config: StoryConfig, quality: Quality) -> RenderResult:
-    start = time.monotonic()
-    result.path.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "scenes.render",
-        result.entry.name,
-        quality.letter,
-        str(result.path),
-        config.to_json(),
-    ]
-    process = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-    )
-    result.seconds = time.monotonic() - start
-    if process.returncode != 0 or not result.path.is_file():
-        result.error = last_error_line(process.stderr) or f"manim exited with status {process.returncode}"
-    return result
 
 
 _DECORATION = re.compile(r"[\s│┃║╭╮╰╯─━═┏┓┗┛|]+")
@@ -245,12 +291,12 @@ def last_error_line(stderr: str) -> str:
     return ""
 
 
-def _worker(name: str, letter: str, destination: Path, config: StoryConfig) -> None:
-    """Run in the subprocess: render one scene with manim's cairo renderer into `destination`."""
+def _worker(name: str, letter: str, destination: Path, workdir: Path, config: StoryConfig) -> None:
+    """Run in the subprocess: render one scene with manim's cairo renderer in `workdir`, then move
+    the video to `destination` in one rename (so the cache only ever holds complete videos)."""
     from manim import tempconfig
 
     quality = QUALITIES[letter]
-    workdir = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=destination.parent))
     try:
         options = {
             **MANIM_SETTINGS,
@@ -275,117 +321,12 @@ def _worker(name: str, letter: str, destination: Path, config: StoryConfig) -> N
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def publish(cached: Path, destination: Path) -> Path:
-    """Put a cached video at `destination` (a hard link when possible, else a copy), atomically."""
-    from network.atomic import atomic_path
-
-    with atomic_path(destination) as tmp:
-        tmp.unlink()
-        try:
-            os.link(cached, tmp)
-        except OSError:
-            shutil.copyfile(cached, tmp)
-    return destination
-
-
-# -- joining ---------------------------------------------------------------------------------------
-def join_videos(parts: list[Path], destination: Path) -> None:
-    """Concatenate videos of one codec, size and frame rate into `destination` (written atomically).
-
-    Streams are copied packet by packet when every part carries the same codec parameters (as
-    manim's encoder produces); otherwise the frames are decoded and encoded once more.
-    """
-    from network.atomic import atomic_path
-
-    with atomic_path(destination) as tmp:
-        if _same_codec_parameters(parts):
-            _remux(parts, tmp)
-        else:
-            _reencode(parts, tmp)
-
-
-def _same_codec_parameters(parts: list[Path]) -> bool:
-    import av
-
-    signatures = set()
-    for part in parts:
-        with av.open(str(part)) as container:
-            stream = container.streams.video[0]
-            ctx = stream.codec_context
-            signatures.add(
-                (
-                    ctx.name,
-                    ctx.width,
-                    ctx.height,
-                    ctx.format.name if ctx.format else None,
-                    stream.base_rate,
-                    stream.time_base,
-                    bytes(ctx.extradata or b""),
-                )
-            )
-    return len(signatures) == 1
-
-
-def _remux(parts: list[Path], destination: Path) -> None:
-    import av
-
-    with av.open(str(destination), "w", format="mp4") as output:
-        with av.open(str(parts[0])) as first:
-            out_stream = output.add_stream_from_template(first.streams.video[0])
-        offset = 0  # in the output stream's time base, set once the muxer has started
-        for part in parts:
-            with av.open(str(part)) as container:
-                stream = container.streams.video[0]
-                end = 0
-                for packet in container.demux(stream):
-                    if packet.dts is None:
-                        continue
-                    shift = int(offset / stream.time_base) if offset else 0
-                    end = max(end, packet.pts + (packet.duration or 0))
-                    packet.pts += shift
-                    packet.dts += shift
-                    packet.stream = out_stream
-                    output.mux(packet)
-                offset += end * stream.time_base
-
-
-def _reencode(parts: list[Path], destination: Path) -> None:
-    from fractions import Fraction
-
-    import av
-
-    with av.open(str(parts[0])) as first:
-        template = first.streams.video[0]
-        width, height = template.codec_context.width, template.codec_context.height
-        rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
-    with av.open(str(destination), "w", format="mp4") as output:
-        out_stream = output.add_stream("libx264", rate=rate, options={"crf": "18"})
-        out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, "yuv420p"
-        out_stream.codec_context.time_base = 1 / rate
-        index = 0
-        for part in parts:
-            with av.open(str(part)) as container:
-                for frame in container.decode(video=0):
-                    frame = frame.reformat(width=width, height=height, format="yuv420p")
-                    frame.pts, frame.time_base = index, 1 / rate
-                    index += 1
-                    output.mux(out_stream.encode(frame))
-        output.mux(out_stream.encode(None))
-
-
-def video_summary(path: Path) -> tuple[int, int, float, float]:
-    """(width, height, frames per second, duration in seconds) of a video file."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        duration = float(stream.duration * stream.time_base) if stream.duration else container.duration / 1e6
-        return stream.codec_context.width, stream.codec_context.height, float(stream.average_rate), duration
-
-
 if __name__ == "__main__":
     try:
-        _worker(sys.argv[1], sys.argv[2], Path(sys.argv[3]), StoryConfig.from_json(sys.argv[4]))
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # run the finally blocks
+        _worker(
+            sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), StoryConfig.from_json(sys.argv[5])
+        )
     except Exception as exc:  # one line for the parent; the traceback is not for the user
         message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if not isinstance(exc, NNExplainError):

@@ -16,8 +16,9 @@ import pytest
 from scenes import render as render_module
 from scenes.catalog import STORY, SceneEntry, find
 from scenes.cli import main
-from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line, video_summary
+from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line
 from scenes.story.inputs import StoryConfig
+from scenes.video_files import video_summary
 
 SHORT = ["this-is-a-three", "pixels-to-input-layer"]
 
@@ -114,7 +115,7 @@ def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
     def no_rendering(*args, **kwargs):
         raise AssertionError("a cached scene was rendered again")
 
-    monkeypatch.setattr(render_module, "_render_one", no_rendering)
+    monkeypatch.setattr(render_module.Workers, "render", no_rendering)
     code, out, err = run(capsys, "explainer", "--only", SHORT[1], "--only", SHORT[0], "--out", explained)
     assert code == 0, err
     assert "2 scenes (0 rendered, 2 cached)" in err
@@ -122,6 +123,8 @@ def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
     assert [path.stat().st_mtime_ns for path in cached] == stamps
     code, out, err = run(capsys, "render", "ThisIsAThree", "--out", explained)  # render re-uses it too
     assert code == 0 and out.strip().endswith("480p15/ThisIsAThree.mp4") and "cached" in err
+    # publishing again over a hard link to the same cached file leaves no temporary name behind
+    assert not [path for path in explained.rglob(".*")], sorted(explained.rglob(".*"))
 
 
 def test_cache_key_follows_every_input():

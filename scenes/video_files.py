@@ -1,0 +1,115 @@
+"""Video files: publish a cached scene video under its public name, join scene videos into one
+(PyAV, packet copy when the parts allow it), and read a video's size, rate and length."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from network.atomic import atomic_path
+
+__all__ = ["join_videos", "publish", "video_summary"]
+
+
+def publish(cached: Path, destination: Path) -> Path:
+    """Put a cached video at `destination` (a hard link when possible, else a copy), atomically."""
+    with atomic_path(destination) as tmp:
+        tmp.unlink()
+        try:
+            os.link(cached, tmp)
+        except OSError:
+            shutil.copyfile(cached, tmp)
+    return destination
+
+
+def join_videos(parts: list[Path], destination: Path) -> None:
+    """Concatenate videos of one codec, size and frame rate into `destination` (written atomically).
+
+    Streams are copied packet by packet when every part carries the same codec parameters (as
+    manim's encoder produces); otherwise the frames are decoded and encoded once more.
+    """
+    with atomic_path(destination) as tmp:
+        if _same_codec_parameters(parts):
+            _remux(parts, tmp)
+        else:
+            _reencode(parts, tmp)
+
+
+def _same_codec_parameters(parts: list[Path]) -> bool:
+    import av
+
+    signatures = set()
+    for part in parts:
+        with av.open(str(part)) as container:
+            stream = container.streams.video[0]
+            ctx = stream.codec_context
+            signatures.add(
+                (
+                    ctx.name,
+                    ctx.width,
+                    ctx.height,
+                    ctx.format.name if ctx.format else None,
+                    stream.base_rate,
+                    stream.time_base,
+                    bytes(ctx.extradata or b""),
+                )
+            )
+    return len(signatures) == 1
+
+
+def _remux(parts: list[Path], destination: Path) -> None:
+    import av
+
+    with av.open(str(destination), "w", format="mp4") as output:
+        with av.open(str(parts[0])) as first:
+            out_stream = output.add_stream_from_template(first.streams.video[0])
+        offset = 0  # in the output stream's time base, set once the muxer has started
+        for part in parts:
+            with av.open(str(part)) as container:
+                stream = container.streams.video[0]
+                end = 0
+                for packet in container.demux(stream):
+                    if packet.dts is None:
+                        continue
+                    shift = int(offset / stream.time_base) if offset else 0
+                    end = max(end, packet.pts + (packet.duration or 0))
+                    packet.pts += shift
+                    packet.dts += shift
+                    packet.stream = out_stream
+                    output.mux(packet)
+                offset += end * stream.time_base
+
+
+def _reencode(parts: list[Path], destination: Path) -> None:
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(parts[0])) as first:
+        template = first.streams.video[0]
+        width, height = template.codec_context.width, template.codec_context.height
+        rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
+    with av.open(str(destination), "w", format="mp4") as output:
+        out_stream = output.add_stream("libx264", rate=rate, options={"crf": "18"})
+        out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, "yuv420p"
+        out_stream.codec_context.time_base = 1 / rate
+        index = 0
+        for part in parts:
+            with av.open(str(part)) as container:
+                for frame in container.decode(video=0):
+                    frame = frame.reformat(width=width, height=height, format="yuv420p")
+                    frame.pts, frame.time_base = index, 1 / rate
+                    index += 1
+                    output.mux(out_stream.encode(frame))
+        output.mux(out_stream.encode(None))
+
+
+def video_summary(path: Path) -> tuple[int, int, float, float]:
+    """(width, height, frames per second, duration in seconds) of a video file."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        duration = float(stream.duration * stream.time_base) if stream.duration else container.duration / 1e6
+        return stream.codec_context.width, stream.codec_context.height, float(stream.average_rate), duration

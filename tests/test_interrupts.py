@@ -1,0 +1,104 @@
+"""Stopping renders promptly and running several at once over one media folder, with real
+`nnexplain` processes and real manim workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHORT = "this-is-a-three,pixels-to-input-layer"
+
+
+def nnexplain(*args, cwd: Path) -> subprocess.Popen:
+    env = {"NNEXPLAIN_DATA": str(REPO.parent / "shared" / "data" / "mnist"), **os.environ}
+    return subprocess.Popen(
+        [sys.executable, "-m", "scenes.cli", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def decoded_frames(video: Path) -> int:
+    with av.open(str(video)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def hidden(folder: Path) -> list[Path]:
+    """Temporary files and folders: every name that starts with a dot."""
+    return sorted(path for path in folder.rglob(".*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_whole_render_promptly_and_cleanly(tmp_path, signum):
+    out = tmp_path / "media"
+    process = nnexplain("explainer", "--out", out, "-j", "2", cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("scenes/*/.*"))) < 2 and time.monotonic() < deadline:  # two workers at work
+        time.sleep(0.05)
+    time.sleep(1.0)  # inside manim by now
+    workers = children(process.pid)
+    assert len(workers) == 2
+    start = time.monotonic()
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    elapsed = time.monotonic() - start
+    assert process.returncode == 128 + signum, err
+    assert f"interrupted ({signal.Signals(signum).name})" in err and "Traceback" not in err
+    assert elapsed < 5, f"took {elapsed:.1f} s to stop"  # SIGTERM, then SIGKILL after 1.5 s at the latest
+    assert not [pid for pid in workers if alive(pid)], "a worker outlived the command"
+    assert hidden(out) == []
+    assert not (out / "480p15").exists()  # nothing half-done was published
+    for video in out.glob("scenes/*/*.mp4"):  # the cache holds only complete videos
+        assert decoded_frames(video) > 0
+
+
+def test_concurrent_runs_over_one_media_folder_all_complete(tmp_path):
+    out = tmp_path / "media"
+    runs = [
+        nnexplain("render", "ThisIsAThree", "PixelsToInputLayer", "-j", "1", "--out", out, cwd=tmp_path),
+        nnexplain("render", "PixelsToInputLayer", "ThisIsAThree", "-j", "1", "--out", out, cwd=tmp_path),
+        nnexplain("explainer", "--only", SHORT, "-j", "1", "--out", out, cwd=tmp_path),
+        nnexplain("figure", "this-is-a-three", "--width", "640", "--out", out / "three.png", cwd=tmp_path),
+        nnexplain("figure", "this-is-a-three", "--width", "640", "--out", out / "three.png", cwd=tmp_path),
+    ]
+    for process in runs:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    assert hidden(out) == []
+    parts = [out / "480p15" / f"{name}.mp4" for name in ("ThisIsAThree", "PixelsToInputLayer")]
+    assert decoded_frames(out / "480p15" / "explainer.mp4") == sum(decoded_frames(part) for part in parts)
+    assert len(list(out.glob("scenes/*/*.mp4"))) == 2  # one cached video per scene, whoever rendered it
+    assert Image.open(out / "three.png").size == (640, 360)

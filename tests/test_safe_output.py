@@ -1,0 +1,187 @@
+"""Writing to any path safely (network/atomic.py through the real commands): symlinks are
+followed, devices and pipes are written to and never replaced, sockets, block devices and
+directories are refused in one line, replaced files keep their mode and owner, `--out -` streams,
+and every numeric option is range-checked."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from network import atomic
+from network.export import load_activations
+
+REPO = Path(__file__).resolve().parents[1]
+EXPORT = ("export-activations", "--digit", "3", "--out")
+
+
+def one_error_line(code: int, err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code != 0 and len(lines) == 1 and lines[0].startswith("nnexplain: error:"), err
+    assert all(fragment in lines[0] for fragment in fragments), lines[0]
+
+
+def as_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mknod and chown need root (CI runs as root)")
+
+
+def test_a_symlink_is_followed_and_its_target_replaced(run, tmp_path):
+    target, link = tmp_path / "real.npz", tmp_path / "link.npz"
+    target.write_bytes(b"old")
+    link.symlink_to(target.name)
+    code, _, err = run(*EXPORT, link)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == "real.npz"
+    assert load_activations(target).labels.tolist() == [0]  # test digit 3 is a 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npz", "real.npz"]
+
+
+def test_a_dangling_symlink_creates_its_target(run, tmp_path):
+    link = tmp_path / "link.npz"
+    link.symlink_to("made.npz")
+    assert run(*EXPORT, link)[0] == 0
+    assert link.is_symlink() and (tmp_path / "made.npz").is_file()
+
+
+def test_a_replaced_file_keeps_its_mode_and_owner(run, tmp_path):
+    out = tmp_path / "acts.npz"
+    out.write_bytes(b"old")
+    out.chmod(0o600)
+    if os.geteuid() == 0:
+        os.chown(out, 1234, 5678)
+    assert run(*EXPORT, out)[0] == 0
+    info = out.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o600
+    if os.geteuid() == 0:
+        assert (info.st_uid, info.st_gid) == (1234, 5678)
+    load_activations(out)
+
+
+def test_a_character_device_is_written_to_not_replaced(run, tmp_path):
+    as_root()
+    device = tmp_path / "null"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # /dev/null
+    code, _, err = run(*EXPORT, device)
+    assert code == 0, err
+    assert stat.S_ISCHR(device.stat().st_mode) and device.stat().st_rdev == os.makedev(1, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+def test_a_named_pipe_receives_the_complete_file(run, tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = {}
+
+    def reader():
+        with open(pipe, "rb") as handle:
+            received["bytes"] = handle.read()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    code, _, err = run(*EXPORT, pipe)
+    thread.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    with np.load(io.BytesIO(received["bytes"]), allow_pickle=False) as archive:
+        assert archive["label"].tolist() == [0]
+
+
+@pytest.mark.parametrize("kind", ["socket", "block device", "directory"])
+def test_sockets_block_devices_and_directories_are_refused(run, tmp_path, kind):
+    path = tmp_path / "thing"
+    if kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+    elif kind == "block device":
+        as_root()
+        os.mknod(path, stat.S_IFBLK | 0o600, os.makedev(7, 0))
+    else:
+        path.mkdir()
+    before = path.lstat()
+    code, _, err = run(*EXPORT, path)
+    one_error_line(code, err, str(path), f"it is a {kind}")
+    after = path.lstat()
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thing"]
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    with atomic.atomic_path(tmp_path / "file.bin") as tmp:
+        tmp.write_bytes(b"content")
+    assert synced == [False, True]  # the file, then its directory, after the rename
+    assert (tmp_path / "file.bin").read_bytes() == b"content"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export-activations", "--digit", "3", "--digit", "7"],
+        ["figure", "parameter-count", "--format", "svg", "--width", "300"],
+    ],
+)
+def test_out_dash_streams_to_standard_output(command, tmp_path):
+    env = {"NNEXPLAIN_DATA": str(REPO.parent / "shared" / "data" / "mnist"), **os.environ}
+    done = subprocess.run(
+        [sys.executable, "-m", "scenes.cli", *command, "--out", "-"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    if command[0] == "figure":
+        assert done.stdout.startswith(b"<?xml") and b"</svg>" in done.stdout[-200:]
+    else:
+        with np.load(io.BytesIO(done.stdout), allow_pickle=False) as archive:
+            assert archive["label"].tolist() == [0, 9]
+        assert b"wrote -" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written beside
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["train", "--seed", "-1"], "'--seed': -1 is not in the range"),
+        (["train", "--seed", str(2**32)], "'--seed'"),
+        (["train", "--epochs", "0"], "'--epochs'"),
+        (["train", "--epochs", "1000000"], "'--epochs'"),
+        (["train", "--batch-size", "0"], "'--batch-size'"),
+        (["train", "--learning-rate", "nan"], "'--learning-rate': nan is not a finite number"),
+        (["train", "--learning-rate", "inf"], "'--learning-rate'"),
+        (["train", "--learning-rate", "-0.1"], "'--learning-rate'"),
+        (["train", "--shift", "9"], "'--shift'"),
+        (["train", "--sizes", "784,70000,10"], "at most 65,536 neurons"),
+        (["train", "--sizes", "784,60000,900,10"], "50,000,000 parameters"),
+        (["predict", "--digit", "-1"], "'--digit'"),
+        (["predict", "--digit", "99999999999999999999"], "'--digit'"),
+        (["render", "ThisIsAThree", "--digit", "99999999999999999999"], "'--digit'"),
+        (["render", "ThisIsAThree", "-j", "0"], "'-j'"),
+        (["render", "ThisIsAThree", "-j", "100000"], "'-j'"),
+        (["figure", "this-is-a-three", "--width", "0", "--out", "x.png"], "'--width'"),
+        (["figure", "this-is-a-three", "--at", "nan", "--out", "x.png"], "'--at'"),
+        (["figure", "this-is-a-three", "--at", "1e999", "--out", "x.png"], "'--at'"),
+    ],
+)
+def test_every_numeric_option_is_range_checked(run, tmp_path, monkeypatch, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(*args)
+    one_error_line(code, err, fragment)
+    assert out == "" and list(tmp_path.iterdir()) == []
