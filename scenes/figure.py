@@ -30,6 +30,8 @@ DEFAULT_PNG_WIDTH = 1920
 VECTOR_RASTER_HEIGHT = 2160  # resolution of anything a scene rasterises itself (full-edge images)
 MIN_EMBEDDED_PIXELS = 1024  # small images are enlarged (nearest) so that no viewer blurs their pixels
 
+__all__ = ["StillRenderer", "VectorCamera", "render_figure", "run_to"]
+
 
 class StillRenderer(CairoRenderer):
     """Cairo renderer that skips every animation and draws nothing, optionally stopping at `stop_at` s."""

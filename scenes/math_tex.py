@@ -83,7 +83,11 @@ def elided(shown, size: int) -> list[int | None]:
 class ElidedBlock:
     """The tex parts of a matrix, vector or tuple with elisions, and the real values of its shown
     entries: `entries[key]` (key (i, j) for matrices, i for tuples), `entry_tex[key]` its tex.
-    Once compiled into a MathFormula, `entry(key)` is the entry's mobject."""
+    Once compiled into a MathFormula, `entry(key)` is the entry's mobject.
+
+    >>> block = elided_matrix(model.biases[0], rows=[0, 1, 15])
+    >>> block.entries        # {(0, 0): 0.12, (1, 0): -0.4, (15, 0): 0.9}: the real biases shown
+    """
 
     parts: list[str]
     entries: dict = field(default_factory=dict)
@@ -146,7 +150,12 @@ def elided_tuple(values, shown, *, decimals: int = 2, symbol=None) -> ElidedBloc
 
 class MathFormula(MathTex):
     """One MathTex compiled from tex strings and named ElidedBlocks, given as (name, block) pairs;
-    `blocks[name]` gives each block's real entries and their mobjects."""
+    `blocks[name]` gives each block's real entries and their mobjects.
+
+    >>> b = elided_matrix(model.biases[0], rows=[0, 1, 15])
+    >>> formula = MathFormula("b = ", ("b", b), theme=LIGHT)
+    >>> self.play(Write(formula), Indicate(formula.blocks["b"].entry((15, 0))))
+    """
 
     def __init__(self, *segments, theme: Theme = DARK, font_size: float | None = None):
         active = theme

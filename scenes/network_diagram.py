@@ -245,6 +245,8 @@ class NetworkDiagram(CreatableGroup):
     # -- accessors --------------------------------------------------------------------------------
     def neuron(self, layer: int, index: int):
         """The circle that stands for neuron `index` of `layer` (it must be shown)."""
+        if isinstance(self.layers[layer], DenseColumn):
+            raise ValueError(f"layer {layer} is drawn as one dense column of cells, not as separate neurons")
         rows = np.flatnonzero(self.shown[layer] == index)
         if not len(rows):
             raise ValueError(
@@ -254,6 +256,9 @@ class NetworkDiagram(CreatableGroup):
 
     def edge(self, layer: int, to_neuron: int, from_neuron: int) -> Line:
         """The line drawn for weight W(layer)[to_neuron, from_neuron] (both neurons shown, not full_edges)."""
+        if (layer, to_neuron, from_neuron) not in self._edge_lines:
+            raise ValueError(f"no line is drawn for W{layer}[{to_neuron}, {from_neuron}] "
+                             "(a neuron not shown, no edges, or full edges drawn as one image)")  # fmt: skip
         return self._edge_lines[(layer, to_neuron, from_neuron)]
 
     def shown_weights(self, layer: int) -> np.ndarray:
@@ -316,25 +321,25 @@ class NetworkDiagram(CreatableGroup):
 
     def signal(self, layer: int, **kwargs) -> FadeIn:
         """An animation of the signal passing into `layer` (1 ... L): its incoming edges flash
-        brighter and fade back (a brighter copy, drawn once, fades in and out over them)."""
+        brighter and fade back (a brighter copy fades in and out over them, where they are now)."""
         last = len(self.sizes) - 1
         if not 1 <= layer <= last:
             raise ValueError(f"signal(layer): the layers with incoming edges are 1 to {last}, got {layer}")
         if not len(self.edges):
             raise ValueError("signal: this diagram draws no edges (show_edges=False)")
-        if layer not in self._flashes:
-            edges = self.edges[layer - 1]
-            if isinstance(edges, RasterImage):
+        edges = self.edges[layer - 1]
+        if isinstance(edges, RasterImage):  # the brighter image is drawn once, then copied onto the edges
+            if layer not in self._flashes:
                 W = self.shown_weights(layer)
-                flash = rasterised_edges(
+                self._flashes[layer] = rasterised_edges(
                     self.positions[layer - 1], self.positions[layer], W, self.theme, brighten=3.0
-                ).move_to(edges)
-            else:
-                flash = edges.copy()
-                for line in flash:
-                    line.set_stroke(opacity=min(1.0, 3.0 * line.get_stroke_opacity()))
-            self._flashes[layer] = flash
-        return FadeIn(self._flashes[layer], rate_func=there_and_back, remover=True, **kwargs)
+                )
+            flash = self._flashes[layer].copy().replace(edges, stretch=True)
+        else:  # wherever the diagram is now
+            flash = edges.copy()
+            for line in flash:
+                line.set_stroke(opacity=min(1.0, 3.0 * line.get_stroke_opacity()))
+        return FadeIn(flash, rate_func=there_and_back, remover=True, **kwargs)
 
     def forward_pass(
         self, forward, *, run_time: float | None = None, lag_ratio: float = 1.0, layer_time: float = 0.5
@@ -393,4 +398,4 @@ class DenseColumn(CreatableGroup):
 
     def animate_values(self, values: np.ndarray) -> Transform:
         """The cells change to `values` (Manim blends the two images' pixels)."""
-        return Transform(self.image, self._image(values).move_to(self.image))
+        return Transform(self.image, self._image(values).replace(self.image, stretch=True))

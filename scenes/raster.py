@@ -7,7 +7,7 @@ own to draw, so a mobject mixing images and vectors, such as a NetworkDiagram, w
 `Create`, `Uncreate`, `FadeIn`, `.animate` and the rest.
 
     >>> grid = RasterImage(rgba_array, crisp=True)
-    >>> self.play(Create(Group(grid, Square())))   # raises TypeError with a plain ImageMobject
+    >>> self.play(Create(CreatableGroup(grid, Square())))   # a Group or an ImageMobject: TypeError
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ __all__ = ["CreatableGroup", "RasterImage"]
 
 class RasterImage(ImageMobject):
     """An ImageMobject of an RGBA uint8 array; `crisp=True` keeps square pixels (nearest neighbour)
-    however large it is drawn. Under `Create` it fades in."""
+    however large it is drawn. Under `Create` it fades in.
+
+    >>> self.play(Create(RasterImage(LIGHT.digit_rgba(images[0].reshape(28, 28))).scale(8)))
+    """
 
     def __init__(self, rgba: np.ndarray, *, crisp: bool = True, **kwargs):
         super().__init__(np.asarray(rgba), **kwargs)
@@ -36,7 +39,10 @@ class RasterImage(ImageMobject):
 
 
 class CreatableGroup(Group):
-    """A Group that `Create` accepts: it has no points of its own, its parts draw themselves."""
+    """A Group that `Create` accepts: it has no points of its own, its parts draw themselves.
+
+    >>> self.play(Create(CreatableGroup(RasterImage(rgba), Circle())))
+    """
 
     def pointwise_become_partial(self, mobject, a: float, b: float) -> CreatableGroup:
         return self

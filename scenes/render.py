@@ -42,6 +42,19 @@ MANIM_SETTINGS = {
     "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"},
 }
 
+__all__ = [
+    "MANIM_SETTINGS",
+    "QUALITIES",
+    "Quality",
+    "RenderResult",
+    "Workers",
+    "cache_key",
+    "ensure_writable_dir",
+    "fingerprint",
+    "render_scenes",
+    "validate",
+]
+
 
 @dataclass(frozen=True)
 class Quality:
@@ -221,8 +234,9 @@ class Workers:
         start = time.monotonic()
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
-        command = [sys.executable, "-m", "scenes.render", result.entry.name, quality.letter, str(result.path),
-                   str(workdir), config.to_json()]  # fmt: skip
+        entry = result.entry
+        command = [sys.executable, "-m", "scenes.render", entry.name, entry.module, quality.letter,
+                   str(result.path), str(workdir), config.to_json()]  # fmt: skip
         try:
             with self.lock:
                 if self.stopping:
@@ -291,7 +305,9 @@ def last_error_line(stderr: str) -> str:
     return ""
 
 
-def _worker(name: str, letter: str, destination: Path, workdir: Path, config: StoryConfig) -> None:
+def _worker(
+    name: str, module: str, letter: str, destination: Path, workdir: Path, config: StoryConfig
+) -> None:
     """Run in the subprocess: render one scene with manim's cairo renderer in `workdir`, then move
     the video to `destination` in one rename (so the cache only ever holds complete videos)."""
     from manim import tempconfig
@@ -311,7 +327,7 @@ def _worker(name: str, letter: str, destination: Path, workdir: Path, config: St
             "output_file": name,
         }
         with tempconfig(options):
-            scene_class = SceneEntry(name).load()
+            scene_class = SceneEntry(name, module).load()
             scene_class(story_config=config).render()
         videos = sorted(workdir.rglob(f"{name}.mp4"))
         if not videos:
@@ -324,9 +340,8 @@ def _worker(name: str, letter: str, destination: Path, workdir: Path, config: St
 if __name__ == "__main__":
     try:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # run the finally blocks
-        _worker(
-            sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), StoryConfig.from_json(sys.argv[5])
-        )
+        name, module, letter, destination, workdir, config = sys.argv[1:7]
+        _worker(name, module, letter, Path(destination), Path(workdir), StoryConfig.from_json(config))
     except Exception as exc:  # one line for the parent; the traceback is not for the user
         message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if not isinstance(exc, NNExplainError):

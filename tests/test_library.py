@@ -12,7 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from manim import DOWN, LEFT, Create, FadeIn, Scene, Uncreate, tempconfig
+from manim import DOWN, DR, LEFT, UL, Create, FadeIn, Scene, Uncreate, tempconfig
 
 import scenes
 from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
@@ -117,6 +117,7 @@ class DiagramScene(Scene):
         self.diagram = NetworkDiagram(self.network, **self.options)
         self.play(Create(self.diagram))
         self.play(self.diagram.animate.scale(0.8).shift(0.3 * DOWN))
+        self.input_height = self.diagram.layers[0].height
         self.grid = PixelGrid(self.x.reshape(28, 28), height=1.5, theme=self.diagram.theme)
         self.grid.next_to(self.diagram, LEFT)
         self.play(FadeIn(self.grid), self.diagram.forward_pass(self.network.forward(self.x), run_time=2))
@@ -143,6 +144,7 @@ def test_network_diagram_is_a_mobject_like_any_other(sizes, activation, options,
     assert scene.grid.get_right()[0] < diagram.get_left()[0]
     expected = model.forward(x).activations
     last = len(sizes) - 1
+    assert diagram.layers[0].height == pytest.approx(scene.input_height)  # lighting up keeps the scale
     if options.get("full_edges"):
         assert isinstance(diagram.layers[0], DenseColumn) and all(
             isinstance(e, RasterImage) for e in diagram.edges
@@ -207,3 +209,62 @@ def test_diagram_options_and_clear_errors():
         bare.signal(1)
     one_row = model.forward(load_sample()[0][:1])  # a batch of one is one input
     assert len(bare.forward_pass(one_row).animations) == 4  # no flashes without edges, but every layer
+
+
+class TwoPasses(Scene):
+    """Two forward passes through one diagram that moves in between (each layer takes 0.5 s)."""
+
+    full_edges = False
+
+    def construct(self):
+        model, _ = load_weights(DEFAULT_WEIGHTS)
+        images = load_sample()[0]
+        self.diagram = NetworkDiagram(model, full_edges=self.full_edges)
+        self.add(self.diagram)
+        self.play(self.diagram.forward_pass(model.forward(images[0])))  # 0 - 2 s
+        self.diagram.scale(0.6).shift(2 * LEFT)
+        self.play(self.diagram.forward_pass(model.forward(images[1])))  # 2 - 4 s
+
+
+def brightness_at(scene_class, seconds: float) -> float:
+    """How bright the first layer's edges are at `seconds` (the scene stopped there, as a figure)."""
+    from manim import Camera
+
+    from scenes.figure import StillRenderer, scene_mobjects
+
+    options = {"quality": "low_quality", "disable_caching": True, "write_to_movie": False,
+               "progress_bar": "none", "verbosity": "ERROR"}  # fmt: skip
+    with tempconfig(options):
+        renderer = StillRenderer(stop_at=seconds)
+        scene = scene_class(renderer=renderer)
+        scene.render()
+        camera = Camera()
+        camera.capture_mobjects(scene_mobjects(scene))
+        edges = scene.diagram.edges[0]
+        top, bottom = point_to_pixel(scene, edges.get_corner(UL)), point_to_pixel(scene, edges.get_corner(DR))
+        return float(camera.pixel_array[top[0] : bottom[0], top[1] : bottom[1], :3].astype(float).mean())
+
+
+@pytest.mark.parametrize("full_edges", [False, True], ids=["lines", "full-edges"])
+def test_the_signal_flashes_on_every_pass_where_the_edges_are_now(full_edges):
+    scene_class = type("TwoPasses", (TwoPasses,), {"full_edges": full_edges})
+    # layer 0 lights up in 0 - 0.5 s of a pass, the signal flashes into layer 1 in 0.5 - 1 s
+    calm, flash = brightness_at(scene_class, 0.3), brightness_at(scene_class, 0.75)
+    calm_again, flash_again = brightness_at(scene_class, 2.3), brightness_at(scene_class, 2.75)
+    assert flash > 1.3 * calm and flash_again > 1.3 * calm_again, (calm, flash, calm_again, flash_again)
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    diagram = NetworkDiagram(model, full_edges=full_edges).scale(0.5).shift(3 * LEFT)
+    flashes = [diagram.signal(1).mobject for _ in range(2)]
+    assert flashes[0] is not flashes[1]
+    for flash_mobject in flashes:
+        np.testing.assert_allclose(flash_mobject.get_center(), diagram.edges[0].get_center(), atol=1e-6)
+        assert flash_mobject.width == pytest.approx(diagram.edges[0].width)
+
+
+def test_accessors_explain_what_is_not_drawn():
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    full = NetworkDiagram(model, full_edges=True)
+    with pytest.raises(ValueError, match="layer 0 is drawn as one dense column"):
+        full.neuron(0, 5)
+    with pytest.raises(ValueError, match="no line is drawn for W1"):
+        full.edge(1, 0, 0)

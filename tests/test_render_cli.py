@@ -248,3 +248,17 @@ def test_last_error_line_reads_a_rich_traceback():
     assert (
         last_error_line("noise\nnnexplain-worker-error: the real reason\nmore noise\n") == "the real reason"
     )
+
+
+def test_relative_paths_work_from_any_directory(capsys, tmp_path, monkeypatch, mnist_uint8):
+    """The workers run in the project folder: the user's relative paths must still name their files."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "net.npz").write_bytes((render_module.PROJECT_ROOT / "network/weights/relu.npz").read_bytes())
+    Image.fromarray(255 - mnist_uint8["test_images"][0]).resize((84, 84)).save("digit.png")
+    code, out, err = run(capsys, "render", "ThisIsAThree", "--weights", "net.npz", "--image", "digit.png",
+                         "--out", "media")  # fmt: skip
+    assert code == 0, err
+    assert Path(out.strip()).resolve() == tmp_path / "media" / "480p15" / "ThisIsAThree.mp4"
+    assert video_summary(tmp_path / "media" / "480p15" / "ThisIsAThree.mp4")[3] > 5

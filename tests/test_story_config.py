@@ -3,6 +3,7 @@ in `nnexplain scenes`, the class docstring and the README) and the one activatio
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -75,13 +76,30 @@ def test_story_inputs_are_keyed_on_the_data_directory(mnist_dir, tmp_path, make_
     )
 
 
+def test_configurations_mean_the_same_files_in_any_directory(tmp_path, monkeypatch, mnist_uint8):
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(mnist_uint8["test_images"][0]).save("digit.png")  # a 7
+    (tmp_path / "net.npz").write_bytes(DEFAULT_WEIGHTS.read_bytes())
+    config = StoryConfig(weights="net.npz", image="digit.png", data_dir="data")
+    assert config.weights == tmp_path / "net.npz" and config.image == tmp_path / "digit.png"
+    monkeypatch.chdir(REPO)  # where the render workers run
+    again = StoryConfig.from_json(config.to_json())
+    assert again == config and load_story_inputs(again).prediction == 7
+    # the same name redrawn: the inputs are loaded afresh, not taken from the cache
+    Image.fromarray(mnist_uint8["test_images"][1]).save(tmp_path / "digit.png")  # a 2
+    os.utime(tmp_path / "digit.png", ns=(1, 10**18))
+    assert load_story_inputs(again).prediction == 2
+
+
 def test_only_the_story_configuration_reads_the_environment():
     """`grep os.environ network scenes`: the story's reader and network's data-directory default."""
     readers = {
         path.relative_to(REPO).as_posix()
         for folder in ("network", "scenes")
         for path in REPO.joinpath(folder).rglob("*.py")
-        if "os.environ" in path.read_text(encoding="utf-8")
+        if re.search(r"\benviron\b|getenv", path.read_text(encoding="utf-8"))
     }
     assert readers == {"scenes/story/inputs.py", "network/data.py"}
     story = REPO.joinpath("scenes/story/inputs.py").read_text(encoding="utf-8")

@@ -33,7 +33,7 @@ from network.images import chosen_digits
 from scenes.selection import bias_effect_neuron
 from scenes.theme import THEMES
 
-__all__ = ["DEFAULT_DIGIT", "StoryConfig", "StoryInputs", "load_story_inputs"]
+__all__ = ["DEFAULT_DIGIT", "StoryConfig", "StoryInputs", "load_story_inputs", "twin_weights"]
 
 DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -42,7 +42,12 @@ PATH_FIELDS = ("weights", "image", "data_dir")
 
 @dataclass(frozen=True)
 class StoryConfig:
-    """Everything the story's pictures depend on besides the code."""
+    """Everything the story's pictures depend on besides the code. Paths are made absolute when the
+    configuration is made, so that it means the same files in any working directory.
+
+    >>> config = StoryConfig(weights="network/weights/relu.npz", digit=7, theme="light")
+    >>> ForwardPass(story_config=config).render()
+    """
 
     weights: Path = DEFAULT_WEIGHTS
     digit: int | None = None  # test-set index; None: DEFAULT_DIGIT (or the image)
@@ -53,6 +58,12 @@ class StoryConfig:
     data_dir: Path | None = None  # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
 
     def __post_init__(self):
+        for name in PATH_FIELDS:  # absolute from the start: workers run in another directory
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value).expanduser().absolute())
+        if self.edge_lines and not self.full_edges:
+            raise NNExplainError("edge_lines draws the full edges as Manim Lines: it needs full_edges")
         if self.theme not in THEMES:
             raise NNExplainError(f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}")
         if self.digit is not None and self.image is not None:
@@ -75,7 +86,7 @@ class StoryConfig:
             weights=Path(env.get("NNEXPLAIN_WEIGHTS") or DEFAULT_WEIGHTS),
             digit=index,
             image=Path(image) if image else None,
-            theme=env.get("NNEXPLAIN_THEME") or "dark",
+            theme=(env.get("NNEXPLAIN_THEME") or "dark").strip(),
             full_edges=edges in (*TRUE_WORDS, "lines"),
             edge_lines=edges == "lines",
         )
@@ -108,7 +119,11 @@ class StoryConfig:
 
 @dataclass(frozen=True)
 class StoryInputs:
-    """The trained network's parameters and its exported activations."""
+    """The trained network's parameters and its exported activations.
+
+    >>> story = load_story_inputs(StoryConfig(digit=7))
+    >>> story.sizes, story.prediction, story.layer(1).shape     # ((784, 16, 16, 10), 7, (16,))
+    """
 
     weights: list[np.ndarray]  # W1..WL, each (n_out, n_in)
     biases: list[np.ndarray]  # b1..bL
@@ -216,21 +231,24 @@ def twin_weights(activation: str) -> Path:
 
 def load_story_inputs(config: StoryConfig) -> StoryInputs:
     """Weights, the followed digit and the sample, exported; loaded once per process for the same
-    files (the cache is keyed on the weights file's identity and the resolved data directory)."""
-    weights = Path(config.weights)
+    files: the cache is keyed on the identity (path, size, time) of the weights and the image, and
+    on the resolved data directory."""
+    data_dir = resolve_data_dir(config.data_dir)[0].expanduser().absolute()
+    image = _identity(config.image) if config.image else ("", 0, 0)
+    return _load(_identity(config.weights), config.followed_digit, image, str(data_dir))
+
+
+def _identity(path: Path) -> tuple[str, int, int]:
     try:
-        stat = weights.stat()
-        identity = (str(weights.resolve()), stat.st_mtime_ns, stat.st_size)
+        stat = Path(path).stat()
+        return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size
     except OSError:
-        identity = (str(weights), 0, 0)  # the loader reports the missing file
-    data_dir = resolve_data_dir(config.data_dir)[0]
-    image = str(config.image) if config.image else ""
-    return _load(identity, config.followed_digit, image, str(data_dir))
+        return str(path), 0, 0  # the loader reports the missing file
 
 
 @functools.lru_cache(maxsize=4)
-def _load(weights: tuple, digit: int, image: str, data_dir: str) -> StoryInputs:
-    weights_path = weights[0]
+def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInputs:
+    weights_path, image = weights[0], image[0]
     model, manifest = load_weights(weights_path)
     if model.sizes[-1] != 10:
         raise NNExplainError(
