@@ -50,9 +50,16 @@ def finite(context, parameter, value):
     return value
 
 
+def echo(message, err: bool = False) -> None:
+    """Print a line; bytes of a file name that are not UTF-8 are shown as \\xNN escapes (a name may
+    be any bytes, and a strict stdout would fail on them)."""
+    text = str(message).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    click.echo(text, err=err)
+
+
 def report(out, message: str) -> None:
     """A message about a written file: on stdout, unless the file itself is streaming there."""
-    click.echo(message, err=str(out) == STDOUT)
+    echo(message, err=str(out) == STDOUT)
 
 
 weights_option = click.option(
@@ -205,7 +212,7 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
             f"--resume: {existing[-1]} was made with other training settings "
             f"({manifest.get('training')}); drop --resume to start over"
         )
-    click.echo(f"resuming after epoch {checkpoint.epoch} from {existing[-1]}", err=True)
+    echo(f"resuming after epoch {checkpoint.epoch} from {existing[-1]}", err=True)
     return checkpoint
 
 
@@ -224,20 +231,20 @@ def evaluate(weights, data_dir):
     labels = dataset.test_labels
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
-    click.echo(
+    echo(
         f"test accuracy: {np.mean(predicted == labels):.2%} "
         f"({int(np.sum(predicted == labels))}/{len(labels)})"
     )
-    click.echo(
+    echo(
         "per class:  "
         + "  ".join(
             f"{digit}: {confusion[digit, digit] / max(1, confusion[digit].sum()):.1%}" for digit in range(10)
         )
     )
-    click.echo("confusion matrix (rows: true class, columns: predicted):")
-    click.echo("      " + "".join(f"{digit:>6}" for digit in range(10)))
+    echo("confusion matrix (rows: true class, columns: predicted):")
+    echo("      " + "".join(f"{digit:>6}" for digit in range(10)))
     for digit in range(10):
-        click.echo(f"{digit:>6}" + "".join(f"{count:>6}" for count in confusion[digit]))
+        echo(f"{digit:>6}" + "".join(f"{count:>6}" for count in confusion[digit]))
 
 
 def check_inputs(model, n_inputs: int) -> None:
@@ -304,15 +311,15 @@ def predict(weights, digits, image, data_dir, as_json):
         )
     ]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return
     for row in rows:
         label = "" if row["label"] is None else f" (true {row['label']})"
-        click.echo(
+        echo(
             f"{row['source']}: predicted {row['prediction']}{label}, "
             f"confidence {max(row['probabilities']):.1%}"
         )
-        click.echo("  " + "  ".join(f"{digit}: {p:.3f}" for digit, p in enumerate(row["probabilities"])))
+        echo("  " + "  ".join(f"{digit}: {p:.3f}" for digit, p in enumerate(row["probabilities"])))
 
 
 @cli.command("export-activations")
@@ -363,20 +370,20 @@ def run(group: click.Group, argv=None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as exc:
-        click.echo(f"nnexplain: error: {exc.format_message()}", err=True)
+        echo(f"nnexplain: error: {exc.format_message()}", err=True)
         return exc.exit_code
     except NNExplainError as exc:
-        click.echo(f"nnexplain: error: {exc}", err=True)
+        echo(f"nnexplain: error: {exc}", err=True)
         return 1
     except OSError as exc:  # the last resort: a file the checks above did not foresee
-        click.echo(
+        echo(
             f"nnexplain: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
             err=True,
         )
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt) as stop:
         signum = signal.SIGTERM if _terminated(stop) else signal.SIGINT
-        click.echo(f"nnexplain: interrupted ({signal.Signals(signum).name})", err=True)
+        echo(f"nnexplain: interrupted ({signal.Signals(signum).name})", err=True)
         return 128 + signum
     return 0
 

@@ -15,12 +15,20 @@ from pathlib import Path
 
 __all__ = ["STORY", "SceneEntry", "find"]
 
-STORY_DIR = Path(__file__).parent / "story"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
 class SceneEntry:
+    """One scene of the story, by class name.
+
+    >>> entry = find("forward-pass")
+    >>> entry.module, entry.description.split(";")[0]   # ('scenes.story.forward_pass', 'Real digits ...')
+    >>> entry.load()(story_config=StoryConfig(digit=7)).render()
+    """
+
     name: str  # the Scene class, renderable with plain `manim`
+    source: str | None = None  # its module, if not scenes/story/<snake_case name>.py
 
     @property
     def kebab(self) -> str:
@@ -31,12 +39,12 @@ class SceneEntry:
 
     @property
     def module(self) -> str:
-        """The module that defines the scene, under scenes/story/."""
-        return f"scenes.story.{self.kebab.replace('-', '_')}"
+        """The module that defines the scene: scenes.story.<snake_case name> unless given."""
+        return self.source or f"scenes.story.{self.kebab.replace('-', '_')}"
 
     @property
     def path(self) -> Path:
-        return STORY_DIR / f"{self.kebab.replace('-', '_')}.py"
+        return PROJECT_ROOT.joinpath(*self.module.split(".")).with_suffix(".py")
 
     @property
     def description(self) -> str:

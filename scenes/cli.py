@@ -15,11 +15,13 @@ from pathlib import Path
 import click
 
 from network.atomic import STDOUT
-from network.cli import MAX_INDEX, NETWORK_COMMANDS, data_dir_option, run, weights_option
+from network.cli import MAX_INDEX, NETWORK_COMMANDS, data_dir_option, echo, run, weights_option
 from network.errors import NNExplainError
 from scenes.catalog import STORY, SceneEntry, find
 from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
 from scenes.theme import THEMES
+
+__all__ = ["cli", "main"]
 
 
 def lookup(name: str) -> SceneEntry:
@@ -124,7 +126,7 @@ def render_videos(entries, weights, digit, image, theme, data_dir, quality, full
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
-    results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: click.echo(line, err=True))
+    results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: echo(line, err=True))
     folder = out / (
         chosen.label + ("-light" if theme == "light" else "") + ("-full-edges" if full_edges else "")
     )
@@ -151,7 +153,7 @@ def list_scenes():
     width = max(len(entry.name) for entry in STORY)
     kebab = max(len(entry.kebab) for entry in STORY)
     for entry in STORY:
-        click.echo(f"{entry.name:<{width}}  {entry.kebab:<{kebab}}  {entry.description}")
+        echo(f"{entry.name:<{width}}  {entry.kebab:<{kebab}}  {entry.description}")
 
 
 @click.command()
@@ -168,7 +170,7 @@ def render(names, render_all, weights, digit, image, theme, data_dir, quality, f
     )
     for result in results:
         if result.error is None:
-            click.echo(result.published)
+            echo(result.published)
     fail_if_any(results)
 
 
@@ -194,12 +196,12 @@ def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges,
     destination = folder / "explainer.mp4"
     join_videos([result.path for result in results], destination)
     rendered = sum(not result.cached for result in results)
-    click.echo(
+    echo(
         f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
         f"in {time.monotonic() - start:.1f} s",
         err=True,
     )
-    click.echo(destination)
+    echo(destination)
 
 
 def parse_at(text: str) -> float | None:
@@ -262,7 +264,7 @@ def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, dig
 
     render_figure(entry, config, out, fmt=fmt, at=at, transparent=transparent, width=width)
     if not streamed:
-        click.echo(out)
+        echo(out)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -164,7 +164,7 @@ ERROR_CASES = {
     "garbage-weights-file": (lambda f: ["predict", "--weights", f["garbage"], "--digit", 0], 1),
     "weights-for-other-inputs": (lambda f: ["predict", "--weights", f["narrow"], "--digit", 0], 1),
     "digit-10000": (lambda f: ["predict", "--digit", 10000, "--data-dir", f["mnist"]], 1),
-    "digit-minus-1": (lambda f: ["predict", "--digit", -1, "--data-dir", f["mnist"]], 1),
+    "digit-minus-1": (lambda f: ["predict", "--digit", -1, "--data-dir", f["mnist"]], 2),  # the range check
     "digit-not-a-number": (lambda f: ["predict", "--digit", "seven"], 2),
     "digit-beyond-sample-without-data": (lambda f: ["predict", "--digit", 5000], 1),
     "image-not-an-image": (lambda f: ["predict", "--image", f["text_png"]], 1),

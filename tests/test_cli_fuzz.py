@@ -1,0 +1,164 @@
+"""The command line as a whole, fuzzed with hypothesis: random combinations of the documented
+commands, options and values (wrong types, negative and huge numbers, odd paths: symlinks,
+directories, special files, non-UTF-8 and very long names) never end in a traceback. Each run
+succeeds, or prints exactly one `nnexplain: error:` line and exits non-zero; and no file outside
+the outputs it names (or its default output folder) is created or changed.
+
+Rendering commands render a tiny real scene (tests/tiny_scene.py) at quality l, through the real
+worker processes; training runs on 600 real MNIST digits."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from network.export import DEFAULT_WEIGHTS, save_weights
+from network.model import MLP
+from scenes.catalog import SceneEntry
+from tests.conftest import write_idx_dir
+
+TINY = SceneEntry("TinyScene", "tests.tiny_scene")
+SPECIAL = ("fifo", "socket", "null-device")  # never named as an output: a FIFO waits for a reader, as with cp
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory, mnist_uint8) -> Path:
+    """A folder of good and odd paths for the fuzz to name."""
+    root = tmp_path_factory.mktemp("sandbox")
+    (root / "good.npz").write_bytes(DEFAULT_WEIGHTS.read_bytes())
+    save_weights(MLP.initialise((784, 10), seed=1), root / "flat.npz", {"seed": 1})
+    (root / "garbage.npz").write_bytes(b"PK\x03\x04 not really")
+    Image.fromarray(255 - mnist_uint8["test_images"][0]).resize((112, 112)).save(root / "digit.png")
+    (root / "text.png").write_text("not an image")
+    (root / "adir").mkdir()
+    (root / "afile").write_text("a file where a folder is expected")
+    (root / "link.npz").symlink_to("good.npz")
+    (root / "dangling.npz").symlink_to("missing.npz")
+    os.mkfifo(root / "fifo")
+    socket.socket(socket.AF_UNIX).bind(str(root / "socket"))
+    if os.geteuid() == 0:
+        os.mknod(root / "null-device", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    write_idx_dir(root / "data", {"train_images": mnist_uint8["train_images"][:600],
+                                  "train_labels": mnist_uint8["train_labels"][:600],
+                                  "test_images": mnist_uint8["test_images"][:100],
+                                  "test_labels": mnist_uint8["test_labels"][:100]})  # fmt: skip
+    return root
+
+
+PATHS = [
+    "good.npz", "flat.npz", "garbage.npz", "digit.png", "text.png", "adir", "afile", "afile/inside.npz",
+    "link.npz", "dangling.npz", "missing.npz", "fifo", "socket", "null-device", "data", "-",
+    os.fsdecode(b"caf\xe9-\xff.npz"), "x" * 300 + ".npz", "out/new.npz", "out/new.png", "out/new.svg", "",
+]  # fmt: skip
+paths = st.sampled_from(PATHS)
+outputs = st.sampled_from([p for p in PATHS if p not in SPECIAL and p not in ("fifo",)])
+numbers = st.one_of(
+    st.integers(-(10**20), 10**20).map(str),
+    st.sampled_from(["0", "1", "2", "-1", "nan", "inf", "-inf", "1e999", "0x10", "", " ", "٣", "1.5", "ten"]),
+)
+small = st.sampled_from(["1", "2", "0", "-1", "10001", "99999999999999999999", "1.5", "x"])
+scene_names = st.sampled_from(["TinyScene", "tiny-scene", "tiny_scene", "nope", "", "--all"])
+
+OPTIONS = {
+    "train": {"--data-dir": st.sampled_from(["data", "adir", "missing", "afile", "good.npz"]),
+              "--sizes": st.sampled_from(["784,16,10", "784,10", "10", "784,0,10", "a,b", "784,70000,10", "",
+                                          "784,16,16,9", "784,-5,10"]),
+              "--activation": st.sampled_from(["sigmoid", "relu", "tanh", ""]), "--epochs": small,
+              "--batch-size": numbers, "--learning-rate": numbers, "--shift": numbers, "--seed": numbers,
+              "--snapshots": paths, "--out": outputs, "--quiet": None, "--resume": None},
+    "evaluate": {"--weights": paths, "--data-dir": st.sampled_from(["data", "adir", "missing", "afile"])},
+    "predict": {"--weights": paths, "--digit": numbers, "--image": paths, "--json": None,
+                "--data-dir": st.sampled_from(["data", "missing"])},
+    "export-activations": {"--weights": paths, "--digit": numbers, "--image": paths, "--out": outputs,
+                           "--data-dir": st.sampled_from(["data", "missing"])},
+    "render": {"--weights": paths, "--digit": numbers, "--image": paths,
+               "--theme": st.sampled_from(["dark", "sepia"]),
+               "-q": st.sampled_from(["l", "x", ""]), "--out": outputs, "-j": numbers, "--full-edges": None,
+               "--data-dir": st.sampled_from(["data", "missing", "afile"])},
+    "explainer": {"--weights": paths, "--digit": numbers, "--theme": st.sampled_from(["light", "sepia"]),
+                  "--out": outputs, "-j": small, "--only": scene_names},
+    "figure": {"--weights": paths, "--digit": numbers, "--image": paths, "--at": numbers, "--out": outputs,
+               "--format": st.sampled_from(["png", "svg", "pdf", "gif"]), "--width": numbers,
+               "--transparent": None, "--theme": st.sampled_from(["dark", "light", "sepia"])},
+    "scenes": {},
+    "frobnicate": {"--out": outputs},
+}  # fmt: skip
+
+
+@st.composite
+def command_lines(draw) -> list[str]:
+    command = draw(st.sampled_from(sorted(OPTIONS)))
+    argv = [command]
+    if command in ("render", "figure"):
+        argv.append(draw(scene_names))
+    for option in draw(
+        st.lists(st.sampled_from(sorted(OPTIONS[command]) or ["--help"]), unique=True, max_size=6)
+    ):
+        strategy = OPTIONS[command].get(option)
+        argv += [option] if strategy is None else [option, draw(strategy)]
+    return argv
+
+
+def named_outputs(argv: list[str], root: Path) -> list[Path]:
+    """What a command may write: each --out and --snapshots it names, and the default folder."""
+    named = [root / argv[k + 1] for k, word in enumerate(argv[:-1]) if word in ("--out", "--snapshots")]
+    return [*named, root / "media"]
+
+
+def snapshot(root: Path, skip: list[Path]) -> dict:
+    state = {}
+    for path in root.rglob("*"):
+        if any(path == out or out in path.parents for out in skip):
+            continue
+        info = path.lstat()
+        state[path] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ino)
+    return state
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(argv=command_lines())
+def test_the_command_line_never_ends_in_a_traceback(sandbox, monkeypatch, capsys, argv):
+    from scenes import catalog, cli
+
+    monkeypatch.setattr(catalog, "STORY", [TINY])
+    monkeypatch.setattr(cli, "STORY", [TINY])
+    monkeypatch.chdir(sandbox)
+    monkeypatch.setenv("NNEXPLAIN_DATA", str(sandbox / "data"))
+    outputs = named_outputs(argv, sandbox)
+    before = snapshot(sandbox, outputs)
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err, (argv, err)
+    errors = [line for line in lines if line.startswith("nnexplain: error:")]
+    if code == 0:
+        assert errors == [], (argv, err)
+    else:
+        assert len(errors) == 1 and lines[-1] == errors[0], (argv, code, err)
+    assert snapshot(sandbox, outputs) == before, (argv, "changed a file it did not name")
+    assert not [p for p in sandbox.rglob(".*") if not any(o in p.parents for o in outputs[:-1])], argv
+
+
+def test_the_fuzz_reaches_success_and_every_command(sandbox, monkeypatch, capsys):
+    """The fuzz is not all errors: the tiny scene renders through real workers, and trains."""
+    from scenes import catalog, cli
+
+    monkeypatch.setattr(catalog, "STORY", [TINY])
+    monkeypatch.setattr(cli, "STORY", [TINY])
+    monkeypatch.chdir(sandbox)
+    monkeypatch.setenv("NNEXPLAIN_DATA", str(sandbox / "data"))
+    assert cli.main(["render", "tiny-scene", "--digit", "7", "--out", "ok-media"]) == 0
+    assert (sandbox / "ok-media" / "480p15" / "TinyScene.mp4").stat().st_size > 0
+    assert cli.main(["train", "--epochs", "1", "--sizes", "784,16,10", "--quiet", "--out", "ok.npz"]) == 0
+    assert cli.main(["figure", "TinyScene", "--out", "ok.svg", "--width", "200"]) == 0
+    samples = [command_lines().example() for _ in range(200)]
+    assert {argv[0] for argv in samples} == set(OPTIONS)
+    assert np.mean([len(argv) > 2 for argv in samples]) > 0.5

@@ -1,0 +1,22 @@
+"""A real StoryScene that renders in well under a second of frames: for tests of the commands
+around rendering (the command-line fuzz), not of the pictures."""
+
+from __future__ import annotations
+
+from manim import FadeIn
+
+from scenes.pixel_grid import PixelGrid
+from scenes.story.base import StoryScene
+
+
+class TinyScene(StoryScene):
+    """The followed digit and its class, for a fifth of a second.
+
+    Loads the story (weights, digit or image, theme, data directory) like every beat.
+    """
+
+    def construct(self):
+        digit = PixelGrid(self.story.pixels(), height=2, theme=self.theme)
+        self.play(
+            FadeIn(digit), FadeIn(self.text(str(self.story.followed_class)).next_to(digit)), run_time=0.2
+        )
