@@ -96,11 +96,19 @@ def main() -> None:
         workers = descendants(process.pid)
         sent = time.monotonic()
         process.send_signal(signum)
-        _, err = process.communicate(timeout=120)
+        try:
+            _, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+            problems.append(f"round {round_}: still running 60 s after {signal.Signals(signum).name}")
         stop_seconds.append(time.monotonic() - sent)
         statuses.append(process.returncode)
-        if process.returncode not in (0, 128 + signum):  # 0: it had finished before the signal
+        finished_first = process.returncode == 0 and "scenes (" in err  # it was done before the signal
+        if process.returncode != 128 + signum and not finished_first:
             problems.append(f"round {round_}: exit {process.returncode}: {err.strip().splitlines()[-1:]}")
+        if stop_seconds[-1] > 2.5:
+            problems.append(f"round {round_}: took {stop_seconds[-1]:.2f} s to stop (goal: about 2 s)")
         time.sleep(0.2)
         strays = [pid for pid in workers if alive(pid)]
         if strays:

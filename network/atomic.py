@@ -6,8 +6,9 @@ What `atomic_path(destination)` does with each kind of destination (as cp, rsync
   renamed over it; the directory is fsynced so that a crash cannot lose the new name. A replaced
   file keeps its permission bits, and its owner and group where the process may set them;
 - a symbolic link: it is followed, and its target is replaced as above (the link stays a link);
-- a character device or a named pipe (/dev/null, a FIFO a reader waits on): written to directly,
-  once the content is complete, never replaced;
+- a character device or a named pipe (/dev/null, a FIFO a reader waits on), or a descriptor the
+  shell opened (/dev/stdout, /dev/fd/N, `>(...)`): written to directly, once the content is
+  complete, in append mode (so `>> log` appends), never replaced;
 - "-": the content goes to standard output once it is complete;
 - a directory, a block device or a socket: refused with one line.
 """
@@ -54,6 +55,10 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
             yield tmp
         return
     destination = Path(name)
+    if _is_descriptor(destination):
+        with _streamed(destination, destination.suffix) as tmp:
+            yield tmp
+        return
     target = Path(os.path.realpath(destination)) if destination.is_symlink() else destination
     try:
         existing = os.stat(target)
@@ -72,6 +77,14 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
         return
     with _replaced(target, existing) as tmp:
         yield tmp
+
+
+def _is_descriptor(path: Path) -> bool:
+    """/dev/stdout, /dev/fd/3, /proc/self/fd/1 and links to them: an open file of the caller's,
+    which may be a pipe, a terminal or a file opened for appending; never to be renamed over."""
+    name = os.path.abspath(path)
+    real = os.path.realpath(path)
+    return name.startswith(("/dev/fd/", "/dev/std")) or real.startswith("/proc/") or name.startswith("/proc/")
 
 
 @contextlib.contextmanager
@@ -111,9 +124,9 @@ def _copy_permissions(tmp: Path, existing: os.stat_result | None) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         return
-    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
-    with contextlib.suppress(PermissionError):
+    with contextlib.suppress(PermissionError):  # first: chown clears the setuid and setgid bits
         os.chown(tmp, existing.st_uid, existing.st_gid)
+    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -139,7 +152,7 @@ def _streamed(target: Path | None, suffix: str) -> Iterator[Path]:
                 shutil.copyfileobj(source, out)
                 out.flush()
             else:
-                with open(target, "wb") as sink:
+                with open(target, "ab") as sink:  # nothing to truncate; a file behind >> is appended to
                     shutil.copyfileobj(source, sink)
     except OSError as exc:
         raise NNExplainError(

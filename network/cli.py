@@ -22,6 +22,7 @@ from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
 
 MAX_LAYER = 65_536  # neurons in one layer
+MAX_LAYERS = 64
 MAX_PARAMETERS = 50_000_000  # 200 MB of float32: far beyond an MLP worth drawing, well within memory
 MAX_INDEX = 10**9  # a test-set index beyond any data set, small enough for every integer type
 SEED = click.IntRange(0, 2**32 - 1)  # what numpy's generators take
@@ -36,9 +37,11 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         raise click.BadParameter(f"{text!r} is not a list of layer sizes such as 784,16,16,10") from None
     if len(sizes) < 2 or min(sizes) < 1 or sizes[-1] != 10:
         raise click.BadParameter(f"{text!r}: need positive sizes ending in 10 outputs, such as 784,16,16,10")
-    if max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
+    if len(sizes) > MAX_LAYERS or max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
         raise click.BadParameter(
-            f"{text!r}: at most {MAX_LAYER:,} neurons a layer and {MAX_PARAMETERS:,} parameters in all"
+            f"{text!r}: at most {MAX_LAYERS} layers, {MAX_LAYER:,} neurons a layer and "
+            f"{MAX_PARAMETERS:,} parameters in all",
+            param_hint="'--sizes'",
         )
     return sizes
 
@@ -55,6 +58,11 @@ def echo(message, err: bool = False) -> None:
     be any bytes, and a strict stdout would fail on them)."""
     text = str(message).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     click.echo(text, err=err)
+
+
+def one_line(message) -> str:
+    """An error message on one line whatever the file names in it hold (newlines, tabs, ...)."""
+    return "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else repr(ch)[1:-1] for ch in str(message))
 
 
 def report(out, message: str) -> None:
@@ -147,6 +155,10 @@ def train(
     )
     if resume and not snapshots:
         raise click.UsageError("--resume needs --snapshots DIR")
+    if str(snapshots) == STDOUT:
+        raise click.BadParameter("'-' is not a folder", param_hint="'--snapshots'")
+    if out.is_dir():  # found out now, not after the training
+        raise NNExplainError(f"cannot write {out}: it is a directory")
     dataset = load_dataset(data_dir)
     if dataset.train_images.shape[1] != config.sizes[0]:
         raise NNExplainError(
@@ -370,16 +382,14 @@ def run(group: click.Group, argv=None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as exc:
-        echo(f"nnexplain: error: {exc.format_message()}", err=True)
+        echo(f"nnexplain: error: {one_line(exc.format_message())}", err=True)
         return exc.exit_code
     except NNExplainError as exc:
-        echo(f"nnexplain: error: {exc}", err=True)
+        echo(f"nnexplain: error: {one_line(exc)}", err=True)
         return 1
     except OSError as exc:  # the last resort: a file the checks above did not foresee
-        echo(
-            f"nnexplain: error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}",
-            err=True,
-        )
+        where = f"{exc.filename}: " if exc.filename else ""
+        echo(f"nnexplain: error: {one_line(where)}{exc.strerror or exc}", err=True)
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt) as stop:
         signum = signal.SIGTERM if _terminated(stop) else signal.SIGINT

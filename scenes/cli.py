@@ -123,6 +123,9 @@ def render_videos(entries, weights, digit, image, theme, data_dir, quality, full
     from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
     from scenes.video_files import publish
 
+    if str(out) == STDOUT:
+        raise click.BadParameter("'-' is not a folder: render and explainer write a folder of videos",
+                                 param_hint="'--out'")  # fmt: skip
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
@@ -258,7 +261,7 @@ def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, dig
     streamed = str(out) == STDOUT
     if out.is_dir():
         raise NNExplainError(f"cannot write {out}: it is a directory")
-    if not streamed:
+    if not streamed and (not out.exists() or out.is_file()):  # a device or a pipe: written to as it is
         ensure_writable_dir(out.parent)
     from scenes.figure import render_figure
 

@@ -11,6 +11,7 @@ This module imports neither manim nor numpy at the top, so that `nnexplain` stay
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
@@ -257,22 +258,38 @@ class Workers:
         return result
 
     def stop(self) -> None:
-        """Start no new worker; SIGTERM every running one's process group, SIGKILL what is left
-        after GRACE seconds, and remove their work folders."""
+        """Start no new worker; SIGTERM every running one's process group, wait up to GRACE seconds
+        for the workers, SIGKILL whatever is left of each group (a child that ignores SIGTERM too),
+        and remove their work folders. A second Ctrl-C or SIGTERM meanwhile changes nothing."""
         with self.lock:
             self.stopping = True
             running = dict(self.running)
-        for process in running:
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + self.GRACE
-        for process in running:
-            try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+        with _signals_held():
+            for process in running:
+                _signal_group(process, signal.SIGTERM)
+            deadline = time.monotonic() + self.GRACE
+            for process in running:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            for process in running:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
-        for workdir in running.values():
-            shutil.rmtree(workdir, ignore_errors=True)
+            for workdir in running.values():
+                shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ignore SIGINT and SIGTERM for the duration (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from network.atomic import atomic_path
@@ -13,13 +14,29 @@ __all__ = ["join_videos", "publish", "video_summary"]
 
 
 def publish(cached: Path, destination: Path) -> Path:
-    """Put a cached video at `destination` (a hard link when possible, else a copy), atomically."""
+    """Put a cached video at `destination`, atomically: a hard link to the cached file when possible
+    (no copy), else a copy. A file it replaces with another mode or owner gets a copy that keeps them."""
     with atomic_path(destination) as tmp:
-        tmp.unlink()
         try:
-            os.link(cached, tmp)
+            existing = destination.stat()
         except OSError:
+            existing = None
+        own = cached.stat()
+        keeps_looks = (
+            existing is not None
+            and stat.S_ISREG(existing.st_mode)
+            and (
+                (existing.st_mode, existing.st_uid, existing.st_gid) != (own.st_mode, own.st_uid, own.st_gid)
+            )
+        )
+        if keeps_looks:  # tmp already carries the replaced file's mode and owner
             shutil.copyfile(cached, tmp)
+        else:
+            tmp.unlink(missing_ok=True)  # (a device or a pipe as destination: no temporary file yet)
+            try:
+                os.link(cached, tmp)
+            except OSError:
+                shutil.copyfile(cached, tmp)
     return destination
 
 

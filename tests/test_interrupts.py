@@ -102,3 +102,49 @@ def test_concurrent_runs_over_one_media_folder_all_complete(tmp_path):
     assert decoded_frames(out / "480p15" / "explainer.mp4") == sum(decoded_frames(part) for part in parts)
     assert len(list(out.glob("scenes/*/*.mp4"))) == 2  # one cached video per scene, whoever rendered it
     assert Image.open(out / "three.png").size == (640, 360)
+
+
+DRIVER = """
+import sys
+from scenes import catalog, cli
+entries = [catalog.SceneEntry(name, "tests.tiny_scene") for name in sys.argv[1].split(",")]
+catalog.STORY = cli.STORY = entries
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        new = {child for parent in frontier for child in children(parent)} - found
+        found |= new
+        frontier = list(new)
+    return found
+
+
+@pytest.mark.parametrize("scene, signals", [("StubbornChildScene", [signal.SIGTERM]),
+                                            ("StubbornScene", [signal.SIGINT, signal.SIGINT])])  # fmt: skip
+def test_stubborn_workers_and_a_second_ctrl_c_still_stop_within_seconds(tmp_path, scene, signals):
+    """A worker's child that ignores SIGTERM, or a worker that does, while Ctrl-C is pressed twice."""
+    env = {"NNEXPLAIN_DATA": str(REPO.parent / "shared" / "data" / "mnist"), **os.environ}
+    command = [sys.executable, "-c", DRIVER, scene, "render", scene, "--out", str(tmp_path / "m")]
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline, tree = time.monotonic() + 60, set()
+    while time.monotonic() < deadline and len(tree) < (2 if scene == "StubbornChildScene" else 1):
+        tree = descendants(process.pid)  # the worker (and its child, sleep)
+        time.sleep(0.1)
+    time.sleep(2.0)  # the worker is inside construct()
+    tree = descendants(process.pid)
+    start = time.monotonic()
+    for signum in signals:
+        process.send_signal(signum)
+        time.sleep(0.3)
+    _, err = process.communicate(timeout=90)
+    elapsed = time.monotonic() - start
+    assert process.returncode == 128 + signals[-1], err
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+    time.sleep(0.2)
+    assert not [pid for pid in tree if alive(pid)], "a process of the worker's group outlived the command"
+    assert hidden(tmp_path) == []

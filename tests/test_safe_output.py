@@ -168,8 +168,9 @@ def test_out_dash_streams_to_standard_output(command, tmp_path):
         (["train", "--learning-rate", "inf"], "'--learning-rate'"),
         (["train", "--learning-rate", "-0.1"], "'--learning-rate'"),
         (["train", "--shift", "9"], "'--shift'"),
-        (["train", "--sizes", "784,70000,10"], "at most 65,536 neurons"),
+        (["train", "--sizes", "784,70000,10"], "65,536 neurons a layer"),
         (["train", "--sizes", "784,60000,900,10"], "50,000,000 parameters"),
+        (["train", "--sizes", ",".join(["784"] + ["2"] * 70 + ["10"])], "at most 64 layers"),
         (["predict", "--digit", "-1"], "'--digit'"),
         (["predict", "--digit", "99999999999999999999"], "'--digit'"),
         (["render", "ThisIsAThree", "--digit", "99999999999999999999"], "'--digit'"),
@@ -185,3 +186,79 @@ def test_every_numeric_option_is_range_checked(run, tmp_path, monkeypatch, args,
     code, out, err = run(*args)
     one_error_line(code, err, fragment)
     assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_dev_stdout_writes_to_the_pipe_and_appends_to_a_file(tmp_path):
+    env = {"NNEXPLAIN_DATA": str(REPO.parent / "shared" / "data" / "mnist"), **os.environ}
+    command = [
+        sys.executable,
+        "-m",
+        "scenes.cli",
+        "export-activations",
+        "--digit",
+        "3",
+        "--out",
+        "/dev/stdout",
+    ]
+    piped = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr.decode()
+    with np.load(io.BytesIO(piped.stdout), allow_pickle=False) as archive:
+        assert archive["label"].tolist() == [0]
+    log = tmp_path / "log.bin"
+    log.write_bytes(b"previous\n")
+    with open(log, "ab") as appended:  # what `>> log.bin` hands the command
+        done = subprocess.run(command, cwd=tmp_path, env=env, stdout=appended, stderr=subprocess.PIPE)
+    assert done.returncode == 0, done.stderr.decode()
+    content = log.read_bytes()
+    assert content.startswith(b"previous\nPK\x03\x04") and len(content) == len(b"previous\n") + len(
+        piped.stdout
+    )
+
+
+def test_setuid_and_setgid_bits_survive_a_replacement(tmp_path):
+    target = tmp_path / "tool.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o6755)
+    with atomic.atomic_path(target) as tmp:
+        tmp.write_bytes(b"new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o6755 and target.read_bytes() == b"new"
+
+
+def test_publish_keeps_a_replaced_videos_mode_and_owner_and_writes_to_devices(tmp_path):
+    from scenes.video_files import publish
+
+    cached = tmp_path / "cache.mp4"
+    cached.write_bytes(b"video")
+    published = tmp_path / "pub.mp4"
+    published.write_bytes(b"older video")
+    published.chmod(0o600)
+    if os.geteuid() == 0:
+        os.chown(published, 1234, 5678)
+    publish(cached, published)
+    info = published.stat()
+    assert published.read_bytes() == b"video" and stat.S_IMODE(info.st_mode) == 0o600
+    assert info.st_ino != cached.stat().st_ino  # a copy: changing one will not change the cache
+    if os.geteuid() == 0:
+        assert (info.st_uid, info.st_gid) == (1234, 5678)
+    fresh = tmp_path / "fresh.mp4"
+    publish(cached, fresh)
+    assert fresh.stat().st_ino == cached.stat().st_ino  # a new name: a hard link, no copy
+    sink = tmp_path / "null.mp4"
+    sink.symlink_to("/dev/null")
+    publish(cached, sink)
+    assert sink.is_symlink() and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_messages_stay_on_one_line_and_folders_refuse_dash(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("predict", "--weights", "no\nsuch.npz", "--digit", "1")
+    one_error_line(code, err, "no\\nsuch.npz")
+    for command in (["render", "this-is-a-three"], ["explainer"]):
+        code, _, err = run(*command, "--out", "-")
+        one_error_line(code, err, "'-' is not a folder")
+    code, _, err = run("train", "--snapshots", "-")
+    one_error_line(code, err, "'-' is not a folder")
+    (tmp_path / "adir").mkdir()
+    code, _, err = run("train", "--out", "adir", "--data-dir", "nowhere")  # refused before any data is read
+    one_error_line(code, err, "adir: it is a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]

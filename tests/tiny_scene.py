@@ -3,6 +3,10 @@ around rendering (the command-line fuzz), not of the pictures."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+
 from manim import FadeIn
 
 from scenes.pixel_grid import PixelGrid
@@ -20,3 +24,19 @@ class TinyScene(StoryScene):
         self.play(
             FadeIn(digit), FadeIn(self.text(str(self.story.followed_class)).next_to(digit)), run_time=0.2
         )
+
+
+class StubbornScene(StoryScene):
+    """A worker that ignores SIGTERM (as one stuck in a long C call would) for a minute."""
+
+    def construct(self):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(60)
+
+
+class StubbornChildScene(StoryScene):
+    """A worker whose child ignores SIGTERM and keeps the worker's stderr open for a minute."""
+
+    def construct(self):
+        subprocess.Popen(["sh", "-c", "trap '' TERM; exec sleep 60"])
+        time.sleep(60)
