@@ -9,9 +9,10 @@ from manim import tempconfig
 def render_last_frame(
     scene_class, media_dir, config=None, quality: str = "low_quality"
 ) -> tuple[object, np.ndarray]:
-    """Run `scene_class` (a StoryScene, told from `config`: a StoryConfig, default the shipped
-    story) with animations skipped (only the final state is drawn) and return (scene, frame) where
-    frame is the RGBA uint8 array of the last frame."""
+    """Run `scene_class` with animations skipped (only the final state is drawn) and return
+    (scene, frame) where frame is the RGBA uint8 array of the last frame. A StoryScene is told from
+    `config` (a StoryConfig, default the shipped story); any other Scene is run as it is."""
+    from scenes.story.base import StoryScene
     from scenes.story.inputs import StoryConfig
 
     options = {
@@ -25,7 +26,8 @@ def render_last_frame(
         "verbosity": "ERROR",
     }
     with tempconfig(options):
-        scene = scene_class(story_config=config or StoryConfig())
+        story = issubclass(scene_class, StoryScene)
+        scene = scene_class(story_config=config or StoryConfig()) if story else scene_class()
         scene.render()
         return scene, np.array(scene.renderer.get_frame())
 

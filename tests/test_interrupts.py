@@ -10,11 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import pytest
 from PIL import Image
 
-from benchmarks.soak_interrupts import alive, descendants  # one reading of /proc for both
+from benchmarks.soak_interrupts import alive, descendants, frames  # the same checks as the soak
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = "this-is-a-three,pixels-to-input-layer"
@@ -30,11 +29,6 @@ def nnexplain(*args, cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def decoded_frames(video: Path) -> int:
-    with av.open(str(video)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 def hidden(folder: Path) -> list[Path]:
@@ -63,7 +57,7 @@ def test_a_signal_stops_the_whole_render_promptly_and_cleanly(tmp_path, signum):
     assert hidden(out) == []
     assert not (out / "480p15").exists()  # nothing half-done was published
     for video in out.glob("scenes/*/*.mp4"):  # the cache holds only complete videos
-        assert decoded_frames(video) > 0
+        assert frames(video) > 0
 
 
 def test_concurrent_runs_over_one_media_folder_all_complete(tmp_path):
@@ -80,7 +74,7 @@ def test_concurrent_runs_over_one_media_folder_all_complete(tmp_path):
         assert process.returncode == 0, err
     assert hidden(out) == []
     parts = [out / "480p15" / f"{name}.mp4" for name in ("ThisIsAThree", "PixelsToInputLayer")]
-    assert decoded_frames(out / "480p15" / "explainer.mp4") == sum(decoded_frames(part) for part in parts)
+    assert frames(out / "480p15" / "explainer.mp4") == sum(frames(part) for part in parts)
     assert len(list(out.glob("scenes/*/*.mp4"))) == 2  # one cached video per scene, whoever rendered it
     assert Image.open(out / "three.png").size == (640, 360)
 

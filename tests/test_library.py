@@ -19,7 +19,7 @@ from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
 from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
 from scenes.network_diagram import DenseColumn
 from scenes.raster import RasterImage
-from tests.scene_rendering import point_to_pixel
+from tests.scene_rendering import point_to_pixel, render_last_frame
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,20 +37,9 @@ def last_frame(video: Path) -> np.ndarray:
 
 
 def render_frame(scene_class, media_dir) -> tuple[Scene, np.ndarray]:
-    """Render a plain Manim scene in-process (animations skipped) and return its last frame."""
-    options = {
-        "quality": "low_quality",
-        "media_dir": str(media_dir),
-        "disable_caching": True,
-        "save_last_frame": True,
-        "write_to_movie": False,
-        "progress_bar": "none",
-        "verbosity": "ERROR",
-    }
-    with tempconfig(options):
-        scene = scene_class()
-        scene.render()
-        return scene, np.array(scene.renderer.get_frame())[:, :, :3].astype(int)
+    """A plain Manim scene rendered in-process (animations skipped): (scene, RGB ints of its last frame)."""
+    scene, frame = render_last_frame(scene_class, media_dir)
+    return scene, frame[:, :, :3].astype(int)
 
 
 def lit_fraction(rgb, theme) -> float:
