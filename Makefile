@@ -2,18 +2,21 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup video test lint train clean
+.PHONY: setup setup-test video test lint train clean
 
 setup:
 	bash scripts/bootstrap.sh
 
+setup-test:
+	bash scripts/bootstrap.sh --test
+
 video: setup
 	$(BIN)/nnexplain explainer
 
-test: setup lint
+test: setup-test lint
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -1,5 +1,5 @@
-"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure) and the network's
-own (train, evaluate, predict, export-activations), composed here, on top.
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides) and the
+network's own (train, evaluate, predict, export-activations), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
 commands stay quick. Every bad input ends in one `nnexplain: error:` line (network.cli.run).
@@ -207,6 +207,82 @@ def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges,
     echo(destination)
 
 
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
+@click.option(
+    "-q",
+    "--quality",
+    type=click.Choice(["l", "m", "h", "k"]),
+    default="m",
+    show_default=True,
+    help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
+)
+@click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the deck.")
+@click.option(
+    "--name",
+    "deck_name",
+    default=None,
+    help="The deck's file name (default: explainer for --all, else the scene's kebab-case name).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["html", "pptx", "pdf"]),
+    help="Only these (repeatable); default all three.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=Path("media"),
+    show_default=True,
+    help="Folder of the render cache (shared with render and explainer).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=min(2, os.cpu_count() or 1),
+    show_default="up to 2",
+    help="Scenes rendered in parallel processes.",
+)
+@input_options
+def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
+           image, theme, data_dir):  # fmt: skip
+    """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
+    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
+    from scenes.slides import FORMATS, collect_slides, write_deck
+    from scenes.theme import get_theme
+
+    if not names and not render_all:
+        raise click.UsageError("name scenes for the deck, or give --all")
+    entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
+    name = deck_name or ("explainer" if render_all else entries[0].kebab if len(entries) == 1 else "slides")
+    if not name.strip() or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise click.BadParameter(f"{name!r} is not a file name", param_hint="'--name'")
+    for folder, option in ((out, "--out"), (cache, "--cache")):
+        if str(folder) == STDOUT or (folder.exists() and not folder.is_dir()):
+            raise click.BadParameter(f"{str(folder)!r} is not a folder", param_hint=f"'{option}'")
+    start = time.monotonic()
+    config = story_config(weights, digit, image, theme, data_dir, full_edges)
+    ensure_writable_dir(out)
+    ensure_writable_dir(cache)
+    log = lambda line: echo(line, err=True)  # noqa: E731
+    results = render_scenes(entries, config, QUALITIES[quality], cache, jobs, log=log)
+    fail_if_any(results)
+    deck = collect_slides(results)
+    for path in write_deck(deck, out, name, get_theme(theme), formats or FORMATS):
+        echo(path)
+    rendered = sum(not result.cached for result in results)
+    echo(
+        f"{len(deck)} slides from {len(results)} scenes ({rendered} rendered, {len(results) - rendered} "
+        f"cached) in {time.monotonic() - start:.1f} s",
+        err=True,
+    )
+
+
 def parse_at(text: str) -> float | None:
     if text.strip().lower() == "last":
         return None
@@ -276,7 +352,7 @@ def cli() -> None:
     """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
 
 
-for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure):
+for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides):
     cli.add_command(command)
 
 

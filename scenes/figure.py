@@ -69,24 +69,31 @@ class StillRenderer(CairoRenderer):
 
 
 class VectorCamera(Camera):
-    """Manim's cairo camera drawing on a vector surface of `width` x `height` units
-    (px for SVG, pt for PDF)."""
+    """Manim's cairo camera drawing on a vector surface, into the `width` x `height` box at `origin`
+    (units: px for SVG, pt for PDF); nothing is drawn outside the box."""
 
-    def __init__(self, surface: cairo.Surface, width: float, height: float, **kwargs):
+    def __init__(
+        self,
+        surface: cairo.Surface,
+        width: float,
+        height: float,
+        origin: tuple[float, float] = (0.0, 0.0),
+        **kwargs,
+    ):
         self.surface, self.surface_width, self.surface_height = surface, width, height
+        self.origin = origin
         self.context = None
         super().__init__(**kwargs)
 
     def get_cairo_context(self, pixel_array):
         if self.context is None:
             ctx = cairo.Context(self.surface)
+            (x0, y0), w, h = self.origin, self.surface_width, self.surface_height
+            ctx.rectangle(x0, y0, w, h)
+            ctx.clip()
             fw, fh, fc = self.frame_width, self.frame_height, self.frame_center
-            sx, sy = self.surface_width / fw, self.surface_height / fh
-            ctx.set_matrix(
-                cairo.Matrix(
-                    sx, 0, 0, -sy, self.surface_width / 2 - fc[0] * sx, self.surface_height / 2 + fc[1] * sy
-                )
-            )
+            sx, sy = w / fw, h / fh
+            ctx.set_matrix(cairo.Matrix(sx, 0, 0, -sy, x0 + w / 2 - fc[0] * sx, y0 + h / 2 + fc[1] * sy))
             self.context = ctx
         return self.context
 
@@ -108,7 +115,8 @@ class VectorCamera(Camera):
             ctx.save()
             ctx.identity_matrix()
             ctx.set_source_rgba(*self.background_color.to_rgb(), self.background_opacity)
-            ctx.paint()
+            ctx.rectangle(*self.origin, self.surface_width, self.surface_height)
+            ctx.fill()
             ctx.restore()
 
     def display_multiple_background_colored_vmobjects(self, cvmobjects, pixel_array):

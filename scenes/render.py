@@ -1,10 +1,12 @@
 """Render scenes to video, each in its own `manim` subprocess, with a cache keyed on everything a
 scene's pixels depend on, and join scene videos into one with PyAV.
 
-Cache layout:  <out>/scenes/<key>/<Scene>.mp4, where <key> hashes the scene module's source and the
-sources of every `scenes.*` / `network.*` module it imports (transitively), the weights file, the
-followed digit or image, the shipped digit sample, theme, quality, full-edges mode, the manim
-settings below and manim's version. Each worker gets the story configuration explicitly.
+Cache layout:  <out>/scenes/<key>/<Scene>.mp4, and beside it <Scene>.steps/ (each step's section
+video, poster and handout page; see scenes/handout.py), where <key> hashes the scene module's source
+and the sources of every `scenes.*` / `network.*` module it or the step recorder imports
+(transitively), the weights file, the followed digit or image, the shipped digit sample, theme,
+quality, full-edges mode, the manim settings below and manim's version. Each worker gets the
+story configuration explicitly.
 This module imports neither manim nor numpy at the top, so that `nnexplain` stays quick to start.
 """
 
@@ -145,7 +147,7 @@ def _module_path(name: str) -> Path | None:
 
 def cache_key(entry: SceneEntry, inputs_fingerprint: str, quality: Quality) -> str:
     digest = hashlib.sha256()
-    for path in source_closure(entry.module):
+    for path in sorted({*source_closure(entry.module), *source_closure("scenes.handout")}):
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(inputs_fingerprint.encode())
     digest.update(f"quality={quality.letter}\nmanim={metadata.version('manim')}".encode())
@@ -329,6 +331,9 @@ def _worker(
     the video to `destination` in one rename (so the cache only ever holds complete videos)."""
     from manim import tempconfig
 
+    from scenes.handout import StepRecorder
+    from scenes.story.base import Step
+
     quality = QUALITIES[letter]
     try:
         options = {
@@ -337,21 +342,46 @@ def _worker(
             "media_dir": str(workdir),
             "disable_caching": True,
             "write_to_movie": True,
+            "save_sections": True,
             "save_last_frame": False,
             "preview": False,
             "progress_bar": "none",
             "verbosity": "ERROR",
             "output_file": name,
         }
+        steps = workdir / "steps"
         with tempconfig(options):
-            scene_class = SceneEntry(name, module).load()
-            scene_class(story_config=config).render()
-        videos = sorted(workdir.rglob(f"{name}.mp4"))
+            scene = SceneEntry(name, module).load()(story_config=config)
+            recorder = StepRecorder(steps, name)
+            scene.step_ended = recorder
+            scene.render()
+            if not scene.steps:  # a beat without steps is one step: the whole scene
+                recorder(scene, Step(name, "", "autocreated"))
+        videos = sorted(path for path in workdir.rglob(f"{name}.mp4") if steps not in path.parents)
         if not videos:
             raise NNExplainError(f"manim wrote no video for {name}")
-        os.replace(videos[0], destination)
+        recorder.close(section_videos(workdir))
+        if destination.is_file():  # another run rendered the same scene meanwhile: keep its files
+            return
+        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # a crashed run's leftovers
+        os.replace(steps, steps_folder(destination))
+        os.replace(videos[0], destination)  # last: a cached video means its steps are complete
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def steps_folder(video: Path) -> Path:
+    """Where the steps of a cached scene video are: <Scene>.steps/ beside <Scene>.mp4."""
+    return video.with_suffix(".steps")
+
+
+def section_videos(workdir: Path) -> dict[str, Path]:
+    """The section videos manim wrote (--save_sections), by section name."""
+    found = {}
+    for index in workdir.rglob("sections/*.json"):
+        for section in json.loads(index.read_text("utf-8")):
+            found[section["name"]] = index.parent / section["video"]
+    return found
 
 
 if __name__ == "__main__":

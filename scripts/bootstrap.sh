@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# cairo/pango for manim, LaTeX for MathTex, poppler-utils (pdftoppm) for the figure tests
+# cairo/pango for manim, LaTeX for MathTex, poppler-utils (pdftoppm) for the figure tests;
+# with --test also the browser the slide-deck tests drive (Debian's chromium and its driver)
 APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm poppler-utils)
+if [[ ${1:-} == --test ]]; then
+    APT_PACKAGES+=(chromium chromium-driver)
+fi
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -40,12 +40,22 @@ class AllHiddenWeights(StoryScene):
             )
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         notes.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
+        self.step(
+            title.text,
+            f"Here are the weights of all {len(W)} first-layer neurons, on one colour scale. If the"
+            " network worked the way we hoped, we would see little edges and loops.",
+        )
         self.play(Write(title))
         self.play(
             LaggedStart(*(FadeIn(h) for h in self.heatmaps), lag_ratio=0.1),
             FadeIn(bar),
             FadeIn(shared),
             run_time=3.0,
+        )
+        self.step(
+            "Not the edges we hoped for",
+            "Instead they look like blotches. Training found weights that work, not weights that are"
+            " easy for us to read.",
         )
         self.play(FadeIn(notes), run_time=1.2)
         self.wait(2.0)

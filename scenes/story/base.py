@@ -4,6 +4,8 @@ its theme and the real network it tells about, and a few texts several beats wri
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 from manim import RIGHT, Scene, VGroup
 
@@ -11,23 +13,51 @@ from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twi
 from scenes.text import caption
 from scenes.theme import Theme, apply_theme, get_theme
 
-__all__ = ["StoryScene", "accuracy_text", "architecture", "neuron_name", "weight_legend"]
+__all__ = ["Step", "StoryScene", "accuracy_text", "architecture", "neuron_name", "weight_legend"]
+
+
+class Step(NamedTuple):
+    """One step of a beat: a slide in a deck, a section of the video (manim's `next_section`)."""
+
+    title: str  # the slide's title
+    notes: str  # what to say over it: the speaker notes
+    section: str  # the manim section's name: step00, step01, ...
 
 
 class StoryScene(Scene):
     """A beat of the story. `self.story` holds the real weights and activations, `self.theme` the
     theme, `self.text(...)` writes in it. The configuration comes from `story_config=` (what
     `nnexplain render` and `figure` pass), else from the environment (for plain `manim`).
+    `self.step(title, notes)` starts each step: a slide of `nnexplain slides` with speaker notes.
 
     >>> class MyBeat(StoryScene):
     ...     def construct(self):
+    ...         self.step("Layers", "Count the layers.")
     ...         self.play(Write(self.text(f"{len(self.story.weights)} layers", "title")))
     """
 
     def __init__(self, *args, story_config: StoryConfig | None = None, **kwargs):
         self.story_config = story_config or StoryConfig.from_environment()
         self.theme: Theme = get_theme(self.story_config.theme)
+        self.steps: list[Step] = []
+        # called as each step ends, with the scene in that step's final state (nnexplain's renderer
+        # records posters and handout pages here); the last step ends when construct returns
+        self.step_ended: Callable[[StoryScene, Step], None] | None = None
         super().__init__(*args, **kwargs)
+
+    def step(self, title: str, notes: str = "") -> Step:
+        """End the current step and start the next: a new video section, a new slide."""
+        if self.steps and self.step_ended is not None:
+            self.step_ended(self, self.steps[-1])
+        step = Step(" ".join(title.split()), " ".join(notes.split()), f"step{len(self.steps):02d}")
+        self.steps.append(step)
+        self.next_section(step.section)
+        return step
+
+    def tear_down(self) -> None:
+        if self.steps and self.step_ended is not None:
+            self.step_ended(self, self.steps[-1])
+        super().tear_down()
 
     def setup(self) -> None:
         apply_theme(self, self.theme)

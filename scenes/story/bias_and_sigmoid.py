@@ -54,6 +54,15 @@ class BiasAndSigmoid(StoryScene):
             color=theme.text,
         ).next_to(before[1], UP + LEFT, buff=0.1)
 
+        squash = (
+            "the sigmoid squishes any number into the range from 0 to 1"
+            if kind == "sigmoid"
+            else "ReLU keeps positive sums and turns negative ones into 0"
+        )
+        self.step(
+            "Squish the sum",
+            f"A weighted sum can be any number, but {squash}. This neuron's sum, {s:.2f}, lands here.",
+        )
         self.play(FadeIn(title), Create(plot.axes), FadeIn(x_label), run_time=1)
         self.play(Create(plot.graph), Write(formula), run_time=1.5)
         self.play(FadeIn(before), Write(before_label), run_time=1.5)
@@ -76,6 +85,11 @@ class BiasAndSigmoid(StoryScene):
         )
         self.result[2].set_color(theme.highlight)
         self.result.to_edge(DOWN, buff=0.3)
+        self.step(
+            "The bias shifts the threshold",
+            f"The bias, {b:.2f}, is added before squishing: it says how large the sum must be before"
+            f" the neuron becomes active. The activation ends at {a:.3f}.",
+        )
         self.add(ghost)
         self.play(
             Transform(plot.graph, plot.curve(shift=b)),

@@ -45,10 +45,21 @@ class EdgeDetector(StoryScene):
         keys = self.text("+ pushes the sum up,  − pushes it down", "small", "muted").next_to(
             bars[0], DOWN, buff=0.2
         )
+        self.step(
+            "A neuron's 784 weights",
+            f"Hidden neuron {j} of layer 1 has one weight for every pixel, drawn here as a picture:"
+            " blue where a bright pixel pushes the neuron up, red where it pushes it down. It is the"
+            " first-layer neuron this digit excites most.",
+        )
         self.play(Write(title), FadeIn(digit), FadeIn(names[0]), run_time=1.2)
         self.play(FadeIn(self.weights_grid), FadeIn(names[1]), FadeIn(bars[0]), FadeIn(keys), run_time=1.2)
         self.wait(0.8)
 
+        self.step(
+            "Each pixel's push",
+            "Lay the weights over the digit and multiply pixel by pixel. Where the digit has no ink,"
+            " the weight does not matter; where it has ink, the weight pushes the sum up or down.",
+        )
         overlay = WeightHeatmap(weights, height=3.3, theme=t).move_to(self.weights_grid)
         self.add(overlay)
         self.play(overlay.animate.move_to(digit).set_opacity(0.6), run_time=1.2)
@@ -60,5 +71,10 @@ class EdgeDetector(StoryScene):
         self.result = self.text(
             f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", "label", "highlight"
         ).to_edge(DOWN, buff=0.35)
+        self.step(
+            "The neuron's activation",
+            f"Add up all 784 pushes and the bias: z = {z:.2f}. The activation function turns that into"
+            f" the neuron's activation, {a:.3f}.",
+        )
         self.play(Write(self.result), run_time=1.2)
         self.wait(1.5)

@@ -35,10 +35,12 @@ class ForwardPass(StoryScene):
             height=5.8,
         ).shift(1.3 * RIGHT + 0.3 * DOWN)
         title = self.text("Real digits through the real network", "title").to_edge(UP)
-        self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
         self.grid = self.marks = self.verdict = None
         self.fed = self.digits()
-        for digit in self.fed:
+        for number, digit in enumerate(self.fed):
+            self.step(*self.step_words(number, digit))
+            if number == 0:
+                self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
             self.feed(digit, shown_pixels)
             self.wait(0.7)
 
@@ -47,6 +49,25 @@ class ForwardPass(StoryScene):
         the network gets wrong."""
         sample = self.story.sample
         return [None, *forward_pass_digits(sample.labels, sample.predictions, self.story.followed_class)]
+
+    def step_words(self, number: int, digit: int | None) -> tuple[str, str]:
+        """The title and notes of the step that feeds `digit`, the `number`-th digit fed."""
+        inputs = self.story
+        probabilities = inputs.forward(digit)[-1]
+        predicted = int(np.argmax(probabilities))
+        label = inputs.label if digit is None else int(inputs.sample.labels[digit])
+        verdict = f"The brightest output is {predicted}, at {100 * probabilities[predicted]:.0f}%"
+        if label is None or label == predicted:
+            right = f"{verdict}{'' if label is None else ': right'}."
+            if number == 0:
+                return "The followed digit goes through", (
+                    "Each layer's activations decide the next layer's. Feed the digit in and watch the"
+                    f" activity flow from layer to layer to the output. {right}"
+                )
+            return "Another digit", f"A different digit lights up a different pattern. {right}"
+        accuracy = inputs.manifest.get("test_accuracy")
+        rate = f"It reads {100 * accuracy:.1f}% of the test digits right; " if accuracy else ""
+        return "One it gets wrong", f"{verdict}, but the label says {label}. {rate}this is one of its misses."
 
     def feed(self, digit: int | None, shown_pixels) -> None:
         """Show digit `digit` of the sample (None: the followed one) and run it through the network."""

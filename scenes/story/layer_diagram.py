@@ -23,21 +23,36 @@ class LayerDiagram(StoryScene):
         last, hidden = len(diagram.sizes) - 1, diagram.sizes[1:-1]
         title = self.text("The network's layers", "title").to_edge(UP)
         hidden_words = " and ".join(str(n) for n in hidden)
-        steps = [
+        parts = [
             (
+                "The input layer",
                 [0],
                 f"{diagram.sizes[0]} input neurons, one per pixel"
                 f" (showing {len(diagram.shown[0])}: the pixels with the largest weights)",
             ),
-            ([last], f"{diagram.sizes[last]} output neurons, one per digit 0-9"),
+            ("The output layer", [last], f"{diagram.sizes[last]} output neurons, one per digit 0-9"),
             (
+                "The hidden layers",
                 list(range(1, last)),
                 f"{len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''} of {hidden_words} neurons",
             ),
         ]
+        notes = {
+            0: "The first layer holds one neuron per pixel: the input. Only the pixels whose weights"
+            " matter most are drawn.",
+            last: f"The last layer has {diagram.sizes[last]} neurons, one per digit. How brightly each"
+            " one lights up is how strongly the network thinks the image is that digit.",
+        }
+        hidden_note = (
+            f"In between are {len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''} of"
+            f" {hidden_words} neurons. What they do is the question of the whole story."
+        )
+        self.step(parts[0][0], notes[0])
         self.play(Write(title))
         note = None
-        for layers, words in steps:
+        for name, layers, words in parts:
+            if name != parts[0][0]:
+                self.step(name, notes.get(layers[0], hidden_note))
             new_note = self.text(words, "small", "muted").to_edge(DOWN, buff=0.25)
             self.play(
                 *(FadeIn(diagram.layer_parts(layer)) for layer in layers),
@@ -57,6 +72,11 @@ class LayerDiagram(StoryScene):
             weight_legend(t),
         ).arrange(DOWN, buff=0.12)
         edge_note.to_edge(DOWN, buff=0.15)
+        self.step(
+            "A weight on every edge",
+            f"Every neuron is connected to every neuron of the layer before: {weights:,} weights in all."
+            " Blue edges are positive weights, red ones negative; thicker means larger.",
+        )
         self.bring_to_back(diagram.edges)
         self.play(FadeIn(diagram.edges, lag_ratio=0.002), FadeOut(note), FadeIn(edge_note), run_time=2.5)
         self.wait(1.5)

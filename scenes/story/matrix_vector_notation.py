@@ -45,10 +45,25 @@ class MatrixVectorNotation(StoryScene):
         ).to_edge(DOWN, buff=0.45)
         self.compact.set_color(theme.highlight)
 
+        self.step(
+            "A layer as a matrix",
+            f"Write the activations of layer 0 as one column, and the weights as a matrix W with"
+            f" one row per neuron of layer 1: {k + 1} rows of {n + 1} weights.",
+        )
         self.play(FadeIn(title), Write(symbolic), run_time=2)
         self.play(FadeIn(dims), run_time=1)
+        self.step(
+            "With the real entries",
+            "Here are the real numbers: the trained weights and biases, and this digit's pixels."
+            " Multiply, add the biases, squish each entry, and out come layer 1's real activations.",
+        )
         self.play(*(ReplacementTransform(old, new) for old, new in zip(symbolic, self.formula)), run_time=2)
         self.play(Indicate(self.formula.blocks["a1"].mobjects(), color=theme.highlight), run_time=1.5)
+        self.step(
+            "One whole layer in one line",
+            "The whole layer fits in one short line, and code that multiplies matrices fast makes the"
+            " network fast.",
+        )
         self.play(Write(self.compact), run_time=1.5)
         self.wait(1)
 

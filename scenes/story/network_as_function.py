@@ -87,9 +87,20 @@ class NetworkAsFunction(StoryScene):
             else VGroup()
         )
 
+        self.step(
+            "The whole network is one function",
+            f"Put together, the network is just a function: it takes {sizes[0]} numbers and gives"
+            f" {sizes[-1]}, with {self.parameters:,} parameters inside. For this digit its largest"
+            f" output is {inputs.prediction}.",
+        )
         self.play(FadeIn(title), Write(signature), run_time=1.5)
         self.play(Write(symbolic), run_time=1.5)
         self.play(TransformFromCopy(symbolic, self.values), run_time=2)
         self.play(FadeIn(diagram), FadeIn(digits), run_time=1.5)
+        self.step(
+            "Each neuron is a function too",
+            f"And every neuron inside is a small function of the {sizes[layer - 1]} neurons before it:"
+            " a weighted sum, a bias, a squish.",
+        )
         self.play(FadeIn(highlight), Write(self.neuron_box), run_time=1.5)
         self.wait(1)

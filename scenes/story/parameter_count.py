@@ -57,6 +57,11 @@ class ParameterCount(StoryScene):
         lines = VGroup(self.weights_line, self.biases_line, self.total_line).arrange(DOWN, buff=0.4)
         lines.next_to(diagram, DOWN, buff=0.5)
 
+        self.step(
+            "Counting the weights",
+            "Every edge carries a weight: each layer has as many as its neurons times the neurons of"
+            f" the layer before, {self.weight_count:,} in all.",
+        )
         self.play(
             FadeIn(title),
             *(FadeIn(layer) for layer in diagram.layers),
@@ -70,6 +75,10 @@ class ParameterCount(StoryScene):
                 FadeIn(edges), Write(self.layer_terms(self.weights_line, layer, len(shapes))), run_time=1
             )
         self.play(Write(VGroup(*self.weights_line[-2:])), run_time=0.7)
+        self.step(
+            "Counting the biases",
+            f"Every neuron after the input has its own bias: {self.bias_count:,} more numbers.",
+        )
         self.play(Write(self.biases_line[0]), run_time=0.5)
         for layer in range(len(shapes)):
             self.play(
@@ -78,6 +87,11 @@ class ParameterCount(StoryScene):
                 run_time=0.8,
             )
         self.play(Write(VGroup(*self.biases_line[-2:])), run_time=0.5)
+        self.step(
+            f"{self.total:,} numbers to learn",
+            f"Together that is {self.total:,} knobs and dials. Learning means finding values for all of"
+            " them that make the network read digits right.",
+        )
         self.play(Write(self.total_line), run_time=1.2)
         self.wait(1)
 

@@ -43,6 +43,12 @@ class PixelsToInputLayer(StoryScene):
         pixels = inputs.pixels()
         title = self.text("784 pixels become 784 input neurons", "title").to_edge(UP)
         grid = PixelGrid(pixels, height=4.2, theme=t).move_to(4.6 * LEFT + 0.4 * DOWN)
+        self.step(
+            "784 pixels become 784 input neurons",
+            f"The network does not see a picture. Its {pixels.shape[0]} rows of pixels are laid end to end"
+            f" into one column of {pixels.size} input neurons: pixel (r, c) becomes neuron"
+            f" {IMAGE_SIDE}r + c.",
+        )
         self.play(Write(title), FadeIn(grid), run_time=1.2)
 
         column_top, column_height = 2.6, 6.2
@@ -64,6 +70,11 @@ class PixelsToInputLayer(StoryScene):
         self.add(self.column)
         self.remove(*strips)
         self.play(GrowFromCenter(brace), FadeIn(size))
+        self.step(
+            "Each neuron holds its pixel's value",
+            f"Look closely at a run of {self.run_length} neurons across the stroke. Each one holds the"
+            " brightness of its pixel, a number between 0 and 1: that number is the neuron's activation.",
+        )
         self.show_run(grid, pixels)
         self.wait(1.5)
 

@@ -40,6 +40,12 @@ class ReLUvsSigmoid(StoryScene):
         )
         why.arrange(DOWN, buff=0.1).to_edge(DOWN, buff=0.3)
 
+        self.step(
+            "Sigmoid and ReLU",
+            "Two networks trained the same way: one squishes with the sigmoid, as early networks did,"
+            " the other with ReLU, the rectified linear unit, the maximum of 0 and its input. Each panel"
+            " shows a real neuron of one network and that network's test accuracy.",
+        )
         self.play(FadeIn(title), *(Create(p.plot) for p in self.panels.values()), run_time=1.5)
         self.play(*(Write(p.formula) for p in self.panels.values()), run_time=1)
         self.play(
@@ -48,6 +54,11 @@ class ReLUvsSigmoid(StoryScene):
             run_time=2,
         )
         self.play(*(FadeIn(p.accuracy_label) for p in self.panels.values()), run_time=1.5)
+        self.step(
+            "Why modern networks use ReLU",
+            "Modern networks prefer ReLU: its slope is 1 for every positive input, so learning does"
+            " not stall, and it is cheap to compute.",
+        )
         self.play(FadeIn(why), run_time=1.5)
         self.wait(1.5)
 

@@ -56,10 +56,21 @@ class ThisIsAThree(StoryScene):
             else f"{len(row)} handwritten {digit_class}s from the MNIST test set"
         )
         sources = self.text(f"{what}, 28 x 28 pixels each", "small", "muted").next_to(row, DOWN, buff=0.4)
+        self.step(
+            title.text,
+            f"Here are {len(row)} handwritten {digit_class}s, each only 28 by 28 pixels. Every one is written"
+            f" differently, and yet you read each of them as a {digit_class} without effort.",
+        )
         self.play(Write(title), LaggedStart(*(FadeIn(grid) for grid in row), lag_ratio=0.2), run_time=1.5)
         self.play(FadeIn(sources))
         self.wait(0.8)
 
+        self.step(
+            "Every pixel is a number",
+            f"Zoom in on one of them. Each pixel holds one number, from 0 for black to 1 for white:"
+            f" this {self.zoom_side} by {self.zoom_side} window is where the digit has the most shades"
+            " of gray. To the network, the digit is nothing but these 784 numbers.",
+        )
         others_group = Group(*(grid for grid in row if grid is not self.digit_grid))
         self.play(
             FadeOut(others_group),

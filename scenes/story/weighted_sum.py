@@ -58,9 +58,19 @@ class WeightedSum(StoryScene):
             "muted",
         ).to_edge(DOWN, buff=0.3)
 
+        self.step(
+            "A weighted sum",
+            f"Take one neuron of layer {layer}. It listens to all {len(previous)} neurons of layer"
+            f" {layer - 1}, each through its own weight, and adds up weight times activation.",
+        )
         self.play(FadeIn(title), FadeIn(fan.inputs), run_time=1)
         self.play(Create(fan.edges), FadeIn(fan.neuron), Write(name), run_time=1.5)
         self.play(Write(self.terms.symbols), run_time=1.5)
+        self.step(
+            "With the real numbers",
+            f"With the real weights and this digit's real activations, the largest terms are these;"
+            f" all {self.terms.term_count} of them add up to {self.numbers['weighted_sum']:.2f}.",
+        )
         self.play(TransformFromCopy(self.terms.symbols, self.terms.numbers), run_time=1.5)
         self.play(Write(self.total), FadeIn(note), run_time=1.5)
         self.wait(1)

@@ -40,12 +40,22 @@ class WhatNeuronsRespondTo(StoryScene):
             self.values.add(value)
             cells.add(Group(grid, value))
         cells.arrange_in_grid(rows=2, buff=(0.35, 0.3)).next_to(subtitle, DOWN, buff=0.35)
+        self.step(
+            "Which digits excite one neuron",
+            f"What does one neuron of hidden layer {layer} respond to? Here are the {self.top} test"
+            f" digits, out of {len(activations)}, that make neuron {j} most active, with its activation"
+            " for each.",
+        )
         self.play(Write(title), FadeIn(subtitle), run_time=1.2)
         self.play(
             LaggedStart(*(FadeIn(cell, shift=0.2 * UP) for cell in cells), lag_ratio=0.15), run_time=3.0
         )
-        self.verdict = self.text(self.summary(inputs.sample.labels[self.digits]), "label").to_edge(
-            DOWN, buff=0.3
+        verdict = self.summary(inputs.sample.labels[self.digits])
+        self.verdict = self.text(verdict, "label").to_edge(DOWN, buff=0.3)
+        self.step(
+            "What they have in common",
+            f"{verdict}. We hoped for neurons that find loops and lines; the trained network found its"
+            " own way to tell the digits apart.",
         )
         self.play(Write(self.verdict), run_time=1.5)
         self.wait(2.0)

@@ -1,0 +1,134 @@
+"""What each step of a beat leaves behind while the beat renders: its poster (the video's last frame
+of the step) and a vector handout page (the step's final state drawn by `VectorCamera`, under the
+step's title, over its speaker notes). `nnexplain render` records them beside every scene video;
+`nnexplain slides` builds its decks from them.
+
+>>> recorder = StepRecorder(Path("ForwardPass.steps"), "ForwardPass")
+>>> scene.step_ended = recorder          # a StoryScene; called as each step ends
+>>> scene.render(); recorder.close()     # ForwardPass.steps/step00.png, ..., handout.pdf
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cairo
+from PIL import Image
+
+from scenes.figure import VectorCamera, scene_mobjects
+from scenes.story.base import Step
+
+__all__ = ["HANDOUT_PAGE", "HandoutPages", "StepRecorder", "read_steps"]
+
+HANDOUT_PAGE = (842.0, 595.0)  # A4 landscape, in points
+MARGIN = 36.0
+TITLE_SIZE, NOTES_SIZE, SMALL_SIZE = 18.0, 10.5, 8.5
+INK, MUTED = (0.13, 0.13, 0.13), (0.42, 0.42, 0.42)
+FONT = "DejaVu Sans"
+STEPS_FILE = "steps.json"
+
+
+class HandoutPages:
+    """A PDF with one A4 landscape page per step: title, the scene's frame as vector drawing, notes."""
+
+    def __init__(self, path: Path):
+        self.surface = cairo.PDFSurface(str(path), *HANDOUT_PAGE)
+        self.pages = 0
+
+    def add(self, scene, title: str, notes: str, where: str) -> None:
+        page_width, page_height = HANDOUT_PAGE
+        width = page_width - 2 * MARGIN
+        height = width * 9 / 16
+        top = MARGIN + TITLE_SIZE + 14
+        camera = VectorCamera(
+            self.surface,
+            width,
+            height,
+            origin=(MARGIN, top),
+            background_color=scene.camera.background_color,
+            background_opacity=1.0,
+        )
+        camera.paint_background()
+        camera.capture_mobjects(scene_mobjects(scene))
+        ctx = cairo.Context(self.surface)
+        self._write(ctx, title, MARGIN, MARGIN + TITLE_SIZE, TITLE_SIZE, INK, bold=True)
+        ctx.select_font_face(FONT, cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
+        ctx.set_font_size(SMALL_SIZE)
+        right = page_width - MARGIN - ctx.text_extents(where).x_advance
+        self._write(ctx, where, right, MARGIN + TITLE_SIZE, SMALL_SIZE, MUTED)
+        y = top + height + 12 + NOTES_SIZE
+        for line in wrap(ctx, notes, width, NOTES_SIZE):
+            if y > page_height - MARGIN / 2:
+                break
+            self._write(ctx, line, MARGIN, y, NOTES_SIZE, INK)
+            y += NOTES_SIZE * 1.4
+        self.surface.show_page()
+        self.pages += 1
+
+    @staticmethod
+    def _write(ctx, text: str, x: float, y: float, size: float, colour, bold: bool = False) -> None:
+        weight = cairo.FONT_WEIGHT_BOLD if bold else cairo.FONT_WEIGHT_NORMAL
+        ctx.select_font_face(FONT, cairo.FONT_SLANT_NORMAL, weight)
+        ctx.set_font_size(size)
+        ctx.set_source_rgb(*colour)
+        ctx.move_to(x, y)
+        ctx.show_text(text)
+
+    def close(self) -> None:
+        self.surface.finish()
+
+
+def wrap(ctx: cairo.Context, text: str, width: float, size: float) -> list[str]:
+    """`text` broken into lines no wider than `width` at font size `size`."""
+    ctx.select_font_face(FONT, cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
+    ctx.set_font_size(size)
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and ctx.text_extents(candidate).x_advance > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    return [*lines, line] if line else lines
+
+
+class StepRecorder:
+    """Called as each step of a StoryScene ends (`scene.step_ended`): saves the step's poster
+    (<section>.png, the frame the video shows last) and its handout page into `folder`;
+    `close(sections)` writes steps.json, pairing each step with its section video."""
+
+    def __init__(self, folder: Path, scene_name: str):
+        self.folder, self.scene_name = Path(folder), scene_name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.handout = HandoutPages(self.folder / "handout.pdf")
+        self.steps: list[Step] = []
+
+    def __call__(self, scene, step: Step) -> None:
+        Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(self.folder / f"{step.section}.png")
+        where = f"{self.scene_name} · step {len(self.steps) + 1}"
+        self.handout.add(scene, step.title, step.notes, where)
+        self.steps.append(step)
+
+    def close(self, section_videos: dict[str, Path]) -> list[dict]:
+        """Move each step's section video (by section name) beside its poster and write steps.json."""
+        self.handout.close()
+        records = []
+        for step in self.steps:
+            video = section_videos.get(step.section)
+            if video is None:
+                raise ValueError(f"{self.scene_name}: step {step.title!r} has no animation, so no video")
+            video.replace(self.folder / f"{step.section}.mp4")
+            records.append(
+                {**step._asdict(), "video": f"{step.section}.mp4", "poster": f"{step.section}.png"}
+            )
+        (self.folder / STEPS_FILE).write_text(json.dumps(records, indent=1, ensure_ascii=False), "utf-8")
+        return records
+
+
+def read_steps(folder: Path) -> list[dict]:
+    """The steps a render recorded in `folder`, with absolute `video` and `poster` paths."""
+    records = json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))
+    for record in records:
+        record["video"], record["poster"] = Path(folder) / record["video"], Path(folder) / record["poster"]
+    return records

@@ -1,0 +1,189 @@
+"""Slide decks from rendered scenes: one slide per step (see `StoryScene.step`), in three forms.
+
+- `<deck>.html` + `<deck>_assets/`: plays offline in any browser (scenes/deck_html.py);
+- `<deck>.pptx`: one slide per step with its video (poster: its last frame) and speaker notes;
+- `<deck>.pdf`: a vector handout, the steps' handout pages (scenes/handout.py) joined, with a
+  bookmark per step.
+
+Everything comes from what `render_scenes` caches beside each scene video, so a deck of scenes
+already rendered renders nothing. The deck is built in a hidden folder inside the output folder
+and moved into place at the end: an interrupted build leaves no half-written deck.
+
+>>> results = render_scenes(STORY, StoryConfig(), QUALITIES["m"], Path("media"))
+>>> write_deck(collect_slides(results), Path("lecture"), "explainer", DARK)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from network.errors import NNExplainError
+from scenes.handout import read_steps
+
+__all__ = ["FORMATS", "Slide", "collect_slides", "write_deck"]
+
+FORMATS = ("html", "pptx", "pdf")
+SLIDE_WIDTH_IN, SLIDE_HEIGHT_IN = 13.333, 7.5  # PowerPoint's 16:9
+TITLE_HEIGHT_IN = 0.75
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One step of one scene, as a slide."""
+
+    scene: str
+    title: str
+    notes: str
+    video: Path
+    poster: Path
+    handout: Path  # the scene's handout PDF
+    page: int  # this step's page in it, from 0
+
+
+def collect_slides(results) -> list[Slide]:
+    """The slides of rendered scenes (`render_scenes` results), in order."""
+    slides = []
+    for result in results:
+        if result.error is not None:
+            raise NNExplainError(f"{result.entry.name} failed: {result.error}")
+        folder = result.path.with_suffix(".steps")
+        for page, step in enumerate(read_steps(folder)):
+            slides.append(
+                Slide(
+                    result.entry.name,
+                    step["title"],
+                    step["notes"],
+                    step["video"],
+                    step["poster"],
+                    folder / "handout.pdf",
+                    page,
+                )
+            )
+    return slides
+
+
+def write_deck(slides: list[Slide], out: Path, name: str, theme, formats=FORMATS) -> list[Path]:
+    """Write the deck `name` in `formats` into folder `out`; return the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out))
+    try:
+        built = []
+        if "html" in formats:
+            built += write_html(slides, build, name)
+        if "pptx" in formats:
+            built.append(write_pptx(slides, build / f"{name}.pptx", theme))
+        if "pdf" in formats:
+            built.append(write_handout(slides, build / f"{name}.pdf", name))
+        return [move_into_place(path, out / path.name) for path in built]
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+
+
+def move_into_place(path: Path, target: Path) -> Path:
+    """Rename `path` to `target`, replacing a file or (for the assets) a folder of an older deck."""
+    if path.is_dir() and target.is_dir() and not target.is_symlink():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(path, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(path, target)
+    return target
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def asset_names(slides: list[Slide]) -> list[str]:
+    """A file stem per slide: 01-ThisIsAThree-1, 02-ThisIsAThree-2, ..."""
+    names, counts = [], {}
+    for number, slide in enumerate(slides, start=1):
+        counts[slide.scene] = counts.get(slide.scene, 0) + 1
+        names.append(f"{number:02d}-{slide.scene}-{counts[slide.scene]}")
+    return names
+
+
+def write_html(slides: list[Slide], build: Path, name: str) -> list[Path]:
+    from scenes.deck_html import deck_page
+
+    assets = build / f"{name}_assets"
+    assets.mkdir()
+    entries = []
+    for slide, stem in zip(slides, asset_names(slides)):
+        link_or_copy(slide.video, assets / f"{stem}.mp4")
+        link_or_copy(slide.poster, assets / f"{stem}.png")
+        entries.append(
+            {
+                "scene": slide.scene,
+                "title": slide.title,
+                "notes": slide.notes,
+                "video": f"{assets.name}/{stem}.mp4",
+                "poster": f"{assets.name}/{stem}.png",
+            }
+        )
+    page = build / f"{name}.html"
+    page.write_text(deck_page(name, entries), encoding="utf-8")
+    return [page, assets]
+
+
+def write_pptx(slides: list[Slide], path: Path, theme) -> Path:
+    """One slide per step: the title, the step's video (its last frame as poster), the notes."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(SLIDE_WIDTH_IN), Inches(SLIDE_HEIGHT_IN)
+    layout = deck.slide_layouts[5]  # "Title Only"
+    background, text = (
+        RGBColor.from_string(colour.lstrip("#")[:6]) for colour in (theme.background, theme.text)
+    )
+    video_height = SLIDE_HEIGHT_IN - TITLE_HEIGHT_IN - 0.15
+    video_width = video_height * 16 / 9
+    for slide in slides:
+        page = deck.slides.add_slide(layout)
+        page.background.fill.solid()
+        page.background.fill.fore_color.rgb = background
+        title = page.shapes.title
+        title.left, title.top = Inches(0.4), Inches(0.05)
+        title.width, title.height = Inches(SLIDE_WIDTH_IN - 0.8), Inches(TITLE_HEIGHT_IN)
+        title.text = slide.title
+        for paragraph in title.text_frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size, run.font.color.rgb = Pt(26), text
+        page.shapes.add_movie(
+            str(slide.video),
+            Inches((SLIDE_WIDTH_IN - video_width) / 2),
+            Inches(TITLE_HEIGHT_IN + 0.1),
+            Inches(video_width),
+            Inches(video_height),
+            poster_frame_image=str(slide.poster),
+            mime_type="video/mp4",
+        )
+        page.notes_slide.notes_text_frame.text = slide.notes
+    deck.save(str(path))
+    return path
+
+
+def write_handout(slides: list[Slide], path: Path, name: str) -> Path:
+    """The steps' vector handout pages in deck order, one bookmark per step."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer, readers = PdfWriter(), {}
+    for slide in slides:
+        reader = readers.setdefault(slide.handout, PdfReader(str(slide.handout)))
+        writer.add_page(reader.pages[slide.page])
+        writer.add_outline_item(title=f"{slide.scene}: {slide.title}", page_number=len(writer.pages) - 1)
+    writer.add_metadata({"/Title": name, "/Creator": "nnexplain slides"})
+    with path.open("wb") as file:
+        writer.write(file)
+    return path

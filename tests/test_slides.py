@@ -1,0 +1,253 @@
+"""`nnexplain slides`: real scenes rendered by manim, a real deck, read back by the real tools: a
+headless Chromium with networking disabled walks the HTML deck with the keyboard, python-pptx reads
+the PowerPoint file, pypdf and poppler read the handout.
+
+Scenes used: LayerDiagram (four steps) and ForwardPass (three steps), at -q l.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pypdf import PdfReader
+
+from scenes.cli import main
+from scenes.handout import read_steps
+from tests.test_interrupts import hidden, nnexplain
+from tests.test_render_cli import assert_one_line_error, run
+
+SCENES = ["layer-diagram", "forward-pass"]
+STEPS = {"LayerDiagram": 4, "ForwardPass": 3}
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory):
+    """The two scenes' deck, built once from an empty cache: (deck folder, cache folder)."""
+    root = tmp_path_factory.mktemp("slides")
+    code = main(["slides", *SCENES, "-q", "l", "--out", str(root / "deck"), "--cache", str(root / "cache")])
+    assert code == 0
+    return root / "deck", root / "cache"
+
+
+def cached_steps(cache: Path) -> dict[str, list[dict]]:
+    return {folder.stem: read_steps(folder) for folder in cache.glob("scenes/*/*.steps")}
+
+
+def last_frame(video: Path) -> np.ndarray:
+    with av.open(str(video)) as container:
+        *_, last = container.decode(video=0)
+        return last.to_ndarray(format="rgb24")
+
+
+def mismatch(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of pixels that differ by more than video coding does (edges, text, neurons)."""
+    return float((np.abs(np.asarray(a, float) - np.asarray(b, float)).max(axis=2) > 48).mean())
+
+
+def seconds(video: Path) -> float:
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for _ in container.decode(video=0)) / float(stream.average_rate)
+
+
+def test_each_step_is_a_section_whose_poster_is_its_last_frame(deck):
+    _, cache = deck
+    steps = cached_steps(cache)
+    assert {name: len(found) for name, found in steps.items()} == STEPS
+    for name, found in steps.items():
+        assert all(step["title"] and len(step["notes"].split()) >= 8 for step in found)
+        whole = next(cache.glob(f"scenes/*/{name}.mp4"))
+        assert sum(seconds(step["video"]) for step in found) == pytest.approx(seconds(whole), abs=0.15)
+        endings = [last_frame(step["video"]) for step in found]
+        for number, step in enumerate(found):
+            poster = np.asarray(Image.open(step["poster"]).convert("RGB"), dtype=float)
+            distances = [mismatch(poster, ending) for ending in endings]
+            others = distances[:number] + distances[number + 1 :]
+            assert distances[number] < 0.01 and min(others) > 3 * distances[number], (name, distances)
+    forward = [step["title"] for step in steps["ForwardPass"]]
+    assert forward == ["The followed digit goes through", "Another digit", "One it gets wrong"]
+    assert "but the label says" in steps["ForwardPass"][2]["notes"]
+
+
+def test_a_second_run_renders_nothing_and_writes_the_same_deck(deck, capsys):
+    folder, cache = deck
+    before = (folder / "slides.html").read_bytes()
+    code, out, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", folder, "--cache", cache)
+    assert code == 0 and "7 slides from 2 scenes (0 rendered, 2 cached)" in err
+    assert out.split() == [str(folder / name) for name in ("slides.html", "slides_assets", "slides.pptx",
+                                                            "slides.pdf")]  # fmt: skip
+    assert (folder / "slides.html").read_bytes() == before
+    assert hidden(folder) == []
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800",
+                     "--autoplay-policy=no-user-gesture-required", "--mute-audio"):  # fmt: skip
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
+    return driver
+
+
+def screenshot_of_video(driver) -> np.ndarray:
+    """What the page shows inside the video's box, as RGB."""
+    from io import BytesIO
+
+    box = driver.execute_script(
+        "const r = document.getElementById('video').getBoundingClientRect();"
+        "return [r.left, r.top, r.width, r.height, window.devicePixelRatio];"
+    )
+    left, top, width, height, ratio = (float(v) for v in box)
+    shot = Image.open(BytesIO(driver.get_screenshot_as_png())).convert("RGB")
+    crop = shot.crop(tuple(round(v * ratio) for v in (left, top, left + width, top + height)))
+    return np.asarray(crop.resize((320, 180)), dtype=float)
+
+
+def wait_for(driver, script: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script}")
+
+
+def test_the_html_deck_plays_offline_in_a_real_browser(deck):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    folder, _ = deck
+    page = (folder / "slides.html").read_text("utf-8")
+    assert "http://" not in page and "https://" not in page
+    slides = json.loads(page.split('id="deck-data">')[1].split("</script>")[0])
+    assert len(slides) == 7 and all((folder / s["video"]).is_file() and (folder / s["poster"]).is_file()
+                                    for s in slides)  # fmt: skip
+    posters = [
+        np.asarray(Image.open(folder / s["poster"]).convert("RGB").resize((320, 180)), dtype=float)
+        for s in slides
+    ]
+    driver = browser()
+    try:
+        driver.get((folder / "slides.html").as_uri())
+        body = driver.find_element(By.TAG_NAME, "body")
+        for index in range(len(slides)):
+            if index:
+                body.send_keys(Keys.ARROW_RIGHT if index % 2 else Keys.SPACE)
+            wait_for(driver, f"return location.hash === '#{index + 1}'")
+            wait_for(driver, "return document.getElementById('video').dataset.state === 'ended'")
+            time.sleep(0.3)
+            shown = screenshot_of_video(driver)
+            distances = [mismatch(shown, poster) for poster in posters]
+            others = distances[:index] + distances[index + 1 :]
+            assert distances[index] < 0.01 and min(others) > 2 * distances[index], (index, distances)
+        body.send_keys(Keys.ARROW_LEFT)  # back one step: held on that step's last frame
+        wait_for(driver, f"return location.hash === '#{len(slides) - 1}'")
+        time.sleep(0.5)
+        assert driver.execute_script("return document.getElementById('video').dataset.state") == "held"
+        assert mismatch(screenshot_of_video(driver), posters[-2]) < 0.01
+        body.send_keys("s")  # the speaker notes view
+        notes = driver.find_element(By.ID, "notes")
+        assert notes.is_displayed() and slides[-2]["notes"] in notes.text
+        assert f"Next: {slides[-1]['title']}" in notes.text
+        requests = [
+            json.loads(entry["message"])["message"]["params"]["request"]["url"]
+            for entry in driver.get_log("performance")
+            if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
+        ]
+    finally:
+        driver.quit()
+    assert requests and all(url.startswith(folder.as_uri()) for url in requests), requests
+
+
+def test_the_pptx_has_a_video_and_notes_per_step(deck):
+    folder, cache = deck
+    steps = [step for name in ("LayerDiagram", "ForwardPass") for step in cached_steps(cache)[name]]
+    deck_file = Presentation(str(folder / "slides.pptx"))
+    assert len(deck_file.slides) == len(steps) == 7
+    assert deck_file.slide_width / deck_file.slide_height == pytest.approx(16 / 9, abs=0.01)
+    for slide, step in zip(deck_file.slides, steps):
+        assert slide.shapes.title.text == step["title"]
+        assert slide.notes_slide.notes_text_frame.text == step["notes"]
+        parts = {rel.reltype.rsplit("/", 1)[-1]: rel.target_part for rel in slide.part.rels.values()}
+        assert parts["video"].blob == step["video"].read_bytes()
+        assert parts["image"].blob == step["poster"].read_bytes()  # the poster frame
+
+
+def test_the_pdf_handout_is_vector_with_a_page_per_step(deck, tmp_path):
+    folder, _ = deck
+    pdf = folder / "slides.pdf"
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 7
+    assert [item.title for item in reader.outline][:2] == ["LayerDiagram: The input layer",
+                                                          "LayerDiagram: The output layer"]  # fmt: skip
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "One it gets wrong" in text and "but the label says" in text  # titles and notes are text
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True)
+    images = [line.split() for line in listing.stdout.splitlines()[2:]]
+    pages = [int(row[0]) for row in images]
+    assert pages == [5, 6, 7]  # only ForwardPass's digit grids: its three pages, one image each
+    assert all(int(row[3]) % 28 == 0 and int(row[4]) % 28 == 0 for row in images)  # 28x28, enlarged
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "7", "-l", "7", str(pdf), str(tmp_path / "p")],
+                   check=True)  # fmt: skip
+    page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
+    assert page.mean() > 60 and page.std() > 20  # a white page with a dark frame drawn on it
+
+
+def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    code, _, err = run(capsys, "slides", "layer-diagram", "--out", a_file)
+    assert_one_line_error(code, err, "is not a folder")
+    assert a_file.read_text() == "keep me"
+    code, _, err = run(capsys, "slides", "layer-diagrm", "--out", tmp_path / "deck")
+    assert_one_line_error(code, err, "unknown scene", "layer-diagram")
+    code, _, err = run(capsys, "slides", "layer-diagram", "--name", "../x", "--out", tmp_path / "deck")
+    assert_one_line_error(code, err, "is not a file name")
+    code, _, err = run(capsys, "slides", "--out", tmp_path / "deck")
+    assert_one_line_error(code, err, "--all")
+    code, _, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
+    assert_one_line_error(code, err, "cannot write to /proc/nnexplain-deck")
+    assert not (tmp_path / "deck").exists()
+
+
+def test_missing_latex_is_one_line_and_writes_no_deck(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no latex, no dvisvgm (workers start from sys.executable)
+    code, _, err = run(capsys, "slides", "weighted-sum", "-q", "l", "--out", tmp_path / "deck",
+                       "--cache", tmp_path / "cache")  # fmt: skip
+    assert_one_line_error(code, err, "WeightedSum failed", "latex")
+    assert list((tmp_path / "deck").iterdir()) == []
+
+
+def test_an_interrupted_build_leaves_no_deck(tmp_path):
+    out = tmp_path / "deck"
+    process = nnexplain("slides", "layer-diagram", "forward-pass", "--out", out, "--cache", tmp_path / "c",
+                        "-q", "l", cwd=tmp_path)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "c").glob("scenes/*/.*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert list(out.iterdir()) == [] and hidden(tmp_path) == []
