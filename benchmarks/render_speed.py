@@ -1,8 +1,9 @@
-"""Render speed: full-edge ForwardPass against plain Manim Lines, the whole explainer, -j 1 vs -j 2.
+"""Render speed: full-edge ForwardPass against plain Manim Lines, the whole explainer, -j 1 vs -j 2,
+the whole story as a slide deck.
 
-    python benchmarks/render_speed.py            # all three at 480p15
+    python benchmarks/render_speed.py            # the first three at 480p15
     python benchmarks/render_speed.py --hd       # also the explainer at 1080p60 (about 10 minutes)
-    python benchmarks/render_speed.py --only edges
+    python benchmarks/render_speed.py --only slides   # deck at 720p30, cold and warm, beside the explainer
 
 Every render starts from an empty output directory (no cache). Peak memory is the largest sum of
 the resident memory of the command and all its child processes, sampled every 0.1 s.
@@ -165,11 +166,49 @@ def parallel() -> None:
     print(f"  -j 2 is {times[1] / times[2]:.2f}x faster than -j 1 on {os.cpu_count()} cores")
 
 
+def folder_bytes(path: Path) -> int:
+    return (
+        sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        if path.is_dir()
+        else path.stat().st_size
+    )
+
+
+def slides() -> None:
+    """The whole story as a deck at 720p30 from an empty cache, then again from the warm cache; the
+    explainer at 720p30 from an empty cache beside it (the same scenes, without the deck)."""
+    with tempfile.TemporaryDirectory() as root:
+        deck, cache = Path(root) / "deck", Path(root) / "cache"
+        command = NNEXPLAIN + [
+            "slides",
+            "--all",
+            "-q",
+            "m",
+            "-j",
+            "2",
+            "--out",
+            str(deck),
+            "--cache",
+            str(cache),
+        ]
+        cold, peak, output = run(command)
+        warm, _, _ = run(command)
+        names = ("explainer.html", "explainer_assets", "explainer.pptx", "explainer.pdf")
+        sizes = {name: folder_bytes(deck / name) for name in names}
+        steps = re.search(r"(\d+) slides", output).group(1)
+    print(f"slides --all -q m -j 2 ({steps} slides): {cold:.1f} s from an empty cache (goal <= 180 s), "
+          f"peak memory {peak / 2**20:.0f} MB; {warm:.1f} s from the warm cache")  # fmt: skip
+    print("  " + ", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in sizes.items()))
+    with tempfile.TemporaryDirectory() as out:
+        seconds, peak, _ = run(NNEXPLAIN + ["explainer", "-q", "m", "-j", "2", "--out", out])
+    print(f"  beside it: explainer -q m -j 2 (no cache): {seconds:.1f} s, peak memory {peak / 2**20:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--only",
-        choices=["edges", "explainer", "parallel"],
+        choices=["edges", "explainer", "parallel", "slides"],
         nargs="+",
         default=["edges", "explainer", "parallel"],
     )
@@ -189,6 +228,8 @@ def main() -> None:
             explainer("h")
     if "parallel" in args.only:
         parallel()
+    if "slides" in args.only:
+        slides()
 
 
 if __name__ == "__main__":

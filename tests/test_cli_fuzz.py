@@ -95,6 +95,10 @@ OPTIONS = {
     "figure": {"--weights": paths, "--digit": numbers, "--image": paths, "--at": numbers, "--out": outputs,
                "--format": st.sampled_from(["png", "svg", "pdf", "gif"]), "--width": numbers,
                "--transparent": None, "--theme": st.sampled_from(["dark", "light", "sepia"])},
+    "slides": {"--weights": paths, "--digit": numbers, "--image": paths, "--out": outputs, "--cache": outputs,
+               "-q": st.sampled_from(["l", "x"]), "--name": st.sampled_from(["deck", "../x", "", ".hidden"]),
+               "--format": st.sampled_from(["html", "pptx", "pdf", "gif"]), "--all": None, "-j": small,
+               "--theme": st.sampled_from(["light", "sepia"])},
     "scenes": {},
     "frobnicate": {"--out": outputs},
 }  # fmt: skip
@@ -104,7 +108,7 @@ OPTIONS = {
 def command_lines(draw) -> list[str]:
     command = draw(st.sampled_from(sorted(OPTIONS)))
     argv = [command]
-    if command in ("render", "figure"):
+    if command in ("render", "figure", "slides"):
         argv.append(draw(scene_names))
     for option in draw(
         st.lists(st.sampled_from(sorted(OPTIONS[command]) or ["--help"]), unique=True, max_size=6)
@@ -120,6 +124,7 @@ WELL_FORMED = {
     "train": ["train", "--epochs", "1", "--sizes", "784,16,10", "--quiet"],
     "render": ["render", "tiny-scene"],
     "explainer": ["explainer", "-j", "1"],
+    "slides": ["slides", "tiny-scene", "-q", "l", "--cache", "media"],
 }
 
 
@@ -136,9 +141,11 @@ def well_formed_lines(draw) -> list[str]:
 
 
 def named_outputs(argv: list[str], root: Path) -> list[Path]:
-    """What a command may write: each --out and --snapshots it names (and, through a symlink, its
-    target), and the default folder."""
-    named = [root / argv[k + 1] for k, word in enumerate(argv[:-1]) if word in ("--out", "--snapshots")]
+    """What a command may write: each --out, --snapshots and --cache it names (and, through a
+    symlink, its target), and the default folder."""
+    named = [
+        root / argv[k + 1] for k, word in enumerate(argv[:-1]) if word in ("--out", "--snapshots", "--cache")
+    ]
     named += [Path(os.path.realpath(path)) for path in named]
     return [*named, root / "media"]
 
@@ -201,6 +208,9 @@ def test_the_fuzz_reaches_success_and_every_command(tmp_path, mnist_uint8, monke
     assert (sandbox / "ok-media" / "480p15" / "TinyScene.mp4").stat().st_size > 0
     assert cli.main(["train", "--epochs", "1", "--sizes", "784,16,10", "--quiet", "--out", "ok.npz"]) == 0
     assert cli.main(["figure", "TinyScene", "--out", "ok.svg", "--width", "200"]) == 0
+    assert cli.main(["slides", "tiny-scene", "-q", "l", "--out", "deck", "--cache", "ok-media"]) == 0
+    assert sorted(path.name for path in (sandbox / "deck").iterdir()) == [
+        "tiny-scene.html", "tiny-scene.pdf", "tiny-scene.pptx", "tiny-scene_assets"]  # fmt: skip
     if OUTCOMES:  # the fuzz above ran in this session: it reached every command, and many runs wrote files
         assert {command for command, _, _ in OUTCOMES} == set(OPTIONS)
         assert sum(wrote for _, _, wrote in OUTCOMES) >= 10, OUTCOMES
