@@ -3,7 +3,8 @@ plays one video per step from an assets folder beside it.
 
 Keys: → / space / PageDown / Enter / click: next step (its video plays, then holds on its last
 frame); ← / PageUp / Backspace: previous step, shown held on its last frame; Home / End; F: full
-screen; S (or N): speaker notes beside the stage, with the next step and a clock; ?: the keys.
+screen; S (or N): speaker notes beside the stage, with the next step and a clock; P: the notes in a
+presenter window of their own (keys pressed there steer the deck); ?: the keys.
 The address's #n opens step n.
 """
 
@@ -72,6 +73,7 @@ function show(index, play) {
   document.getElementById("notes-text").textContent = slide.notes;
   document.getElementById("notes-next").textContent =
     index + 1 < slides.length ? "Next: " + slides[index + 1].title : "Last step";
+  updatePresenter();
   body.classList.add("show-bar");
   clearTimeout(barTimer);
   barTimer = setTimeout(() => body.classList.remove("show-bar"), 2500);
@@ -79,10 +81,30 @@ function show(index, play) {
 
 video.addEventListener("ended", () => { video.dataset.state = "ended"; });
 
+// The presenter window (P): the notes on the teacher's screen while the deck is on the projector;
+// keys pressed in it steer the deck.
+let presenter = null;
+function openPresenter() {
+  presenter = window.open("", "nnexplain-presenter", "width=640,height=420");
+  if (!presenter) return;
+  presenter.document.title = "Notes: " + document.title;
+  presenter.document.body.innerHTML = document.getElementById("notes").innerHTML;
+  presenter.document.body.style.cssText =
+    "background:#15181e;color:#eee;font:20px/1.5 'DejaVu Sans',Arial,sans-serif;padding:1em";
+  presenter.document.addEventListener("keydown", onKey);
+  updatePresenter();
+}
+function updatePresenter() {
+  if (!presenter || presenter.closed) return;
+  for (const id of ["notes-title", "notes-text", "notes-next"]) {
+    presenter.document.getElementById(id).textContent = document.getElementById(id).textContent;
+  }
+}
+
 function next() { if (current + 1 < slides.length) show(current + 1, true); }
 function previous() { if (current > 0) show(current - 1, false); }
 
-document.addEventListener("keydown", (event) => {
+function onKey(event) {
   if (event.altKey || event.ctrlKey || event.metaKey) return;
   const key = event.key;
   if (["ArrowRight", " ", "PageDown", "Enter", "ArrowDown"].includes(key)) next();
@@ -93,15 +115,18 @@ document.addEventListener("keydown", (event) => {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
   } else if (key === "s" || key === "S" || key === "n" || key === "N") body.classList.toggle("notes");
+  else if (key === "p" || key === "P") openPresenter();
   else if (key === "?") body.classList.toggle("help");
   else return;
   event.preventDefault();
-});
+}
+document.addEventListener("keydown", onKey);
 document.getElementById("stage").addEventListener("click", next);
 setInterval(() => {
   const seconds = Math.floor((Date.now() - started) / 1000);
-  document.getElementById("clock").textContent =
-    Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  const text = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  document.getElementById("clock").textContent = text;
+  if (presenter && !presenter.closed) presenter.document.getElementById("clock").textContent = text;
 }, 1000);
 
 const wanted = parseInt(location.hash.slice(1), 10);
@@ -124,7 +149,8 @@ BODY = """<!DOCTYPE html>
     <div id="bar"><span id="where"></span><span id="count"></span></div>
     <div id="help">
       <kbd>&rarr;</kbd> <kbd>space</kbd> or click: next step &nbsp; <kbd>&larr;</kbd>: previous<br>
-      <kbd>F</kbd>: full screen &nbsp; <kbd>S</kbd>: speaker notes &nbsp; <kbd>?</kbd>: this help
+      <kbd>F</kbd>: full screen &nbsp; <kbd>S</kbd>: speaker notes &nbsp; <kbd>P</kbd>: notes in a
+      window of their own &nbsp; <kbd>?</kbd>: this help
     </div>
   </div>
   <aside id="notes">

@@ -8,6 +8,7 @@ Scenes used: LayerDiagram (four steps) and ForwardPass (three steps), at -q l.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -21,8 +22,11 @@ from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
+from scenes.catalog import STORY
 from scenes.cli import main
 from scenes.handout import read_steps
+from scenes.story.base import StoryScene
+from tests.scene_rendering import render_last_frame
 from tests.test_interrupts import hidden, nnexplain
 from tests.test_render_cli import assert_one_line_error, run
 
@@ -58,6 +62,27 @@ def seconds(video: Path) -> float:
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         return sum(1 for _ in container.decode(video=0)) / float(stream.average_rate)
+
+
+@pytest.mark.parametrize("entry", STORY, ids=[entry.name for entry in STORY])
+def test_every_beat_is_told_in_steps_with_notes(entry, tmp_path, monkeypatch):
+    plays_at_step = []
+    original = StoryScene.step
+
+    def counting(self, title, notes=""):
+        plays_at_step.append(self.renderer.num_plays)
+        return original(self, title, notes)
+
+    monkeypatch.setattr(StoryScene, "step", counting)
+    scene, _ = render_last_frame(entry.load(), tmp_path)
+    assert len(scene.steps) >= 2 and plays_at_step[0] == 0  # the first step starts the beat
+    assert all(a < b for a, b in zip(plays_at_step, plays_at_step[1:])), "a step without animation"
+    assert plays_at_step[-1] < scene.renderer.num_plays
+    titles = [step.title for step in scene.steps]
+    assert len(set(titles)) == len(titles) and all(
+        " " in title and not title[0].islower() for title in titles
+    )
+    assert all(len(step.notes.split()) >= 12 and step.notes.endswith(".") for step in scene.steps)
 
 
 def test_each_step_is_a_section_whose_poster_is_its_last_frame(deck):
@@ -170,6 +195,19 @@ def test_the_html_deck_plays_offline_in_a_real_browser(deck):
         notes = driver.find_element(By.ID, "notes")
         assert notes.is_displayed() and slides[-2]["notes"] in notes.text
         assert f"Next: {slides[-1]['title']}" in notes.text
+        main_window = driver.current_window_handle
+        body.send_keys("p")  # the presenter window follows the deck and steers it
+        deadline = time.monotonic() + 10
+        while len(driver.window_handles) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        driver.switch_to.window(next(h for h in driver.window_handles if h != main_window))
+        assert slides[-2]["notes"] in driver.find_element(By.TAG_NAME, "body").text
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+        wait_for(
+            driver, f"return document.getElementById('notes-title').textContent === {slides[-1]['title']!r}"
+        )
+        driver.switch_to.window(main_window)
+        wait_for(driver, f"return location.hash === '#{len(slides)}'")
         requests = [
             json.loads(entry["message"])["message"]["params"]["request"]["url"]
             for entry in driver.get_log("performance")
@@ -251,3 +289,23 @@ def test_an_interrupted_build_leaves_no_deck(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert list(out.iterdir()) == [] and hidden(tmp_path) == []
+
+
+def test_a_deck_takes_the_render_options(tmp_path, relu_784_32_10, capsys):
+    """Another network, another digit, the light theme, one format: the handout shows that story."""
+    code, out, _ = run(capsys, "slides", "edge-detector", "-q", "l", "--theme", "light", "--digit", "7",
+                       "--weights", relu_784_32_10, "--format", "pdf", "--out", tmp_path / "deck",
+                       "--cache", tmp_path / "cache")  # fmt: skip
+    assert code == 0 and out.split() == [str(tmp_path / "deck" / "edge-detector.pdf")]
+    assert sorted(p.name for p in (tmp_path / "deck").iterdir()) == ["edge-detector.pdf"]
+    text = subprocess.run(["pdftotext", str(tmp_path / "deck" / "edge-detector.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert text.count("EdgeDetector · step") == 3
+    z, a = re.search(
+        r"z = (-?[\d.]+)\. The activation .* activation, (-?[\d.]+)\.", " ".join(text.split())
+    ).groups()
+    assert float(z) > 0 and float(a) == pytest.approx(float(z), abs=0.006)  # ReLU: a = z for z > 0
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(tmp_path / "deck" /
+                    "edge-detector.pdf"), str(tmp_path / "p")], check=True)  # fmt: skip
+    page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
+    assert page.mean() > 230  # the light theme: a white frame on a white page

@@ -21,7 +21,8 @@ class AllHiddenWeights(StoryScene):
         t, inputs = self.theme, self.story
         W = inputs.weights[0]
         scale = shared_weight_scale(W)
-        title = self.text(f"All {len(W)} first-layer neurons' weights", "title").to_edge(UP)
+        words = f"All {len(W)} first-layer neurons' weights"
+        title = self.text(words, "title").to_edge(UP)
         cols, side = grid_layout(len(W), width=8.2, height=6.1)
         self.heatmaps = Group(*(WeightHeatmap(w, height=0.92 * side, scale=scale, theme=t) for w in W))
         self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side).move_to([-1.8, -0.35, 0])
@@ -41,7 +42,7 @@ class AllHiddenWeights(StoryScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         notes.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
         self.step(
-            title.text,
+            words,
             f"Here are the weights of all {len(W)} first-layer neurons, on one colour scale. If the"
             " network worked the way we hoped, we would see little edges and loops.",
         )

@@ -35,12 +35,12 @@ class ThisIsAThree(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         digit_class = inputs.followed_class
-        title = self.text(
+        words = (
             f"Your digit: the network reads a {digit_class}"
             if inputs.follows_own_image
-            else f"This is a {digit_class}",
-            "title",
-        ).to_edge(UP)
+            else f"This is a {digit_class}"
+        )
+        title = self.text(words, "title").to_edge(UP)
         followed_index = int(inputs.digit.indices[0])
         others = [i for i in inputs.sample_of_class(digit_class, 5) if i != followed_index][:4]
         self.digit_grid = PixelGrid(inputs.pixels(), height=2.3, theme=t)
@@ -57,7 +57,7 @@ class ThisIsAThree(StoryScene):
         )
         sources = self.text(f"{what}, 28 x 28 pixels each", "small", "muted").next_to(row, DOWN, buff=0.4)
         self.step(
-            title.text,
+            words,
             f"Here are {len(row)} handwritten {digit_class}s, each only 28 by 28 pixels. Every one is written"
             f" differently, and yet you read each of them as a {digit_class} without effort.",
         )
