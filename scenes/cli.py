@@ -197,7 +197,9 @@ def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges,
     )
     fail_if_any(results)
     destination = folder / "explainer.mp4"
-    join_videos([result.path for result in results], destination)
+    cues, chapters = explainer_timeline(results)
+    join_videos([result.path for result in results], destination, cues, chapters)
+    write_captions(destination, cues, chapters)
     rendered = sum(not result.cached for result in results)
     echo(
         f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
@@ -281,6 +283,31 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
         f"cached) in {time.monotonic() - start:.1f} s",
         err=True,
     )
+
+
+def explainer_timeline(results):
+    """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
+    from scenes.captions import timeline
+    from scenes.handout import read_chapter, read_steps
+
+    scenes = []
+    for result in results:
+        folder = result.path.with_suffix(".steps")
+        scenes.append(
+            (read_chapter(folder), [(step["notes"], step["seconds"]) for step in read_steps(folder)])
+        )
+    return timeline(scenes)
+
+
+def write_captions(video: Path, cues, chapters) -> None:
+    """<video>.srt, <video>.vtt and <video>.chapters.txt beside the video, each written atomically."""
+    from network.atomic import atomic_path
+    from scenes.captions import chapter_lines, srt, vtt
+
+    texts = {".srt": srt(cues), ".vtt": vtt(cues), ".chapters.txt": chapter_lines([c[::2] for c in chapters])}
+    for suffix, text in texts.items():
+        with atomic_path(video.with_suffix(suffix)) as tmp:
+            tmp.write_text(text, encoding="utf-8")
 
 
 def parse_at(text: str) -> float | None:

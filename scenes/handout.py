@@ -19,7 +19,7 @@ from PIL import Image
 from scenes.figure import VectorCamera, scene_mobjects
 from scenes.story.base import Step
 
-__all__ = ["HANDOUT_PAGE", "HandoutPages", "StepRecorder", "read_steps"]
+__all__ = ["HANDOUT_PAGE", "HandoutPages", "StepRecorder", "read_chapter", "read_steps", "video_seconds"]
 
 HANDOUT_PAGE = (842.0, 595.0)  # A4 landscape, in points
 MARGIN = 36.0
@@ -103,15 +103,18 @@ class StepRecorder:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.handout = HandoutPages(self.folder / "handout.pdf")
         self.steps: list[Step] = []
+        self.chapter = ""
 
     def __call__(self, scene, step: Step) -> None:
         Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(self.folder / f"{step.section}.png")
         where = f"{self.scene_name} · step {len(self.steps) + 1}"
         self.handout.add(scene, step.title, step.notes, where)
         self.steps.append(step)
+        self.chapter = getattr(scene, "chapter", "") or self.steps[0].title
 
     def close(self, section_videos: dict[str, Path]) -> list[dict]:
-        """Move each step's section video (by section name) beside its poster and write steps.json."""
+        """Move each step's section video (by section name) beside its poster and write steps.json
+        with each step's length in the video."""
         self.handout.close()
         records = []
         for step in self.steps:
@@ -120,15 +123,36 @@ class StepRecorder:
                 raise ValueError(f"{self.scene_name}: step {step.title!r} has no animation, so no video")
             video.replace(self.folder / f"{step.section}.mp4")
             records.append(
-                {**step._asdict(), "video": f"{step.section}.mp4", "poster": f"{step.section}.png"}
+                {
+                    **step._asdict(),
+                    "video": f"{step.section}.mp4",
+                    "poster": f"{step.section}.png",
+                    "seconds": video_seconds(self.folder / f"{step.section}.mp4"),
+                }
             )
-        (self.folder / STEPS_FILE).write_text(json.dumps(records, indent=1, ensure_ascii=False), "utf-8")
+        index = {"scene": self.scene_name, "chapter": self.chapter, "steps": records}
+        (self.folder / STEPS_FILE).write_text(json.dumps(index, indent=1, ensure_ascii=False), "utf-8")
         return records
+
+
+def video_seconds(video: Path) -> float:
+    """A video's length: its frame count over its frame rate."""
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.dts is not None)
+        return frames / float(stream.average_rate)
+
+
+def read_chapter(folder: Path) -> str:
+    """The chapter title of the scene whose steps are in `folder`."""
+    return json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))["chapter"]
 
 
 def read_steps(folder: Path) -> list[dict]:
     """The steps a render recorded in `folder`, with absolute `video` and `poster` paths."""
-    records = json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))
+    records = json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))["steps"]
     for record in records:
         record["video"], record["poster"] = Path(folder) / record["video"], Path(folder) / record["poster"]
     return records

@@ -40,17 +40,45 @@ def publish(cached: Path, destination: Path) -> Path:
     return destination
 
 
-def join_videos(parts: list[Path], destination: Path) -> None:
-    """Concatenate videos of one codec, size and frame rate into `destination` (written atomically).
+def join_videos(parts: list[Path], destination: Path, cues=(), chapters=()) -> None:
+    """Concatenate videos of one codec, size and frame rate into `destination` (written atomically),
+    with `cues` (scenes.captions.Cue) as an English subtitle track and `chapters` ((start, end,
+    title) in seconds) as the mp4's chapter marks.
 
     Streams are copied packet by packet when every part carries the same codec parameters (as
     manim's encoder produces); otherwise the frames are decoded and encoded once more.
     """
     with atomic_path(destination) as tmp:
-        if _same_codec_parameters(parts):
-            _remux(parts, tmp)
-        else:
-            _reencode(parts, tmp)
+        join = _remux if _same_codec_parameters(parts) else _reencode
+        join(parts, tmp, lambda output: _add_captions(output, list(cues), list(chapters)))
+
+
+def _add_captions(output, cues, chapters) -> None:
+    """Chapter marks and a mov_text subtitle track (each sample: 16-bit length, UTF-8 text)."""
+    from fractions import Fraction
+
+    import av
+
+    millisecond = Fraction(1, 1000)
+    if chapters:
+        output.set_chapters(
+            [
+                {"id": number, "start": round(start * 1000), "end": round(end * 1000),
+                 "time_base": millisecond, "metadata": {"title": title}}
+                for number, (start, end, title) in enumerate(chapters, start=1)
+            ]
+        )  # fmt: skip
+    if not cues:
+        return
+    stream = output.add_mux_stream("mov_text", time_base=millisecond)
+    stream.metadata["language"] = "eng"
+    for cue in cues:
+        text = cue.text.encode("utf-8")
+        packet = av.Packet(len(text).to_bytes(2, "big") + text)
+        packet.stream, packet.time_base = stream, millisecond
+        packet.pts = packet.dts = round(cue.start * 1000)
+        packet.duration = max(1, round(cue.end * 1000) - packet.pts)
+        output.mux(packet)
 
 
 def _same_codec_parameters(parts: list[Path]) -> bool:
@@ -75,12 +103,13 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
     return len(signatures) == 1
 
 
-def _remux(parts: list[Path], destination: Path) -> None:
+def _remux(parts: list[Path], destination: Path, add_tracks) -> None:
     import av
 
     with av.open(str(destination), "w", format="mp4") as output:
         with av.open(str(parts[0])) as first:
             out_stream = output.add_stream_from_template(first.streams.video[0])
+        add_tracks(output)
         offset = 0  # in the output stream's time base, set once the muxer has started
         for part in parts:
             with av.open(str(part)) as container:
@@ -98,7 +127,7 @@ def _remux(parts: list[Path], destination: Path) -> None:
                 offset += end * stream.time_base
 
 
-def _reencode(parts: list[Path], destination: Path) -> None:
+def _reencode(parts: list[Path], destination: Path, add_tracks) -> None:
     from fractions import Fraction
 
     import av
@@ -111,6 +140,7 @@ def _reencode(parts: list[Path], destination: Path) -> None:
         out_stream = output.add_stream("libx264", rate=rate, options={"crf": "18"})
         out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, "yuv420p"
         out_stream.codec_context.time_base = 1 / rate
+        add_tracks(output)
         index = 0
         for part in parts:
             with av.open(str(part)) as container:

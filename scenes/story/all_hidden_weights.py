@@ -17,6 +17,8 @@ class AllHiddenWeights(StoryScene):
     the rest.
     """
 
+    chapter = "All first-layer weights"  # its chapter in the explainer
+
     def construct(self):
         t, inputs = self.theme, self.story
         W = inputs.weights[0]

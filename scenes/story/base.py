@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from manim import RIGHT, Scene, VGroup
 
+from scenes.captions import step_cues
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
 from scenes.text import caption
 from scenes.theme import Theme, apply_theme, get_theme
@@ -36,6 +37,8 @@ class StoryScene(Scene):
     ...         self.play(Write(self.text(f"{len(self.story.weights)} layers", "title")))
     """
 
+    chapter = ""  # the beat's chapter title in the joined explainer (default: its first step's title)
+
     def __init__(self, *args, story_config: StoryConfig | None = None, **kwargs):
         self.story_config = story_config or StoryConfig.from_environment()
         self.theme: Theme = get_theme(self.story_config.theme)
@@ -46,17 +49,26 @@ class StoryScene(Scene):
         super().__init__(*args, **kwargs)
 
     def step(self, title: str, notes: str = "") -> Step:
-        """End the current step and start the next: a new video section, a new slide."""
-        if self.steps and self.step_ended is not None:
-            self.step_ended(self, self.steps[-1])
+        """End the current step and start the next: a new video section, a new slide; its notes
+        are the narration, shown as subcaptions over the step."""
+        self.end_step()
         step = Step(" ".join(title.split()), " ".join(notes.split()), f"step{len(self.steps):02d}")
         self.steps.append(step)
+        self.step_start = self.renderer.time
         self.next_section(step.section)
         return step
 
-    def tear_down(self) -> None:
-        if self.steps and self.step_ended is not None:
+    def end_step(self) -> None:
+        """Caption the current step (if any) sentence by sentence, then tell `step_ended`."""
+        if not self.steps:
+            return
+        for cue in step_cues(self.steps[-1].notes, self.step_start, self.renderer.time):
+            self.add_subcaption(cue.text, duration=cue.end - cue.start, offset=cue.start - self.renderer.time)
+        if self.step_ended is not None:
             self.step_ended(self, self.steps[-1])
+
+    def tear_down(self) -> None:
+        self.end_step()
         super().tear_down()
 
     def setup(self) -> None:

@@ -30,6 +30,8 @@ class BiasAndSigmoid(StoryScene):
     shifts the curve, and the dot ends at the exported activation a = f(z).
     """
 
+    chapter = "Squish and bias"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, inputs = self.theme, self.story

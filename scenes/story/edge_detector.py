@@ -23,6 +23,8 @@ class EdgeDetector(StoryScene):
     digit and become w × a, each pixel's push, and the exported z and activation are written out.
     """
 
+    chapter = "One neuron's weights"  # its chapter in the explainer
+
     def construct(self):
         t, inputs = self.theme, self.story
         self.neuron = j = most_excited(inputs.z(1))

@@ -20,6 +20,8 @@ class ForwardPass(StoryScene):
     With full edges every input and all edges are drawn (rasterised).
     """
 
+    chapter = "Digits through the network"  # its chapter in the explainer
+
     def construct(self):
         t, inputs, config = self.theme, self.story, self.story_config
         shown_pixels = (

@@ -15,6 +15,8 @@ class LayerDiagram(StoryScene):
     follow, thicker for larger |w|.
     """
 
+    chapter = "Layers"  # its chapter in the explainer
+
     def construct(self):
         t, inputs = self.theme, self.story
         self.diagram = diagram = NetworkDiagram(inputs.weights, theme=t, width=9.0, height=5.1).shift(

@@ -24,6 +24,8 @@ class MatrixVectorNotation(StoryScene):
     where it has ink and its exported a(1); it ends in the compact form.
     """
 
+    chapter = "Notation and linear algebra"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, inputs = self.theme, self.story

@@ -20,6 +20,8 @@ class NetworkAsFunction(StoryScene):
     probabilities, the lit diagram beside it, and one neuron as a function of the layer before.
     """
 
+    chapter = "The network is a function"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, inputs = self.theme, self.story

@@ -16,6 +16,8 @@ class ParameterCount(StoryScene):
     neurons flash; every count comes from the weight matrices' shapes.
     """
 
+    chapter = "Counting weights and biases"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, inputs = self.theme, self.story

@@ -36,6 +36,8 @@ class PixelsToInputLayer(StoryScene):
     stroke is magnified, each circle lit by its pixel's value.
     """
 
+    chapter = "Pixels become neurons"  # its chapter in the explainer
+
     run_length = 8  # neurons shown magnified beside the column
 
     def construct(self):

@@ -22,6 +22,8 @@ class ReLUvsSigmoid(StoryScene):
     other activation fill the two panels.
     """
 
+    chapter = "ReLU vs sigmoid"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, story = self.theme, self.story

@@ -30,6 +30,8 @@ class ThisIsAThree(StoryScene):
     window (the most shades of gray) is magnified with every pixel's value written in it.
     """
 
+    chapter = "Introduction: this is a 3"  # its chapter in the explainer
+
     zoom_side = 6  # the zoomed window is zoom_side x zoom_side pixels
 
     def construct(self):

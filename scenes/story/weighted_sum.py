@@ -18,6 +18,8 @@ class WeightedSum(StoryScene):
     and the sum is the exported z minus the bias.
     """
 
+    chapter = "The weighted sum"  # its chapter in the explainer
+
     def construct(self):
         require_latex()
         theme, inputs = self.theme, self.story

@@ -18,6 +18,8 @@ class WhatNeuronsRespondTo(StoryScene):
     a verdict on what they have in common.
     """
 
+    chapter = "What one neuron responds to"  # its chapter in the explainer
+
     top = 10
 
     def construct(self):

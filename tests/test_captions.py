@@ -1,0 +1,110 @@
+"""Captions and chapters: the cue logic on small texts, then a real explainer of two scenes whose
+SRT, WebVTT, chapter list and mp4 tracks are read back (the mp4 with PyAV)."""
+
+from __future__ import annotations
+
+import av
+import pytest
+
+from scenes.captions import Cue, chapter_lines, sentences, srt, step_cues, timeline, vtt
+from scenes.cli import main
+from scenes.handout import read_steps
+from scenes.video_files import video_summary
+
+
+def test_sentences_end_at_stops_not_inside_numbers():
+    text = "It reads 95.9% of the digits right; this is one miss. Why? Because   the sum is -0.46!"
+    assert sentences(text) == [
+        "It reads 95.9% of the digits right; this is one miss.",
+        "Why?",
+        "Because the sum is -0.46!",
+    ]
+
+
+def test_a_long_sentence_is_cut_at_its_clauses():
+    long = "one, " * 40 + "end."
+    parts = sentences(long)
+    assert len(parts) > 1 and all(len(part) <= 120 for part in parts)
+    assert " ".join(parts) == " ".join(long.split())
+
+
+def test_step_cues_cover_the_step_in_proportion_to_words():
+    cues = step_cues("One two three. Four.", 10.0, 14.0)
+    assert cues == [Cue(10.0, 13.0, "One two three."), Cue(13.0, 14.0, "Four.")]
+    assert step_cues("", 0, 5) == [] and step_cues("Words.", 3, 3) == []
+
+
+def test_timeline_places_each_scene_after_the_last():
+    cues, chapters = timeline([("A", [("First. Second.", 2.0), ("Third.", 1.5)]), ("B", [("Fourth.", 4.0)])])
+    assert chapters == [(0.0, 3.5, "A"), (3.5, 7.5, "B")]
+    assert [c.start for c in cues] == [0.0, 1.0, 2.0, 3.5] and cues[-1].end == 7.5
+
+
+def test_srt_vtt_and_chapter_formats():
+    cues = [Cue(0.0, 1.25, "Hello."), Cue(3661.5, 3662.0, "Later, café.")]
+    assert srt(cues) == (
+        "1\n00:00:00,000 --> 00:00:01,250\nHello.\n\n2\n01:01:01,500 --> 01:01:02,000\nLater, café.\n\n"
+    )
+    assert vtt(cues).startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello.\n\n")
+    assert (
+        chapter_lines([(0, "Intro"), (65.9, "Layers"), (3725, "End")])
+        == "0:00 Intro\n1:05 Layers\n1:02:05 End\n"
+    )
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.replace(",", ".").split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    blocks = [block.splitlines() for block in text.strip().split("\n\n")]
+    return [
+        (seconds(b[1].split(" --> ")[0]), seconds(b[1].split(" --> ")[1]), " ".join(b[2:])) for b in blocks
+    ]
+
+
+@pytest.fixture(scope="module")
+def explainer(tmp_path_factory):
+    out = tmp_path_factory.mktemp("media")
+    assert main(["explainer", "--only", "this-is-a-three,layer-diagram", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_explainer_carries_subtitles_and_chapters_at_the_scene_boundaries(explainer):
+    folder = explainer / "480p15"
+    first = video_summary(folder / "ThisIsAThree.mp4")[3]
+    total = video_summary(folder / "explainer.mp4")[3]
+    cues = parse_srt((folder / "explainer.srt").read_text("utf-8"))
+    starts = [start for start, _, _ in cues]
+    assert starts[0] == 0.0 and cues[-1][1] == pytest.approx(total, abs=0.07)
+    assert any(start == pytest.approx(first, abs=0.07) for start in starts)  # LayerDiagram's first cue
+    assert all(a[1] == pytest.approx(b[0], abs=0.002) for a, b in zip(cues, cues[1:]))  # no gap, no overlap
+    steps = [s for cache in sorted(explainer.glob("scenes/*/*.steps")) for s in read_steps(cache)]
+    narration = " ".join(text for _, _, text in cues)
+    assert all(step["notes"] in " ".join(narration.split()) for step in steps)
+    vtt_text = (folder / "explainer.vtt").read_text("utf-8")
+    assert vtt_text.startswith("WEBVTT") and vtt_text.count(" --> ") == len(cues)
+    assert (folder / "explainer.chapters.txt").read_text() == (
+        f"0:00 Introduction: this is a 3\n0:{int(first):02d} Layers\n"
+    )
+    with av.open(str(folder / "explainer.mp4")) as container:
+        chapters = container.chapters()
+        subtitles = container.streams.subtitles[0]
+        assert subtitles.codec_context.name == "mov_text" and subtitles.language == "eng"
+        samples = [bytes(p)[2:].decode() for p in container.demux(subtitles) if p.size > 2]
+    assert [c["metadata"]["title"] for c in chapters] == ["Introduction: this is a 3", "Layers"]
+    assert chapters[1]["start"] * chapters[1]["time_base"] == pytest.approx(first, abs=0.07)
+    assert samples == [text for _, _, text in cues]
+
+
+def test_every_step_is_captioned_with_its_narration_as_manim_subcaptions(tmp_path):
+    """What plain manim writes to <Scene>.srt: the steps' narration, sentence by sentence, end to end."""
+    from scenes.story.layer_diagram import LayerDiagram
+    from tests.scene_rendering import render_last_frame
+
+    scene, _ = render_last_frame(LayerDiagram, tmp_path)
+    subtitles = scene.renderer.file_writer.subcaptions
+    assert " ".join(s.content for s in subtitles) == " ".join(step.notes for step in scene.steps)
+    assert subtitles[0].start.total_seconds() == 0
+    assert subtitles[-1].end.total_seconds() == pytest.approx(scene.renderer.time, abs=0.002)
+    assert all(a.end == b.start for a, b in zip(subtitles, subtitles[1:]))
