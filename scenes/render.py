@@ -112,7 +112,20 @@ def fingerprint(config: StoryConfig) -> str:
         f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}"
     )
     parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
+    parts.append(f"voice={voice_fingerprint(config.voice)}")
     return "\n".join(parts)
+
+
+def voice_fingerprint(voice: str | None) -> str:
+    """What the narration depends on: espeak-ng's version, or every recording in the folder."""
+    from network.data import sha256_of
+    from scenes.voice import TTS, tts_version
+
+    if voice is None:
+        return "none"
+    if voice == TTS:
+        return f"tts {tts_version()}"
+    return " ".join(f"{path.name}:{sha256_of(path)}" for path in sorted(Path(voice).glob("*.wav")))
 
 
 # -- cache keys ------------------------------------------------------------------------------------

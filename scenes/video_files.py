@@ -104,27 +104,34 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
 
 
 def _remux(parts: list[Path], destination: Path, add_tracks) -> None:
+    """Copy the parts' video (and narration audio, if the first part has any) packet by packet,
+    each part shifted to where the last one's video ended."""
     import av
 
     with av.open(str(destination), "w", format="mp4") as output:
         with av.open(str(parts[0])) as first:
-            out_stream = output.add_stream_from_template(first.streams.video[0])
+            targets = {"video": output.add_stream_from_template(first.streams.video[0])}
+            if first.streams.audio:
+                targets["audio"] = output.add_stream_from_template(first.streams.audio[0])
         add_tracks(output)
-        offset = 0  # in the output stream's time base, set once the muxer has started
+        offset = 0  # seconds, as a Fraction once the first part has been copied
         for part in parts:
             with av.open(str(part)) as container:
-                stream = container.streams.video[0]
+                video = container.streams.video[0]
+                streams = [video, *(container.streams.audio[:1] if "audio" in targets else [])]
                 end = 0
-                for packet in container.demux(stream):
+                for packet in container.demux(*streams):
                     if packet.dts is None:
                         continue
-                    shift = int(offset / stream.time_base) if offset else 0
-                    end = max(end, packet.pts + (packet.duration or 0))
+                    time_base, kind = packet.stream.time_base, packet.stream.type
+                    shift = int(offset / time_base) if offset else 0
+                    if kind == "video":
+                        end = max(end, packet.pts + (packet.duration or 0))
                     packet.pts += shift
                     packet.dts += shift
-                    packet.stream = out_stream
+                    packet.stream = targets[kind]
                     output.mux(packet)
-                offset += end * stream.time_base
+                offset += end * video.time_base
 
 
 def _reencode(parts: list[Path], destination: Path, add_tracks) -> None:

@@ -108,3 +108,88 @@ def test_every_step_is_captioned_with_its_narration_as_manim_subcaptions(tmp_pat
     assert subtitles[0].start.total_seconds() == 0
     assert subtitles[-1].end.total_seconds() == pytest.approx(scene.renderer.time, abs=0.002)
     assert all(a.end == b.start for a, b in zip(subtitles, subtitles[1:]))
+
+
+def tone(path, seconds: float, frequency: float, rate: int = 16000) -> None:
+    """A real WAV file (Python's wave module): a sine tone."""
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.5 * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(samples.tobytes())
+
+
+def loudness(video, windows) -> list[float]:
+    """RMS of the video's audio track (samples in [-1, 1]) in each (start, end) window, in seconds."""
+    import numpy as np
+
+    with av.open(str(video)) as container:
+        chunks, rate = [], container.streams.audio[0].rate
+        for frame in container.decode(audio=0):
+            chunks.append(frame.to_ndarray().astype(float).mean(axis=0))
+    signal = np.concatenate(chunks)
+    assert all(0 <= a < b <= len(signal) / rate for a, b in windows), (windows, len(signal) / rate)
+    return [float(np.sqrt(np.mean(signal[int(a * rate) : int(b * rate)] ** 2))) for a, b in windows]
+
+
+def test_your_own_recordings_set_each_steps_length_and_fill_the_soundtrack(tmp_path, capsys):
+    voice = tmp_path / "takes"
+    voice.mkdir()
+    lengths = [14.0, 2.0, 2.0, 2.0]  # the first take is far longer than the step's reading time
+    for number, seconds in enumerate(lengths, start=1):
+        tone(voice / f"LayerDiagram.{number}.wav", seconds, 300 + 100 * number)
+    out = tmp_path / "media"
+    assert main(["explainer", "--only", "layer-diagram", "--voice", str(voice), "--out", str(out)]) == 0
+    capsys.readouterr()
+    steps = read_steps(next(out.glob("scenes/*/LayerDiagram.steps")))
+    assert all(step["seconds"] >= length for step, length in zip(steps, lengths))
+    assert steps[0]["seconds"] < lengths[0] + 1.0  # held as long as the take, not much longer
+    video = out / "480p15-voice" / "explainer.mp4"
+    starts = [sum(step["seconds"] for step in steps[:k]) for k in range(len(steps))]
+    speaking = loudness(video, [(s + 0.3, s + length - 0.3) for s, length in zip(starts, lengths)])
+    gaps = [(s + length + 0.2, s + step["seconds"] - 0.1) for s, length, step in zip(starts, lengths, steps)]
+    quiet = loudness(video, [(a, b) for a, b in gaps if b > a + 0.2])  # reading time past the take
+    assert len(quiet) >= 2 and min(speaking) > 0.1 and max(quiet) < 0.005, (speaking, quiet)
+
+
+def test_a_missing_or_unreadable_recording_is_one_line_naming_the_step(tmp_path, capsys):
+    from tests.test_render_cli import assert_one_line_error
+
+    voice = tmp_path / "takes"
+    voice.mkdir()
+    tone(voice / "LayerDiagram.1.wav", 1.0, 440)
+    (voice / "LayerDiagram.2.wav").write_text("not audio")
+    code = main(["render", "layer-diagram", "--voice", str(voice), "--out", str(tmp_path / "m")])
+    assert_one_line_error(code, capsys.readouterr().err, "LayerDiagram step 2 ('The output layer')")
+    (voice / "LayerDiagram.2.wav").unlink()
+    code = main(["render", "layer-diagram", "--voice", str(voice), "--out", str(tmp_path / "m")])
+    assert_one_line_error(code, capsys.readouterr().err, "no recording for LayerDiagram step 2", "is missing")
+    code = main(
+        ["render", "layer-diagram", "--voice", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m")]
+    )
+    assert_one_line_error(code, capsys.readouterr().err, "is not a folder of recordings")
+
+
+def test_narration_lists_every_step_to_record(tmp_path, capsys):
+    code = main(["narration", "forward-pass", "--out", str(tmp_path / "script")])
+    assert code == 0
+    files = sorted(path.name for path in (tmp_path / "script").iterdir())
+    assert files == ["ForwardPass.1.txt", "ForwardPass.2.txt", "ForwardPass.3.txt", "narration.md"]
+    listing = (tmp_path / "script" / "narration.md").read_text("utf-8")
+    assert "### ForwardPass.3.wav: One it gets wrong" in listing
+    assert "but the label says" in (tmp_path / "script" / "ForwardPass.3.txt").read_text("utf-8")
+
+
+def test_tts_speaks_every_step_with_espeak(tmp_path, capsys):
+    out = tmp_path / "media"
+    assert main(["render", "forward-pass", "--voice", "tts", "--out", str(out)]) == 0
+    steps = read_steps(next(out.glob("scenes/*/ForwardPass.steps")))
+    video = out / "480p15-voice" / "ForwardPass.mp4"
+    starts = [sum(step["seconds"] for step in steps[:k]) for k in range(len(steps))]
+    assert min(loudness(video, [(s + 0.2, s + 1.5) for s in starts])) > 0.01  # speech at each step's start

@@ -4,7 +4,10 @@ its theme and the real network it tells about, and a few texts several beats wri
 from __future__ import annotations
 
 import functools
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from manim import RIGHT, Scene, VGroup
@@ -13,6 +16,10 @@ from scenes.captions import step_cues
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
 from scenes.text import caption
 from scenes.theme import Theme, apply_theme, get_theme
+from scenes.voice import TTS, recording, recording_name, silence, speak, wav_seconds
+
+READING_WORDS_PER_SECOND = 2.7  # a first-time viewer reading captions, a narrator speaking
+AUDIO_TAIL = 0.3  # seconds of quiet after a recording before the next step starts
 
 __all__ = ["Step", "StoryScene", "accuracy_text", "architecture", "neuron_name", "weight_legend"]
 
@@ -50,18 +57,42 @@ class StoryScene(Scene):
 
     def step(self, title: str, notes: str = "") -> Step:
         """End the current step and start the next: a new video section, a new slide; its notes
-        are the narration, shown as subcaptions over the step."""
+        are the narration, shown as subcaptions and spoken by the voice (if any) over the step."""
         self.end_step()
         step = Step(" ".join(title.split()), " ".join(notes.split()), f"step{len(self.steps):02d}")
         self.steps.append(step)
         self.step_start = self.renderer.time
         self.next_section(step.section)
+        self.step_audio = self.narrate(step)
         return step
 
+    def narrate(self, step: Step) -> float:
+        """Put the step's recording (or its espeak-ng draft) on the soundtrack; its length in s."""
+        voice = self.story_config.voice
+        if voice is None or not step.notes:
+            return 0.0
+        name = type(self).__name__
+        if voice == TTS:
+            path = Path(tempfile.mkdtemp(prefix="nnexplain-voice-")) / recording_name(name, len(self.steps))
+            speak(step.notes, path)
+        else:
+            path = recording(name, len(self.steps), step.title, voice)
+        seconds = wav_seconds(path)
+        self.add_sound(str(path))
+        if voice == TTS:
+            shutil.rmtree(path.parent, ignore_errors=True)
+        return seconds
+
     def end_step(self) -> None:
-        """Caption the current step (if any) sentence by sentence, then tell `step_ended`."""
+        """Hold the current step (if any) until its narration could be read or heard (reading
+        speed, recording length), caption it sentence by sentence, then tell `step_ended`."""
         if not self.steps:
             return
+        words = len(self.steps[-1].notes.split())
+        needed = max(words / READING_WORDS_PER_SECOND, self.step_audio + AUDIO_TAIL if self.step_audio else 0)
+        remaining = needed - (self.renderer.time - self.step_start)
+        if remaining > 0.05:
+            self.wait(remaining)
         for cue in step_cues(self.steps[-1].notes, self.step_start, self.renderer.time):
             self.add_subcaption(cue.text, duration=cue.end - cue.start, offset=cue.start - self.renderer.time)
         if self.step_ended is not None:
@@ -69,6 +100,10 @@ class StoryScene(Scene):
 
     def tear_down(self) -> None:
         self.end_step()
+        if self.story_config.voice is not None:  # the soundtrack lasts as long as the picture
+            with tempfile.TemporaryDirectory(prefix="nnexplain-voice-") as folder:
+                gap = 0.1
+                self.add_sound(str(silence(Path(folder) / "end.wav", gap)), time_offset=-gap)
         super().tear_down()
 
     def setup(self) -> None:

@@ -11,6 +11,7 @@ options and hand it to each scene explicitly.
     NNEXPLAIN_THEME       dark | light
     NNEXPLAIN_FULL_EDGES  1: every neuron and edge; lines: the same as Manim Lines (benchmark reference)
     NNEXPLAIN_DATA        the data directory (read by network.data, like every other command)
+    NNEXPLAIN_VOICE       tts: narrate with espeak-ng; a folder: your recordings <Scene>.<n>.wav
 
 Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
 the activations that `network.export` computes for the followed digit and the shipped sample.
@@ -56,12 +57,15 @@ class StoryConfig:
     full_edges: bool = False  # every neuron and every edge
     edge_lines: bool = False  # full edges as Manim Lines: the slow reference for benchmarks
     data_dir: Path | None = None  # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
+    voice: str | None = None  # None: silent; "tts": espeak-ng; else a folder of <Scene>.<n>.wav
 
     def __post_init__(self):
         for name in PATH_FIELDS:  # absolute from the start: workers run in another directory
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, Path(value).expanduser().absolute())
+        if self.voice not in (None, "tts"):
+            object.__setattr__(self, "voice", str(Path(self.voice).expanduser().absolute()))
         if self.edge_lines and not self.full_edges:
             raise NNExplainError("edge_lines draws the full edges as Manim Lines: it needs full_edges")
         if self.theme not in THEMES:
@@ -89,6 +93,7 @@ class StoryConfig:
             theme=(env.get("NNEXPLAIN_THEME") or "dark").strip(),
             full_edges=edges in (*TRUE_WORDS, "lines"),
             edge_lines=edges == "lines",
+            voice=env.get("NNEXPLAIN_VOICE", "").strip() or None,
         )
 
     @property

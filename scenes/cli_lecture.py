@@ -1,0 +1,152 @@
+"""The lecture commands: `slides` (decks from the steps of the scenes) and `narration` (what to record
+for --voice), and the explainer's captions and chapters from the steps recorded beside each video."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+
+from network.atomic import STDOUT
+from network.cli import echo
+from scenes import catalog
+from scenes.cli_options import fail_if_any, input_options, lookup, story_config
+
+__all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
+@click.option(
+    "-q",
+    "--quality",
+    type=click.Choice(["l", "m", "h", "k"]),
+    default="m",
+    show_default=True,
+    help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
+)
+@click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the deck.")
+@click.option(
+    "--name",
+    "deck_name",
+    default=None,
+    help="The deck's file name (default: explainer for --all, else the scene's kebab-case name).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["html", "pptx", "pdf"]),
+    help="Only these (repeatable); default all three.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=Path("media"),
+    show_default=True,
+    help="Folder of the render cache (shared with render and explainer).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=min(2, os.cpu_count() or 1),
+    show_default="up to 2",
+    help="Scenes rendered in parallel processes.",
+)
+@input_options
+def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
+           image, theme, data_dir):  # fmt: skip
+    """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
+    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
+    from scenes.slides import FORMATS, collect_slides, write_deck
+    from scenes.theme import get_theme
+
+    if not names and not render_all:
+        raise click.UsageError("name scenes for the deck, or give --all")
+    entries = list(catalog.STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
+    name = deck_name or ("explainer" if render_all else entries[0].kebab if len(entries) == 1 else "slides")
+    if not name.strip() or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise click.BadParameter(f"{name!r} is not a file name", param_hint="'--name'")
+    for folder, option in ((out, "--out"), (cache, "--cache")):
+        if str(folder) == STDOUT or (folder.exists() and not folder.is_dir()):
+            raise click.BadParameter(f"{str(folder)!r} is not a folder", param_hint=f"'{option}'")
+    start = time.monotonic()
+    config = story_config(weights, digit, image, theme, data_dir, full_edges)
+    ensure_writable_dir(out)
+    ensure_writable_dir(cache)
+    log = lambda line: echo(line, err=True)  # noqa: E731
+    results = render_scenes(entries, config, QUALITIES[quality], cache, jobs, log=log)
+    fail_if_any(results)
+    deck = collect_slides(results)
+    for path in write_deck(deck, out, name, get_theme(theme), formats or FORMATS):
+        echo(path)
+    rendered = sum(not result.cached for result in results)
+    echo(
+        f"{len(deck)} slides from {len(results)} scenes ({rendered} rendered, {len(results) - rendered} "
+        f"cached) in {time.monotonic() - start:.1f} s",
+        err=True,
+    )
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the texts.")
+@input_options
+def narration(names, out, weights, digit, image, theme, data_dir):
+    """What to record for --voice: every step's narration, as <Scene>.<n>.txt and narration.md."""
+    from network.atomic import atomic_path
+    from scenes.figure import run_to
+    from scenes.render import ensure_writable_dir
+    from scenes.voice import recording_name
+
+    entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
+    if str(out) == STDOUT or (out.exists() and not out.is_dir()):
+        raise click.BadParameter(f"{str(out)!r} is not a folder", param_hint="'--out'")
+    config = story_config(weights, digit, image, theme, data_dir)
+    ensure_writable_dir(out)
+    listing = ["# Narration", "", "Record each step as the WAV file named above its text, then run",
+               f"`nnexplain explainer --voice {out}`.", ""]  # fmt: skip
+    texts = {}
+    for entry in entries:
+        scene = run_to(entry, config, None, 320, 180)
+        listing += [f"## {entry.name}", ""]
+        for number, step in enumerate(scene.steps, start=1):
+            wav = recording_name(entry.name, number)
+            texts[Path(wav).with_suffix(".txt").name] = step.notes + "\n"
+            listing += [f"### {wav}: {step.title}", "", step.notes, ""]
+    texts["narration.md"] = "\n".join(listing)
+    for name, text in texts.items():
+        with atomic_path(out / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    echo(out / "narration.md")
+    echo(f"{len(texts) - 1} steps in {len(entries)} scenes", err=True)
+
+
+def explainer_timeline(results):
+    """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
+    from scenes.captions import timeline
+    from scenes.handout import read_chapter, read_steps
+
+    scenes = []
+    for result in results:
+        folder = result.path.with_suffix(".steps")
+        scenes.append(
+            (read_chapter(folder), [(step["notes"], step["seconds"]) for step in read_steps(folder)])
+        )
+    return timeline(scenes)
+
+
+def write_captions(video: Path, cues, chapters) -> None:
+    """<video>.srt, <video>.vtt and <video>.chapters.txt beside the video, each written atomically."""
+    from network.atomic import atomic_path
+    from scenes.captions import chapter_lines, srt, vtt
+
+    texts = {".srt": srt(cues), ".vtt": vtt(cues), ".chapters.txt": chapter_lines([c[::2] for c in chapters])}
+    for suffix, text in texts.items():
+        with atomic_path(video.with_suffix(suffix)) as tmp:
+            tmp.write_text(text, encoding="utf-8")

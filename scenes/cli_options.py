@@ -1,0 +1,165 @@
+"""What the scene commands share: scene lookup, the story options (weights, digit or image, theme,
+data directory) and the video options, the story configuration they name, rendering and publishing
+scene videos, and one error line for failed scenes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import click
+
+from network.atomic import STDOUT
+from network.cli import MAX_INDEX, data_dir_option, echo, weights_option
+from network.errors import NNExplainError
+from scenes import catalog
+from scenes.catalog import SceneEntry, find
+from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
+from scenes.theme import THEMES
+
+__all__ = ["fail_if_any", "input_options", "lookup", "render_videos", "story_config", "video_options"]
+
+
+def lookup(name: str) -> SceneEntry:
+    """The catalogue entry for a class or kebab-case name, or an error naming the closest ones."""
+    try:
+        return find(name)
+    except KeyError:
+        names = [entry.name for entry in catalog.STORY] + [entry.kebab for entry in catalog.STORY]
+        lowered = {candidate.lower(): candidate for candidate in names}
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
+        hint = (
+            f"; did you mean {', '.join(lowered[c] for c in close)}?" if close else "; see `nnexplain scenes`"
+        )
+        raise NNExplainError(f"unknown scene {name!r}{hint}") from None
+
+
+def story_config(weights, digit, image, theme, data_dir, full_edges=False, voice=None) -> StoryConfig:
+    """The story configuration the options name, checked by loading it as the scenes will."""
+    import shutil
+
+    from network.data import resolve_data_dir
+    from scenes.render import validate
+
+    if digit is not None and image is not None:
+        raise click.UsageError("give --digit or --image, not both")
+    if voice == "tts" and shutil.which("espeak-ng") is None:
+        raise NNExplainError("--voice tts needs espeak-ng: apt-get install espeak-ng")
+    if voice not in (None, "tts") and not Path(voice).is_dir():
+        raise click.BadParameter(
+            f"{voice!r} is not a folder of recordings (or 'tts')", param_hint="'--voice'"
+        )
+    config = StoryConfig(
+        voice=voice,
+        weights=Path(weights),
+        digit=digit,
+        image=image,
+        theme=theme,
+        full_edges=full_edges,
+        data_dir=resolve_data_dir(data_dir)[0],
+    )
+    validate(config)
+    return config
+
+
+def input_options(function):
+    options = [
+        weights_option,
+        click.option(
+            "--digit",
+            type=click.IntRange(0, MAX_INDEX),
+            default=None,
+            help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3).",
+        ),
+        click.option(
+            "--image",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Your own digit image instead of a test digit.",
+        ),
+        click.option(
+            "--theme",
+            type=click.Choice(list(THEMES)),
+            default="dark",
+            show_default=True,
+            help="dark for video, light for print.",
+        ),
+        data_dir_option,
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def video_options(function):
+    options = [
+        click.option(
+            "-q",
+            "--quality",
+            type=click.Choice(["l", "m", "h", "k"]),
+            default="l",
+            show_default=True,
+            help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
+        ),
+        click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network."),
+        click.option(
+            "--voice",
+            default=None,
+            help="Narrate: a folder of your recordings <Scene>.<n>.wav (see `nnexplain narration`), "
+            "or 'tts' for a draft spoken by espeak-ng. Each step lasts as long as its recording.",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path),
+            default=Path("media"),
+            show_default=True,
+            help="Output directory.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(1, 64),
+            default=min(2, os.cpu_count() or 1),
+            show_default="up to 2",
+            help="Scenes rendered in parallel processes.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return input_options(function)
+
+
+def render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs):
+    """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
+    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
+    from scenes.video_files import publish
+
+    if str(out) == STDOUT:
+        raise click.BadParameter("'-' is not a folder: render and explainer write a folder of videos",
+                                 param_hint="'--out'")  # fmt: skip
+    config = story_config(weights, digit, image, theme, data_dir, full_edges, voice)
+    ensure_writable_dir(out)
+    chosen = QUALITIES[quality]
+    results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: echo(line, err=True))
+    folder = out / (
+        chosen.label
+        + ("-light" if theme == "light" else "")
+        + ("-full-edges" if full_edges else "")
+        + ("-voice" if voice else "")
+    )
+    for result in results:
+        if result.error is None:
+            result.published = publish(result.path, folder / result.path.name)
+    return results, folder
+
+
+def fail_if_any(results) -> None:
+    failed = [result for result in results if result.error is not None]
+    if len(failed) == 1:
+        raise NNExplainError(f"{failed[0].entry.name} failed: {failed[0].error}")
+    if failed:
+        raise NNExplainError(
+            f"{len(failed)} scenes failed: "
+            + "; ".join(f"{result.entry.name}: {result.error}" for result in failed)
+        )
