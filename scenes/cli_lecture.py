@@ -4,6 +4,7 @@ for --voice), and the explainer's captions and chapters from the steps recorded 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -63,18 +64,23 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
            image, theme, data_dir):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
     from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
-    from scenes.slides import FORMATS, collect_slides, write_deck
+    from scenes.slides import FORMATS, collect_slides, deck_targets, write_deck
     from scenes.theme import get_theme
 
     if not names and not render_all:
         raise click.UsageError("name scenes for the deck, or give --all")
     entries = list(catalog.STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
     name = deck_name or ("explainer" if render_all else entries[0].kebab if len(entries) == 1 else "slides")
-    if not name.strip() or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
-        raise click.BadParameter(f"{name!r} is not a file name", param_hint="'--name'")
+    if not re.fullmatch(r"[\w][\w .-]{0,199}", name) or name != name.strip():
+        raise click.BadParameter(
+            f"{name!r} is not a deck name: letters, digits, spaces, '.', '-' and '_', "
+            "starting with a letter, digit or '_'",
+            param_hint="'--name'",
+        )
     for folder, option in ((out, "--out"), (cache, "--cache")):
         if str(folder) == STDOUT or (folder.exists() and not folder.is_dir()):
             raise click.BadParameter(f"{str(folder)!r} is not a folder", param_hint=f"'{option}'")
+    deck_targets(out, name, formats or FORMATS)  # anything in the deck's way: before rendering
     start = time.monotonic()
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
     ensure_writable_dir(out)

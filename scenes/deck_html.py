@@ -4,8 +4,9 @@ plays one video per step from an assets folder beside it.
 Keys: → / space / PageDown / Enter / click: next step (its video plays, then holds on its last
 frame); ← / PageUp / Backspace: previous step, shown held on its last frame; Home / End; F: full
 screen; S (or N): speaker notes beside the stage, with the next step and a clock; P: the notes in a
-presenter window of their own (keys pressed there steer the deck); ?: the keys.
-The address's #n opens step n.
+presenter window of their own (the arrow keys pressed there steer the deck); ?: the keys. The page
+opens on a title card; → plays the first step. Next while a step still plays shows its last frame
+first. The address's #n opens step n (held), also when edited in an open deck.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ html, body { margin: 0; height: 100%; background: #000; color: #eee; overflow: h
 #stage { position: relative; flex: 1; display: flex; align-items: center; justify-content: center;
   cursor: pointer; }
 #frame { position: relative; width: min(100%, calc(100vh * 16 / 9)); aspect-ratio: 16 / 9; }
-body.notes #frame { width: min(100%, calc(100vh * 16 / 9)); }
 #frame video { position: absolute; inset: 0; width: 100%; height: 100%; background: transparent; }
 #bar { position: absolute; left: 0; right: 0; bottom: 0; padding: 0.4em 0.8em; font-size: 14px;
   background: rgba(0, 0, 0, 0.6); display: flex; justify-content: space-between;
@@ -34,6 +34,10 @@ body.show-bar #bar, body.notes #bar { opacity: 1; }
 body.notes #notes { display: block; }
 #notes h2 { font-size: 20px; margin: 0 0 0.6em; }
 #notes .next, #notes .clock { color: #9aa; font-size: 15px; margin-top: 1.2em; }
+#card { display: none; position: absolute; inset: 0; flex-direction: column; align-items: center;
+  justify-content: center; text-align: center; font-size: 28px; }
+#card small { font-size: 16px; color: #9aa; margin-top: 1em; }
+body.start #card { display: flex; }
 #help { display: none; position: absolute; top: 1em; left: 1em; padding: 1em 1.4em;
   background: rgba(20, 24, 30, 0.92); font-size: 15px; line-height: 1.6; }
 body.help #help { display: block; }
@@ -56,6 +60,7 @@ function show(index, play) {
     video.poster = slide.poster;             // held on the step's last frame
   }
   current = index;
+  body.classList.remove("start");
   video.dataset.state = play ? "playing" : "held";
   if (play) {
     video.src = slide.video;
@@ -91,7 +96,7 @@ function openPresenter() {
   presenter.document.body.innerHTML = document.getElementById("notes").innerHTML;
   presenter.document.body.style.cssText =
     "background:#15181e;color:#eee;font:20px/1.5 'DejaVu Sans',Arial,sans-serif;padding:1em";
-  presenter.document.addEventListener("keydown", onKey);
+  presenter.document.onkeydown = (event) => { if (navigate(event)) event.preventDefault(); };
   updatePresenter();
 }
 function updatePresenter() {
@@ -101,24 +106,40 @@ function updatePresenter() {
   }
 }
 
-function next() { if (current + 1 < slides.length) show(current + 1, true); }
+// next: a step still playing first jumps to its last frame; the next press starts the next step
+function next() {
+  if (current >= 0 && video.dataset.state === "playing") show(current, false);
+  else if (current + 1 < slides.length) show(current + 1, true);
+}
 function previous() { if (current > 0) show(current - 1, false); }
 
-function onKey(event) {
-  if (event.altKey || event.ctrlKey || event.metaKey) return;
+function navigate(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey) return false;
   const key = event.key;
-  if (["ArrowRight", " ", "PageDown", "Enter", "ArrowDown"].includes(key)) next();
-  else if (["ArrowLeft", "PageUp", "Backspace", "ArrowUp"].includes(key)) previous();
+  if (["ArrowRight", " ", "PageDown", "Enter", "ArrowDown"].includes(key)) { if (!event.repeat) next(); }
+  else if (["ArrowLeft", "PageUp", "Backspace", "ArrowUp"].includes(key)) { if (!event.repeat) previous(); }
   else if (key === "Home") show(0, false);
   else if (key === "End") show(slides.length - 1, false);
-  else if (key === "f" || key === "F") {
+  else return false;
+  return true;
+}
+
+// F, S / N, P, ?: the audience screen's own keys (not taken from the presenter window)
+function toggle(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey) return false;
+  const key = event.key.toLowerCase();
+  if (key === "f") {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
-  } else if (key === "s" || key === "S" || key === "n" || key === "N") body.classList.toggle("notes");
-  else if (key === "p" || key === "P") openPresenter();
+  } else if (key === "s" || key === "n") body.classList.toggle("notes");
+  else if (key === "p") openPresenter();
   else if (key === "?") body.classList.toggle("help");
-  else return;
-  event.preventDefault();
+  else return false;
+  return true;
+}
+
+function onKey(event) {
+  if (navigate(event) || toggle(event)) event.preventDefault();
 }
 document.addEventListener("keydown", onKey);
 document.getElementById("stage").addEventListener("click", next);
@@ -129,8 +150,14 @@ setInterval(() => {
   if (presenter && !presenter.closed) presenter.document.getElementById("clock").textContent = text;
 }, 1000);
 
-const wanted = parseInt(location.hash.slice(1), 10);
-show(Number.isFinite(wanted) ? wanted - 1 : 0, !Number.isFinite(wanted));
+// #n in the address: step n, held; none: the title card, and the first press plays step 1
+function fromHash() {
+  const wanted = parseInt(location.hash.slice(1), 10);
+  if (Number.isFinite(wanted) && wanted - 1 !== current) show(wanted - 1, false);
+}
+window.addEventListener("hashchange", fromHash);
+if (location.hash) fromHash();
+else document.getElementById("count").textContent = slides.length + " steps";
 """
 
 BODY = """<!DOCTYPE html>
@@ -142,10 +169,11 @@ BODY = """<!DOCTYPE html>
 <title>{title}</title>
 <style>{style}</style>
 </head>
-<body>
+<body class="start">
 <div id="deck">
   <div id="stage">
-    <div id="frame"><video id="video" muted playsinline preload="auto"></video></div>
+    <div id="frame"><video id="video" muted playsinline preload="auto"></video>
+      <div id="card">{title}<small>&rarr; or click to start &middot; ? for the keys</small></div></div>
     <div id="bar"><span id="where"></span><span id="count"></span></div>
     <div id="help">
       <kbd>&rarr;</kbd> <kbd>space</kbd> or click: next step &nbsp; <kbd>&larr;</kbd>: previous<br>

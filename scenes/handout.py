@@ -52,17 +52,21 @@ class HandoutPages:
         camera.paint_background()
         camera.capture_mobjects(scene_mobjects(scene))
         ctx = cairo.Context(self.surface)
-        self._write(ctx, title, MARGIN, MARGIN + TITLE_SIZE, TITLE_SIZE, INK, bold=True)
         ctx.select_font_face(FONT, cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_NORMAL)
         ctx.set_font_size(SMALL_SIZE)
         right = page_width - MARGIN - ctx.text_extents(where).x_advance
         self._write(ctx, where, right, MARGIN + TITLE_SIZE, SMALL_SIZE, MUTED)
-        y = top + height + 12 + NOTES_SIZE
-        for line in wrap(ctx, notes, width, NOTES_SIZE):
-            if y > page_height - MARGIN / 2:
-                break
-            self._write(ctx, line, MARGIN, y, NOTES_SIZE, INK)
-            y += NOTES_SIZE * 1.4
+        ctx.select_font_face(FONT, cairo.FONT_SLANT_NORMAL, cairo.FONT_WEIGHT_BOLD)
+        ctx.set_font_size(TITLE_SIZE)
+        fit = min(1.0, (right - MARGIN - 12) / max(ctx.text_extents(title).x_advance, 1))  # beside the label
+        self._write(ctx, title, MARGIN, MARGIN + TITLE_SIZE, TITLE_SIZE * fit, INK, bold=True)
+        first = top + height + 12 + NOTES_SIZE
+        room = int((page_height - MARGIN / 2 - first) // (NOTES_SIZE * 1.4)) + 1
+        lines = wrap(ctx, notes, width, NOTES_SIZE)
+        if len(lines) > room:  # never cut silently
+            lines = [*lines[: room - 1], lines[room - 1].rstrip(".") + " …"]
+        for number, line in enumerate(lines):
+            self._write(ctx, line, MARGIN, first + number * NOTES_SIZE * 1.4, NOTES_SIZE, INK)
         self.surface.show_page()
         self.pages += 1
 
@@ -116,6 +120,8 @@ class StepRecorder:
         """Move each step's section video (by section name) beside its poster and write steps.json
         with each step's length in the video."""
         self.handout.close()
+        if self.steps and self.steps[0].section != "autocreated" and "autocreated" in section_videos:
+            raise ValueError(f"{self.scene_name} animates before its first step(): start with self.step(...)")
         records = []
         for step in self.steps:
             video = section_videos.get(step.section)

@@ -12,9 +12,7 @@ This module imports neither manim nor numpy at the top, so that `nnexplain` stay
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -27,23 +25,15 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from network.errors import NNExplainError
+from scenes.cache_key import MANIM_SETTINGS, cache_key, fingerprint
 from scenes.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_ERROR = "nnexplain-worker-error: "
-# Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
-# per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
-# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
-MANIM_SETTINGS = {
-    "renderer": "cairo",
-    "encoder_queue_size": 2,
-    "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"},
-}
 
 __all__ = [
     "MANIM_SETTINGS",
@@ -90,83 +80,6 @@ def validate(config: StoryConfig) -> None:
     load_story_inputs(config)
 
 
-def fingerprint(config: StoryConfig) -> str:
-    """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
-    shows the twin of the one it is given), the sample, and the test split the digit comes from."""
-    from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
-    from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
-
-    files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
-    directory, _ = resolve_data_dir(config.data_dir)
-    files += [
-        path
-        for path in (
-            find_idx_file(directory, SPLITS["test_images"]),
-            find_idx_file(directory, SPLITS["test_labels"]),
-        )
-        if path is not None
-    ]
-    parts = [f"{path.name}={sha256_of(path)}" for path in files]
-    parts += [f"theme={config.theme}", f"full_edges={config.full_edges}", f"edge_lines={config.edge_lines}"]
-    parts.append(
-        f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}"
-    )
-    parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
-    parts.append(f"voice={voice_fingerprint(config.voice)}")
-    return "\n".join(parts)
-
-
-def voice_fingerprint(voice: str | None) -> str:
-    """What the narration depends on: espeak-ng's version, or every recording in the folder."""
-    from network.data import sha256_of
-    from scenes.voice import TTS, tts_version
-
-    if voice is None:
-        return "none"
-    if voice == TTS:
-        return f"tts {tts_version()}"
-    return " ".join(f"{path.name}:{sha256_of(path)}" for path in sorted(Path(voice).glob("*.wav")))
-
-
-# -- cache keys ------------------------------------------------------------------------------------
-def source_closure(module: str) -> list[Path]:
-    """The source files of `module` and of every project module it imports, transitively."""
-    seen: dict[str, Path] = {}
-    pending = [module]
-    while pending:
-        name = pending.pop()
-        path = _module_path(name)
-        if name in seen or path is None:
-            continue
-        seen[name] = path
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                pending.append(node.module)
-                pending.extend(f"{node.module}.{alias.name}" for alias in node.names)
-            elif isinstance(node, ast.Import):
-                pending.extend(alias.name for alias in node.names)
-    return sorted(seen.values())
-
-
-def _module_path(name: str) -> Path | None:
-    if name.split(".")[0] not in ("scenes", "network"):
-        return None
-    base = PROJECT_ROOT.joinpath(*name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def cache_key(entry: SceneEntry, inputs_fingerprint: str, quality: Quality) -> str:
-    digest = hashlib.sha256()
-    for path in sorted({*source_closure(entry.module), *source_closure("scenes.handout")}):
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(inputs_fingerprint.encode())
-    digest.update(f"quality={quality.letter}\nmanim={metadata.version('manim')}".encode())
-    return digest.hexdigest()[:20]
-
-
 # -- rendering -------------------------------------------------------------------------------------
 @dataclass
 class RenderResult:
@@ -207,7 +120,7 @@ def render_scenes(
         )
         for entry in entries
     ]
-    todo = [result for result in results if not result.path.is_file()]
+    todo = [result for result in results if not is_cached(result.path)]
     for result in results:
         if result not in todo:
             result.cached = True
@@ -374,13 +287,22 @@ def _worker(
         if not videos:
             raise NNExplainError(f"manim wrote no video for {name}")
         recorder.close(section_videos(workdir))
-        if destination.is_file():  # another run rendered the same scene meanwhile: keep its files
+        if is_cached(destination):  # another run rendered the same scene meanwhile: keep its files
             return
-        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # a crashed run's leftovers
-        os.replace(steps, steps_folder(destination))
+        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # leftovers of a broken run
+        try:
+            os.replace(steps, steps_folder(destination))
+        except OSError:  # another run placed its (identical) steps in between
+            if not (steps_folder(destination) / "steps.json").is_file():
+                raise
         os.replace(videos[0], destination)  # last: a cached video means its steps are complete
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def is_cached(video: Path) -> bool:
+    """A scene is in the cache when its video and its steps both are."""
+    return video.is_file() and (steps_folder(video) / "steps.json").is_file()
 
 
 def steps_folder(video: Path) -> Path:

@@ -24,7 +24,7 @@ from pathlib import Path
 from network.errors import NNExplainError
 from scenes.handout import read_steps
 
-__all__ = ["FORMATS", "Slide", "collect_slides", "write_deck"]
+__all__ = ["FORMATS", "Slide", "collect_slides", "deck_targets", "write_deck"]
 
 FORMATS = ("html", "pptx", "pdf")
 SLIDE_WIDTH_IN, SLIDE_HEIGHT_IN = 13.333, 7.5  # PowerPoint's 16:9
@@ -66,41 +66,59 @@ def collect_slides(results) -> list[Slide]:
     return slides
 
 
+def deck_targets(out: Path, name: str, formats) -> dict[str, Path]:
+    """The paths a deck writes, by role; one clear error if one of them is in the way."""
+    targets = {}
+    if "html" in formats:
+        targets["assets"], targets["html"] = out / f"{name}_assets", out / f"{name}.html"
+    for fmt in ("pptx", "pdf"):
+        if fmt in formats:
+            targets[fmt] = out / f"{name}.{fmt}"
+    for role, target in targets.items():
+        wanted_dir = role == "assets"
+        if target.is_symlink() or (target.exists() and target.is_dir() != wanted_dir):
+            kind = "a link" if target.is_symlink() else "a folder" if target.is_dir() else "a file"
+            raise NNExplainError(
+                f"cannot write the deck: {target} is {kind}; remove it or choose another --name"
+            )
+    return targets
+
+
 def write_deck(slides: list[Slide], out: Path, name: str, theme, formats=FORMATS) -> list[Path]:
-    """Write the deck `name` in `formats` into folder `out`; return the paths written."""
+    """Write the deck `name` in `formats` into folder `out`; return the paths written. The deck is
+    built in a hidden folder and moved into place at the end, the HTML page last (it is what makes
+    the new assets live); an older deck's assets are restored if the move fails."""
+    targets = deck_targets(out, name, formats)
     out.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out))
     try:
-        built = []
+        built = {}
         if "html" in formats:
-            built += write_html(slides, build, name)
+            built["html"], built["assets"] = write_html(slides, build, name)
         if "pptx" in formats:
-            built.append(write_pptx(slides, build / f"{name}.pptx", theme))
+            built["pptx"] = write_pptx(slides, build / f"{name}.pptx", theme)
         if "pdf" in formats:
-            built.append(write_handout(slides, build / f"{name}.pdf", name))
-        return [move_into_place(path, out / path.name) for path in built]
+            built["pdf"] = write_handout(slides, build / f"{name}.pdf", name)
+        order = [role for role in ("assets", "pptx", "pdf", "html") if role in built]
+        for role in order:
+            move_into_place(built[role], targets[role], backup=build / "old")
+        return [targets[role] for role in ("html", "assets", "pptx", "pdf") if role in built]
     finally:
         shutil.rmtree(build, ignore_errors=True)
 
 
-def move_into_place(path: Path, target: Path) -> Path:
-    """Rename `path` to `target`, replacing a file or (for the assets) a folder of an older deck."""
-    if path.is_dir() and target.is_dir() and not target.is_symlink():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
+def move_into_place(path: Path, target: Path, backup: Path) -> None:
+    """Rename `path` to `target`; an older assets folder at `target` is moved to `backup` first
+    (and back, should the rename fail)."""
+    if not path.is_dir() or not target.is_dir():
         os.replace(path, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(path, target)
-    return target
-
-
-def link_or_copy(source: Path, target: Path) -> None:
+        return
+    os.replace(target, backup)
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+        os.replace(path, target)
+    except BaseException:
+        os.replace(backup, target)
+        raise
 
 
 def asset_names(slides: list[Slide]) -> list[str]:
@@ -112,27 +130,30 @@ def asset_names(slides: list[Slide]) -> list[str]:
     return names
 
 
-def write_html(slides: list[Slide], build: Path, name: str) -> list[Path]:
+def write_html(slides: list[Slide], build: Path, name: str) -> tuple[Path, Path]:
+    """The page and its assets folder (a video and a poster per step) in `build`."""
+    from urllib.parse import quote
+
     from scenes.deck_html import deck_page
 
     assets = build / f"{name}_assets"
     assets.mkdir()
     entries = []
     for slide, stem in zip(slides, asset_names(slides)):
-        link_or_copy(slide.video, assets / f"{stem}.mp4")
-        link_or_copy(slide.poster, assets / f"{stem}.png")
+        shutil.copyfile(slide.video, assets / f"{stem}.mp4")  # copies: editing a deck leaves the cache
+        shutil.copyfile(slide.poster, assets / f"{stem}.png")
         entries.append(
             {
                 "scene": slide.scene,
                 "title": slide.title,
                 "notes": slide.notes,
-                "video": f"{assets.name}/{stem}.mp4",
-                "poster": f"{assets.name}/{stem}.png",
+                "video": quote(f"{assets.name}/{stem}.mp4"),
+                "poster": quote(f"{assets.name}/{stem}.png"),
             }
         )
     page = build / f"{name}.html"
     page.write_text(deck_page(name, entries), encoding="utf-8")
-    return [page, assets]
+    return page, assets
 
 
 def write_pptx(slides: list[Slide], path: Path, theme) -> Path:
@@ -180,7 +201,9 @@ def write_handout(slides: list[Slide], path: Path, name: str) -> Path:
 
     writer, readers = PdfWriter(), {}
     for slide in slides:
-        reader = readers.setdefault(slide.handout, PdfReader(str(slide.handout)))
+        if slide.handout not in readers:
+            readers[slide.handout] = PdfReader(str(slide.handout))
+        reader = readers[slide.handout]
         writer.add_page(reader.pages[slide.page])
         writer.add_outline_item(title=f"{slide.scene}: {slide.title}", page_number=len(writer.pages) - 1)
     writer.add_metadata({"/Title": name, "/Creator": "nnexplain slides"})

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# cairo/pango for manim, LaTeX for MathTex, poppler-utils (pdftoppm) for the figure tests;
-# with --test also the browser the slide-deck tests drive (Debian's chromium and its driver)
-APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm poppler-utils)
+# cairo/pango for manim, LaTeX for MathTex, poppler-utils (pdftoppm) for the figure tests, espeak-ng
+# for --voice tts; with --test also the browser the slide-deck tests drive (chromium and its driver)
+APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm poppler-utils
+              espeak-ng)
 if [[ ${1:-} == --test ]]; then
     APT_PACKAGES+=(chromium chromium-driver)
 fi

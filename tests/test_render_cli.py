@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from scenes import render as render_module
+from scenes.cache_key import source_closure
 from scenes.catalog import STORY, SceneEntry, find
 from scenes.cli import main
 from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line
@@ -145,7 +146,7 @@ def test_cache_key_follows_every_input():
     # ReLUvsSigmoid also shows the shipped twin of the network it is given: both shipped files count
     names = {line.split("=")[0] for line in fingerprint(shipped).splitlines()}
     assert {"default.npz", "relu.npz", "mnist_test_sample.npz", "manim_settings"} <= names
-    sources = {path.name for path in render_module.source_closure(entry.module)}
+    sources = {path.name for path in source_closure(entry.module)}
     assert {"this_is_a_three.py", "base.py", "theme.py", "inputs.py", "pixel_grid.py", "export.py"} <= sources
     assert "forward_pass.py" not in sources and "network_diagram.py" not in sources
 

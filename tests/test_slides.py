@@ -176,9 +176,13 @@ def test_the_html_deck_plays_offline_in_a_real_browser(deck):
     try:
         driver.get((folder / "slides.html").as_uri())
         body = driver.find_element(By.TAG_NAME, "body")
+        assert "start" in body.get_attribute("class")  # a title card until the first key
+        assert (
+            driver.find_element(By.ID, "card").is_displayed()
+            and driver.execute_script("return document.getElementById('video').getAttribute('src')") is None
+        )
         for index in range(len(slides)):
-            if index:
-                body.send_keys(Keys.ARROW_RIGHT if index % 2 else Keys.SPACE)
+            body.send_keys(Keys.ARROW_RIGHT if index % 2 else Keys.SPACE)
             wait_for(driver, f"return location.hash === '#{index + 1}'")
             wait_for(driver, "return document.getElementById('video').dataset.state === 'ended'")
             time.sleep(0.3)
@@ -191,23 +195,44 @@ def test_the_html_deck_plays_offline_in_a_real_browser(deck):
         time.sleep(0.5)
         assert driver.execute_script("return document.getElementById('video').dataset.state") == "held"
         assert mismatch(screenshot_of_video(driver), posters[-2]) < 0.01
+        body.send_keys(Keys.HOME)
+        wait_for(driver, "return location.hash === '#1'")
+        body.send_keys(Keys.ARROW_RIGHT)  # step 2 plays ...
+        wait_for(driver, "return document.getElementById('video').dataset.state === 'playing'")
+        body.send_keys(Keys.ARROW_RIGHT)  # ... and a second press while it plays shows its end first
+        time.sleep(0.5)
+        state = driver.execute_script(
+            "return [location.hash, document.getElementById('video').dataset.state]"
+        )
+        assert state == ["#2", "held"]
+        assert mismatch(screenshot_of_video(driver), posters[1]) < 0.01
+        driver.execute_script("location.hash = '#5'")  # an edited address opens that step, held
+        wait_for(driver, "return document.getElementById('count').textContent.startsWith('5 /')")
+        time.sleep(0.5)
+        assert mismatch(screenshot_of_video(driver), posters[4]) < 0.01
+        body.send_keys(Keys.ARROW_RIGHT)
+        wait_for(driver, "return location.hash === '#6'")
+        body.send_keys(Keys.ARROW_LEFT)  # back to step 5 for the notes below
+        wait_for(driver, "return location.hash === '#5'")
+        slides_shown = 5
         body.send_keys("s")  # the speaker notes view
         notes = driver.find_element(By.ID, "notes")
-        assert notes.is_displayed() and slides[-2]["notes"] in notes.text
-        assert f"Next: {slides[-1]['title']}" in notes.text
+        assert notes.is_displayed() and slides[slides_shown - 1]["notes"] in notes.text
+        assert f"Next: {slides[slides_shown]['title']}" in notes.text
         main_window = driver.current_window_handle
         body.send_keys("p")  # the presenter window follows the deck and steers it
         deadline = time.monotonic() + 10
         while len(driver.window_handles) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         driver.switch_to.window(next(h for h in driver.window_handles if h != main_window))
-        assert slides[-2]["notes"] in driver.find_element(By.TAG_NAME, "body").text
+        assert slides[slides_shown - 1]["notes"] in driver.find_element(By.TAG_NAME, "body").text
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
-        wait_for(
-            driver, f"return document.getElementById('notes-title').textContent === {slides[-1]['title']!r}"
-        )
+        title = slides[slides_shown]["title"]
+        wait_for(driver, f"return document.getElementById('notes-title').textContent === {title!r}")
+        driver.find_element(By.TAG_NAME, "body").send_keys("s")  # only the audience screen's own key
         driver.switch_to.window(main_window)
-        wait_for(driver, f"return location.hash === '#{len(slides)}'")
+        wait_for(driver, f"return location.hash === '#{slides_shown + 1}'")
+        assert "notes" in body.get_attribute("class")  # still open: S in the presenter window did nothing
         requests = [
             json.loads(entry["message"])["message"]["params"]["request"]["url"]
             for entry in driver.get_log("performance")
@@ -261,7 +286,19 @@ def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "slides", "layer-diagrm", "--out", tmp_path / "deck")
     assert_one_line_error(code, err, "unknown scene", "layer-diagram")
     code, _, err = run(capsys, "slides", "layer-diagram", "--name", "../x", "--out", tmp_path / "deck")
-    assert_one_line_error(code, err, "is not a file name")
+    assert_one_line_error(code, err, "is not a deck name")
+    for bad in ("week#1", " spaced", "a\nb", "x" * 201):
+        code, _, err = run(capsys, "slides", "layer-diagram", "--name", bad, "--out", tmp_path / "deck")
+        assert_one_line_error(code, err, "is not a deck name")
+    (tmp_path / "deck").mkdir()
+    (tmp_path / "deck" / "layer-diagram_assets").write_text("a file in the deck's way")
+    code, _, err = run(
+        capsys, "slides", "layer-diagram", "--out", tmp_path / "deck", "--cache", tmp_path / "c"
+    )
+    assert_one_line_error(code, err, "layer-diagram_assets is a file", "--name")
+    assert sorted(p.name for p in (tmp_path / "deck").iterdir()) == ["layer-diagram_assets"]
+    assert not (tmp_path / "c").exists()  # refused before rendering anything
+    shutil.rmtree(tmp_path / "deck")
     code, _, err = run(capsys, "slides", "--out", tmp_path / "deck")
     assert_one_line_error(code, err, "--all")
     code, _, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
@@ -309,3 +346,12 @@ def test_a_deck_takes_the_render_options(tmp_path, relu_784_32_10, capsys):
                     "edge-detector.pdf"), str(tmp_path / "p")], check=True)  # fmt: skip
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
     assert page.mean() > 230  # the light theme: a white frame on a white page
+
+
+def test_a_cached_video_without_its_steps_is_rendered_again(deck, capsys):
+    folder, cache = deck
+    steps = next(cache.glob("scenes/*/LayerDiagram.steps"))
+    shutil.rmtree(steps)  # as a crash between the two renames, or a user's clean-up, would leave it
+    code, _, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", folder, "--cache", cache)
+    assert code == 0 and "(1 rendered, 1 cached)" in err
+    assert (steps / "steps.json").is_file() and len(read_steps(steps)) == STEPS["LayerDiagram"]

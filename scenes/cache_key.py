@@ -1,0 +1,102 @@
+"""The render cache's key: everything a scene's pixels (and sound) depend on. See scenes/render.py."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
+
+from scenes.catalog import SceneEntry
+from scenes.story.inputs import StoryConfig
+
+__all__ = ["MANIM_SETTINGS", "cache_key", "fingerprint", "source_closure", "voice_fingerprint"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
+# per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
+# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
+MANIM_SETTINGS = {
+    "renderer": "cairo",
+    "encoder_queue_size": 2,
+    "video_encoder_options": {"x264-params": "rc-lookahead=5:threads=1"},
+}
+
+
+def fingerprint(config: StoryConfig) -> str:
+    """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
+    shows the twin of the one it is given), the sample, and the test split the digit comes from."""
+    from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
+    from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
+
+    files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
+    directory, _ = resolve_data_dir(config.data_dir)
+    files += [
+        path
+        for path in (
+            find_idx_file(directory, SPLITS["test_images"]),
+            find_idx_file(directory, SPLITS["test_labels"]),
+        )
+        if path is not None
+    ]
+    parts = [f"{path.name}={sha256_of(path)}" for path in files]
+    parts += [f"theme={config.theme}", f"full_edges={config.full_edges}", f"edge_lines={config.edge_lines}"]
+    parts.append(
+        f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}"
+    )
+    parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
+    parts.append(f"voice={voice_fingerprint(config.voice)}")
+    return "\n".join(parts)
+
+
+def voice_fingerprint(voice: str | None) -> str:
+    """What the narration depends on: espeak-ng's version, or every recording in the folder."""
+    from network.data import sha256_of
+    from scenes.voice import TTS, tts_version
+
+    if voice is None:
+        return "none"
+    if voice == TTS:
+        return f"tts {tts_version()}"
+    return " ".join(f"{path.name}:{sha256_of(path)}" for path in sorted(Path(voice).glob("*.wav")))
+
+
+# -- cache keys ------------------------------------------------------------------------------------
+def source_closure(module: str) -> list[Path]:
+    """The source files of `module` and of every project module it imports, transitively."""
+    seen: dict[str, Path] = {}
+    pending = [module]
+    while pending:
+        name = pending.pop()
+        path = _module_path(name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                pending.append(node.module)
+                pending.extend(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                pending.extend(alias.name for alias in node.names)
+    return sorted(seen.values())
+
+
+def _module_path(name: str) -> Path | None:
+    if name.split(".")[0] not in ("scenes", "network"):
+        return None
+    base = PROJECT_ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cache_key(entry: SceneEntry, inputs_fingerprint: str, quality) -> str:
+    """The cache folder name of `entry` rendered at `quality` (a scenes.render.Quality) from these inputs."""
+    digest = hashlib.sha256()
+    for path in sorted({*source_closure(entry.module), *source_closure("scenes.handout")}):
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(inputs_fingerprint.encode())
+    digest.update(f"quality={quality.letter}\nmanim={metadata.version('manim')}".encode())
+    return digest.hexdigest()[:20]
