@@ -17,7 +17,15 @@ from network.cli import NETWORK_COMMANDS, echo, run
 from network.errors import NNExplainError
 from scenes.catalog import STORY
 from scenes.cli_lecture import explainer_timeline, narration, slides, write_captions
-from scenes.cli_options import fail_if_any, input_options, lookup, render_videos, story_config, video_options
+from scenes.cli_options import (
+    fail_if_any,
+    full_edges_option,
+    input_options,
+    lookup,
+    render_videos,
+    story_config,
+    video_options,
+)
 
 __all__ = ["cli", "main"]
 
@@ -119,7 +127,7 @@ def parse_at(text: str) -> float | None:
     help="PNG width in pixels (default 1920); SVG/PDF page width in points (default 842, A4 landscape). "
     "Height follows from 16:9.",
 )
-@click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
+@full_edges_option
 @click.option(
     "--out", type=click.Path(path_type=Path), required=True, help="File to write ('-': standard output)."
 )

@@ -3,7 +3,6 @@ for --voice), and the explainer's captions and chapters from the steps recorded 
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -13,7 +12,15 @@ import click
 from network.atomic import STDOUT
 from network.cli import echo
 from scenes import catalog
-from scenes.cli_options import fail_if_any, input_options, lookup, story_config
+from scenes.cli_options import (
+    fail_if_any,
+    full_edges_option,
+    input_options,
+    jobs_option,
+    lookup,
+    quality_option,
+    story_config,
+)
 
 __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
 
@@ -21,15 +28,8 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
 @click.command()
 @click.argument("names", nargs=-1)
 @click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
-@click.option(
-    "-q",
-    "--quality",
-    type=click.Choice(["l", "m", "h", "k"]),
-    default="m",
-    show_default=True,
-    help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
-)
-@click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network.")
+@quality_option("m")
+@full_edges_option
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the deck.")
 @click.option(
     "--name",
@@ -51,14 +51,7 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
     show_default=True,
     help="Folder of the render cache (shared with render and explainer).",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=min(2, os.cpu_count() or 1),
-    show_default="up to 2",
-    help="Scenes rendered in parallel processes.",
-)
+@jobs_option
 @input_options
 def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
            image, theme, data_dir):  # fmt: skip

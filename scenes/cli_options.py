@@ -18,7 +18,17 @@ from scenes.catalog import SceneEntry, find
 from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
 from scenes.theme import THEMES
 
-__all__ = ["fail_if_any", "input_options", "lookup", "render_videos", "story_config", "video_options"]
+__all__ = [
+    "fail_if_any",
+    "full_edges_option",
+    "input_options",
+    "jobs_option",
+    "lookup",
+    "quality_option",
+    "render_videos",
+    "story_config",
+    "video_options",
+]
 
 
 def lookup(name: str) -> SceneEntry:
@@ -92,17 +102,34 @@ def input_options(function):
     return function
 
 
+def quality_option(default: str):
+    return click.option(
+        "-q",
+        "--quality",
+        type=click.Choice(["l", "m", "h", "k"]),
+        default=default,
+        show_default=True,
+        help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
+    )
+
+
+full_edges_option = click.option(
+    "--full-edges", is_flag=True, help="Draw every neuron and every edge of the network."
+)
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=min(2, os.cpu_count() or 1),
+    show_default="up to 2",
+    help="Scenes rendered in parallel processes.",
+)
+
+
 def video_options(function):
     options = [
-        click.option(
-            "-q",
-            "--quality",
-            type=click.Choice(["l", "m", "h", "k"]),
-            default="l",
-            show_default=True,
-            help="l 480p15, m 720p30, h 1080p60, k 2160p60.",
-        ),
-        click.option("--full-edges", is_flag=True, help="Draw every neuron and every edge of the network."),
+        quality_option("l"),
+        full_edges_option,
         click.option(
             "--voice",
             default=None,
@@ -116,14 +143,7 @@ def video_options(function):
             show_default=True,
             help="Output directory.",
         ),
-        click.option(
-            "-j",
-            "--jobs",
-            type=click.IntRange(1, 64),
-            default=min(2, os.cpu_count() or 1),
-            show_default="up to 2",
-            help="Scenes rendered in parallel processes.",
-        ),
+        jobs_option,
     ]
     for option in reversed(options):
         function = option(function)
