@@ -43,13 +43,27 @@ def list_scenes():
 @click.argument("names", nargs=-1)
 @click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
 @video_options
-def render(names, render_all, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs):
+def render(
+    names,
+    render_all,
+    weights,
+    digit,
+    image,
+    theme,
+    data_dir,
+    quality,
+    full_edges,
+    transparent,
+    voice,
+    out,
+    jobs,
+):
     """Render scenes to video (class or kebab-case names, or --all)."""
     if not names and not render_all:
         raise click.UsageError("name scenes to render, or give --all")
     entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
     results, _ = render_videos(
-        entries, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs
+        entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
     )
     for result in results:
         if result.error is None:
@@ -62,7 +76,9 @@ def render(names, render_all, weights, digit, image, theme, data_dir, quality, f
     "--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order."
 )
 @video_options
-def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs):
+def explainer(
+    only, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
+):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
     from scenes.video_files import join_videos
 
@@ -73,10 +89,10 @@ def explainer(only, weights, digit, image, theme, data_dir, quality, full_edges,
         entries = list(STORY)
     start = time.monotonic()
     results, folder = render_videos(
-        entries, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs
+        entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
     )
     fail_if_any(results)
-    destination = folder / "explainer.mp4"
+    destination = folder / f"explainer.{transparent or 'mp4'}"
     cues, chapters = explainer_timeline(results)
     join_videos([result.path for result in results], destination, cues, chapters)
     write_captions(destination, cues, chapters)

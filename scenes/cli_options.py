@@ -131,6 +131,13 @@ def video_options(function):
         quality_option("l"),
         full_edges_option,
         click.option(
+            "--transparent",
+            type=click.Choice(["mov", "webm"]),
+            default=None,
+            help="Video with an alpha channel, to lay over footage: mov (QuickTime Animation: Premiere, "
+            "Final Cut, DaVinci Resolve, After Effects) or webm (VP9: browsers, Kdenlive, Shotcut, OBS).",
+        ),
+        click.option(
             "--voice",
             default=None,
             help="Narrate: a folder of your recordings <Scene>.<n>.wav (see `nnexplain narration`), "
@@ -150,7 +157,9 @@ def video_options(function):
     return input_options(function)
 
 
-def render_videos(entries, weights, digit, image, theme, data_dir, quality, full_edges, voice, out, jobs):
+def render_videos(
+    entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
+):
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
     from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
     from scenes.video_files import publish
@@ -161,12 +170,15 @@ def render_videos(entries, weights, digit, image, theme, data_dir, quality, full
     config = story_config(weights, digit, image, theme, data_dir, full_edges, voice)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
-    results = render_scenes(entries, config, chosen, out, jobs, log=lambda line: echo(line, err=True))
+    results = render_scenes(
+        entries, config, chosen, out, jobs, log=lambda line: echo(line, err=True), transparent=transparent
+    )
     folder = out / (
         chosen.label
         + ("-light" if theme == "light" else "")
         + ("-full-edges" if full_edges else "")
         + ("-voice" if voice else "")
+        + ("-transparent" if transparent else "")
     )
     for result in results:
         if result.error is None:

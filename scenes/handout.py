@@ -107,6 +107,7 @@ class StepRecorder:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.handout = HandoutPages(self.folder / "handout.pdf")
         self.steps: list[Step] = []
+        self.spans: list[float] = []  # each step's length by the scene's clock
         self.chapter = ""
 
     def __call__(self, scene, step: Step) -> None:
@@ -114,6 +115,7 @@ class StepRecorder:
         where = f"{self.scene_name} · step {len(self.steps) + 1}"
         self.handout.add(scene, step.title, step.notes, where)
         self.steps.append(step)
+        self.spans.append(scene.renderer.time - getattr(scene, "step_start", 0.0))
         self.chapter = getattr(scene, "chapter", "") or self.steps[0].title
 
     def close(self, section_videos: dict[str, Path]) -> list[dict]:
@@ -123,19 +125,16 @@ class StepRecorder:
         if self.steps and self.steps[0].section != "autocreated" and "autocreated" in section_videos:
             raise ValueError(f"{self.scene_name} animates before its first step(): start with self.step(...)")
         records = []
-        for step in self.steps:
+        for step, span in zip(self.steps, self.spans):
+            record = {**step._asdict(), "video": None, "poster": f"{step.section}.png", "seconds": span}
             video = section_videos.get(step.section)
-            if video is None:
+            if video is not None:
+                record["video"] = f"{step.section}{video.suffix}"
+                video.replace(self.folder / record["video"])
+                record["seconds"] = video_seconds(self.folder / record["video"])
+            elif section_videos:  # (a render without sections, such as webm, has none at all)
                 raise ValueError(f"{self.scene_name}: step {step.title!r} has no animation, so no video")
-            video.replace(self.folder / f"{step.section}.mp4")
-            records.append(
-                {
-                    **step._asdict(),
-                    "video": f"{step.section}.mp4",
-                    "poster": f"{step.section}.png",
-                    "seconds": video_seconds(self.folder / f"{step.section}.mp4"),
-                }
-            )
+            records.append(record)
         index = {"scene": self.scene_name, "chapter": self.chapter, "steps": records}
         (self.folder / STEPS_FILE).write_text(json.dumps(index, indent=1, ensure_ascii=False), "utf-8")
         return records
@@ -160,5 +159,6 @@ def read_steps(folder: Path) -> list[dict]:
     """The steps a render recorded in `folder`, with absolute `video` and `poster` paths."""
     records = json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))["steps"]
     for record in records:
-        record["video"], record["poster"] = Path(folder) / record["video"], Path(folder) / record["poster"]
+        record["poster"] = Path(folder) / record["poster"]
+        record["video"] = Path(folder) / record["video"] if record["video"] else None
     return records

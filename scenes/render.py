@@ -102,9 +102,16 @@ def ensure_writable_dir(directory: Path) -> None:
 
 
 def render_scenes(
-    entries: list[SceneEntry], config: StoryConfig, quality: Quality, out: Path, jobs: int = 1, log=None
+    entries: list[SceneEntry],
+    config: StoryConfig,
+    quality: Quality,
+    out: Path,
+    jobs: int = 1,
+    log=None,
+    transparent: str | None = None,
 ) -> list[RenderResult]:
-    """Render every scene not already in the cache, `jobs` subprocesses at a time.
+    """Render every scene not already in the cache, `jobs` subprocesses at a time; as H.264 mp4, or
+    with an alpha channel as `transparent` "mov" (QuickTime Animation) or "webm" (VP9).
 
     A failing scene never removes another's video: each result carries its path or its error.
     `log(text)` receives one line per finished scene. On Ctrl-C or SIGTERM (KeyboardInterrupt) every
@@ -113,10 +120,12 @@ def render_scenes(
     """
     from tqdm import tqdm
 
-    inputs_fingerprint, out = fingerprint(config), Path(out).resolve()
+    extension = transparent or "mp4"
+    inputs_fingerprint, out = f"{fingerprint(config)}\nvideo={extension}", Path(out).resolve()
     results = [
         RenderResult(
-            entry, out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.mp4"
+            entry,
+            out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.{extension}",
         )
         for entry in entries
     ]
@@ -260,15 +269,17 @@ def _worker(
     from scenes.handout import StepRecorder
     from scenes.story.base import Step
 
-    quality = QUALITIES[letter]
+    quality, extension = QUALITIES[letter], destination.suffix.lstrip(".")
     try:
+        alpha = {"transparent": True, "format": extension} if extension != "mp4" else {}
         options = {
+            **alpha,
             **MANIM_SETTINGS,
             "quality": quality.manim_name,
             "media_dir": str(workdir),
             "disable_caching": True,
             "write_to_movie": True,
-            "save_sections": True,
+            "save_sections": extension != "webm",  # manim 0.22 fails on webm sections
             "save_last_frame": False,
             "preview": False,
             "progress_bar": "none",
@@ -283,7 +294,7 @@ def _worker(
             scene.render()
             if not scene.steps:  # a beat without steps is one step: the whole scene
                 recorder(scene, Step(name, "", "autocreated"))
-        videos = sorted(path for path in workdir.rglob(f"{name}.mp4") if steps not in path.parents)
+        videos = sorted(path for path in workdir.rglob(f"{name}.{extension}") if steps not in path.parents)
         if not videos:
             raise NNExplainError(f"manim wrote no video for {name}")
         recorder.close(section_videos(workdir))

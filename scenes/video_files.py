@@ -12,6 +12,8 @@ from network.atomic import atomic_path
 
 __all__ = ["join_videos", "publish", "video_summary"]
 
+CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".webm": "webm"}  # muxer by file name
+
 
 def publish(cached: Path, destination: Path) -> Path:
     """Put a cached video at `destination`, atomically: a hard link to the cached file when possible
@@ -68,7 +70,7 @@ def _add_captions(output, cues, chapters) -> None:
                 for number, (start, end, title) in enumerate(chapters, start=1)
             ]
         )  # fmt: skip
-    if not cues:
+    if not cues or output.format.name == "webm":  # (webm has no mov_text: the .vtt beside it serves)
         return
     stream = output.add_mux_stream("mov_text", time_base=millisecond)
     stream.metadata["language"] = "eng"
@@ -108,9 +110,11 @@ def _remux(parts: list[Path], destination: Path, add_tracks) -> None:
     each part shifted to where the last one's video ended."""
     import av
 
-    with av.open(str(destination), "w", format="mp4") as output:
+    with av.open(str(destination), "w", format=CONTAINERS.get(destination.suffix, "mp4")) as output:
         with av.open(str(parts[0])) as first:
             targets = {"video": output.add_stream_from_template(first.streams.video[0])}
+            if "alpha_mode" in first.streams.video[0].metadata:  # VP9 with alpha: say so again
+                targets["video"].metadata["alpha_mode"] = first.streams.video[0].metadata["alpha_mode"]
             if first.streams.audio:
                 targets["audio"] = output.add_stream_from_template(first.streams.audio[0])
         add_tracks(output)
@@ -143,7 +147,7 @@ def _reencode(parts: list[Path], destination: Path, add_tracks) -> None:
         template = first.streams.video[0]
         width, height = template.codec_context.width, template.codec_context.height
         rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
-    with av.open(str(destination), "w", format="mp4") as output:
+    with av.open(str(destination), "w", format=CONTAINERS.get(destination.suffix, "mp4")) as output:
         out_stream = output.add_stream("libx264", rate=rate, options={"crf": "18"})
         out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, "yuv420p"
         out_stream.codec_context.time_base = 1 / rate

@@ -89,6 +89,8 @@ OPTIONS = {
     "render": {"--weights": paths, "--digit": numbers, "--image": paths,
                "--theme": st.sampled_from(["dark", "sepia"]),
                "-q": st.sampled_from(["l", "x", ""]), "--out": outputs, "-j": numbers, "--full-edges": None,
+               "--transparent": st.sampled_from(["mov", "gif"]),
+               "--voice": st.sampled_from(["adir", "afile"]),
                "--data-dir": st.sampled_from(["data", "missing", "afile"])},
     "explainer": {"--weights": paths, "--digit": numbers, "--theme": st.sampled_from(["light", "sepia"]),
                   "--out": outputs, "-j": small, "--only": scene_names},
