@@ -67,6 +67,7 @@ STORY = [
         "LayerDiagram",
         "ForwardPass",
         "WhatNeuronsRespondTo",
+        "DesignedEdgeDetector",
         "EdgeDetector",
         "AllHiddenWeights",
         "WeightedSum",

@@ -18,6 +18,7 @@ from network.activations import ACTIVATIONS
 __all__ = [
     "bias_effect_neuron",
     "busiest_window",
+    "designed_edge_weights",
     "forward_pass_digits",
     "grid_layout",
     "ink_and_background_pixels",
@@ -130,3 +131,26 @@ def grid_layout(count: int, width: float, height: float) -> tuple[int, float]:
         ((cols, min(width / cols, height / -(-count // cols))) for cols in range(1, count + 1)),
         key=lambda option: option[1],
     )
+
+
+def designed_edge_weights(
+    pixels: np.ndarray, length: int = 6, thickness: int = 2
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The weights one would design to detect a short horizontal stroke: +1 on a `thickness` x
+    `length` stripe, -1 on the row just above and the row just below it, 0 elsewhere, placed where
+    the 2-D image `pixels` gives the largest weighted sum (ink on the stripe, none around it).
+    Returns (weights of the image's shape, the stripe's top-left (row, col)); ties go to the first
+    in reading order."""
+    rows, cols = pixels.shape
+    best, where = -np.inf, (1, 0)
+    for r in range(1, rows - thickness):
+        for c in range(cols - length + 1):
+            window = pixels[r - 1 : r + thickness + 1, c : c + length].sum(axis=1)
+            score = window[1:-1].sum() - window[0] - window[-1]
+            if score > best:
+                best, where = score, (r, c)
+    r, c = where
+    weights = np.zeros_like(pixels, dtype=float)
+    weights[r - 1, c : c + length] = weights[r + thickness, c : c + length] = -1.0
+    weights[r : r + thickness, c : c + length] = 1.0
+    return weights, where

@@ -118,3 +118,19 @@ def test_grid_layout_fits_and_is_the_largest(count, width, height):
     assert cols * side <= width + 1e-9 and rows * side <= height + 1e-9 and cols * rows >= count
     for other in range(1, count + 1):  # no other column count gives larger cells
         assert min(width / other, height / -(-count // other)) <= side + 1e-12
+
+
+def test_designed_edge_weights_sit_on_a_bar_with_nothing_around_it():
+    image = np.zeros((10, 12))
+    image[6:8, 3:9] = 1.0  # a bar 2 rows thick: where the design must go
+    image[1:5, 1:3] = 1.0  # a thick vertical blob: ink above and below any stripe on it
+    weights, (row, col) = selection.designed_edge_weights(image, length=6, thickness=2)
+    assert (row, col) == (6, 3)
+    assert (weights[6:8, 3:9] == 1).all() and (weights[5, 3:9] == -1).all() and (weights[8, 3:9] == -1).all()
+    assert np.count_nonzero(weights) == 24 and (weights * image).sum() == 12
+    for r in range(1, 8):  # no other place scores higher
+        for c in range(7):
+            other = np.zeros_like(image)
+            other[r - 1, c : c + 6] = other[r + 2, c : c + 6] = -1
+            other[r : r + 2, c : c + 6] = 1
+            assert (other * image).sum() <= 12

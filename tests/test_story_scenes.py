@@ -10,6 +10,7 @@ from network.export import save_weights
 from network.model import MLP
 from scenes.network_diagram import DenseColumn
 from scenes.story.all_hidden_weights import AllHiddenWeights
+from scenes.story.designed_edge_detector import DesignedEdgeDetector
 from scenes.story.edge_detector import EdgeDetector
 from scenes.story.forward_pass import ForwardPass
 from scenes.story.inputs import StoryConfig, load_story_inputs
@@ -174,6 +175,25 @@ def test_edge_detector_colours_weights_by_sign_and_ends_in_the_real_activation(t
         assert np.linalg.norm(sample - expected) < 25  # the diverging map's colour for that real weight
     assert f"= {inputs.layer(1)[j]:.3f}" in scene.result.original_text
     assert f"= {inputs.digit.pre_activations[0][0][j]:.2f}" in scene.result.original_text
+
+
+def test_designed_edge_detector_fires_for_the_digit_with_the_edge_only(tmp_path):
+    from network.activations import sigmoid
+    from network.data import load_sample
+    from scenes.selection import designed_edge_weights
+
+    scene, _ = render_last_frame(DesignedEdgeDetector, tmp_path)
+    inputs = story_inputs()
+    images, _ = load_sample()
+    designed, _ = designed_edge_weights(inputs.layer(0).reshape(28, 28))
+    sums = images @ designed.reshape(-1)
+    assert scene.other == int(np.argmin(sums))
+    assert scene.sums == pytest.approx([float(designed.reshape(-1) @ inputs.layer(0)), sums[scene.other]])
+    assert scene.sums[0] > scene.threshold > scene.sums[1]  # the bias separates the two digits
+    assert scene.outputs == pytest.approx([float(sigmoid(s - scene.threshold)) for s in scene.sums])
+    assert scene.outputs[0] > 0.9 and scene.outputs[1] < 0.1
+    assert scene.neuron == int(np.argmax(inputs.z(1)))  # the trained neuron shown beside the design
+    assert f"w · a = {scene.sums[0]:.2f}" in scene.sum_texts[0][1].original_text
 
 
 def test_all_hidden_weights_draws_one_heatmap_per_first_layer_neuron(tmp_path):
