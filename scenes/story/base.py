@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from manim import RIGHT, Scene, VGroup
+from manim.utils.exceptions import EndSceneEarlyException
 
 from scenes.captions import step_cues
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
@@ -99,7 +100,10 @@ class StoryScene(Scene):
             self.step_ended(self, self.steps[-1])
 
     def tear_down(self) -> None:
-        self.end_step()
+        try:
+            self.end_step()
+        except EndSceneEarlyException:  # a still of an earlier moment (figure --at) is already taken
+            pass
         if self.story_config.voice is not None:  # the soundtrack lasts as long as the picture
             with tempfile.TemporaryDirectory(prefix="nnexplain-voice-") as folder:
                 gap = 0.1
