@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import Axes, DashedLine, Dot, MathTex, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Axes, DashedLine, Dot, MathTex, VGroup
 
 from network.activations import ACTIVATIONS
 from scenes.theme import DARK, Theme
@@ -76,6 +76,24 @@ class ActivationPlot(VGroup):
         """A dot at (x, y) and a dashed line down to the x axis."""
         dot = Dot(self.point(x, y), radius=0.09, color=self.theme.text)
         return VGroup(DashedLine(self.point(x, 0), dot.get_center(), color=self.theme.muted), dot)
+
+    def label_point(self, label, x: float, y: float, buff: float = 0.15):
+        """Move `label` beside the point (x, y) where it touches neither the curve nor the axes and
+        their numbers: the first clear side of up-left, down-right, up-right, down-left, left, right,
+        at `buff`, then further out."""
+        lines = [self.graph, self.axes.x_axis, self.axes.y_axis]
+        sampled = [[line.point_from_proportion(t) for t in np.linspace(0, 1, 120)] for line in lines]
+        obstacles = np.concatenate([*sampled, self.axes.get_all_points()])  # and the ticks' numbers
+        sides = (UP + LEFT, DOWN + RIGHT, UP + RIGHT, DOWN + LEFT, LEFT, RIGHT)
+        for direction, distance in (
+            (side, distance) for distance in (buff, 3 * buff, 6 * buff) for side in sides
+        ):
+            label.next_to(self.point(x, y), direction, buff=distance)
+            low, high = label.get_corner(DOWN + LEFT) - 0.15, label.get_corner(UP + RIGHT) + 0.15
+            inside = np.all((obstacles[:, :2] >= low[:2]) & (obstacles[:, :2] <= high[:2]), axis=1)
+            if not inside.any():
+                return label
+        return label.next_to(self.point(x, y), UP + LEFT, buff=buff)
 
     def formula(self, shift_tex: str = "") -> MathTex:
         """f(x) written out, e.g. sigma(x + b) = 1 / (1 + e^-(x + b)) for a shift such as "+ 0.80"."""

@@ -223,3 +223,21 @@ def test_require_latex_names_the_packages(monkeypatch, tmp_path, render):
     )
     with pytest.raises(NNExplainError, match="need dvisvgm:"):
         math_tex.require_latex()
+
+
+@pytest.mark.parametrize("kind, x", [("sigmoid", -0.46), ("sigmoid", 2.5), ("relu", 1.9), ("relu", -1.2)])
+def test_a_point_label_stays_off_the_curve_and_the_axes(kind, x):
+    import numpy as np
+    from manim import DOWN, LEFT, RIGHT, UP, Text
+
+    from scenes.activation_plot import ActivationPlot
+
+    plot = ActivationPlot.covering(kind, [x], [x, 1], 10.5, 3.6)
+    y = float(plot.function(x))
+    label = plot.label_point(Text(f"f({x}) = {y:.2f}", font_size=24), x, y)
+    lines = [plot.graph, plot.axes.x_axis, plot.axes.y_axis]
+    points = np.array([line.point_from_proportion(t) for line in lines for t in np.linspace(0, 1, 400)])
+    points = np.concatenate([points, plot.axes.get_all_points()])
+    low, high = label.get_corner(DOWN + LEFT)[:2], label.get_corner(UP + RIGHT)[:2]
+    assert not np.all((points[:, :2] > low) & (points[:, :2] < high), axis=1).any()
+    assert np.linalg.norm(label.get_center() - plot.point(x, y)) < 3.0  # still beside its point

@@ -54,7 +54,8 @@ class BiasAndSigmoid(StoryScene):
             rf"{f}({number(s)}) = {number(float(plot.function(s)))}",
             font_size=theme.label_size,
             color=theme.text,
-        ).next_to(before[1], UP + LEFT, buff=0.1)
+        )
+        plot.label_point(before_label, s, float(plot.function(s)))  # off the curve and the axes
 
         squash = (
             "the sigmoid squishes any number into the range from 0 to 1"

@@ -111,12 +111,13 @@ class ForwardPass(StoryScene):
         percent = self.text(confidence, "small", colour).next_to(
             diagram.output_labels[predicted], RIGHT, buff=0.15
         )
-        lines = [self.text(inputs.source_label(digit), "small", "muted")]
+        lines = [self.text(inputs.source_label(digit), "label")]  # readable at 480p
         if label is not None:
-            lines.append(self.text(f"label {label}", "small"))
-        lines.append(self.text(f"predicted {predicted}  ({confidence})", "small", colour))
+            lines.append(self.text(f"label {label}", "label"))
+        lines.append(self.text(f"predicted {predicted}  ({confidence})", "label", colour))
         if not right:
-            lines.append(self.text("wrong", "small", "wrong"))
+            lines.append(self.text("wrong", "label", "wrong"))
         text = VGroup(*lines).arrange(DOWN, buff=0.15).next_to(self.grid, DOWN, buff=0.3)
+        text.shift(max(0.0, -6.9 - text.get_left()[0]) * RIGHT)  # inside the frame
         self.verdict = VGroup(ring, percent, text)
         return self.verdict
