@@ -4,7 +4,6 @@ its theme and the real network it tells about, and a few texts several beats wri
 from __future__ import annotations
 
 import functools
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +53,7 @@ class StoryScene(Scene):
         # called as each step ends, with the scene in that step's final state (nnexplain's renderer
         # records posters and handout pages here); the last step ends when construct returns
         self.step_ended: Callable[[StoryScene, Step], None] | None = None
+        self.step_start = self.step_audio = 0.0  # when the current step began; its recording's length
         super().__init__(*args, **kwargs)
 
     def step(self, title: str, notes: str = "") -> Step:
@@ -72,17 +72,14 @@ class StoryScene(Scene):
         voice = self.story_config.voice
         if voice is None or not step.notes:
             return 0.0
-        name = type(self).__name__
-        if voice == TTS:
-            path = Path(tempfile.mkdtemp(prefix="nnexplain-voice-")) / recording_name(name, len(self.steps))
-            speak(step.notes, path)
-        else:
-            path = recording(name, len(self.steps), step.title, voice)
-        seconds = wav_seconds(path)
-        self.add_sound(str(path))
-        if voice == TTS:
-            shutil.rmtree(path.parent, ignore_errors=True)
-        return seconds
+        name, number = type(self).__name__, len(self.steps)
+        with tempfile.TemporaryDirectory(prefix="nnexplain-voice-") as folder:  # for the draft voice
+            if voice == TTS:
+                path = speak(step.notes, Path(folder) / recording_name(name, number))
+            else:
+                path = recording(name, number, step.title, voice)
+            self.add_sound(str(path))  # (read into memory at once)
+            return wav_seconds(path)
 
     def end_step(self) -> None:
         """Hold the current step (if any) until its narration could be read or heard (reading
