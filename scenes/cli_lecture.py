@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from network.atomic import STDOUT
 from network.cli import echo
 from scenes import catalog
 from scenes.cli_options import (
@@ -19,6 +18,7 @@ from scenes.cli_options import (
     jobs_option,
     lookup,
     quality_option,
+    require_folder,
     story_config,
 )
 
@@ -70,9 +70,8 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
             "starting with a letter, digit or '_'",
             param_hint="'--name'",
         )
-    for folder, option in ((out, "--out"), (cache, "--cache")):
-        if str(folder) == STDOUT or (folder.exists() and not folder.is_dir()):
-            raise click.BadParameter(f"{str(folder)!r} is not a folder", param_hint=f"'{option}'")
+    require_folder(out, "--out")
+    require_folder(cache, "--cache")
     deck_targets(out, name, formats or FORMATS)  # anything in the deck's way: before rendering
     start = time.monotonic()
     config = story_config(weights, digit, image, theme, data_dir, full_edges)
@@ -104,8 +103,7 @@ def narration(names, out, weights, digit, image, theme, data_dir):
     from scenes.voice import recording_name
 
     entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
-    if str(out) == STDOUT or (out.exists() and not out.is_dir()):
-        raise click.BadParameter(f"{str(out)!r} is not a folder", param_hint="'--out'")
+    require_folder(out, "--out")
     config = story_config(weights, digit, image, theme, data_dir)
     ensure_writable_dir(out)
     listing = ["# Narration", "", "Record each step as the WAV file named above its text, then run",
@@ -130,10 +128,11 @@ def explainer_timeline(results):
     """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
     from scenes.captions import timeline
     from scenes.handout import read_chapter, read_steps
+    from scenes.render import steps_folder
 
     scenes = []
     for result in results:
-        folder = result.path.with_suffix(".steps")
+        folder = steps_folder(result.path)
         scenes.append(
             (read_chapter(folder), [(step["notes"], step["seconds"]) for step in read_steps(folder)])
         )

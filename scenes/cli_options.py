@@ -26,6 +26,7 @@ __all__ = [
     "lookup",
     "quality_option",
     "render_videos",
+    "require_folder",
     "story_config",
     "video_options",
 ]
@@ -155,6 +156,12 @@ def video_options(function):
     for option in reversed(options):
         function = option(function)
     return input_options(function)
+
+
+def require_folder(path: Path, option: str) -> None:
+    """One error line if `path`, given as `option`, is '-' or something other than a folder."""
+    if str(path) == STDOUT or (path.exists() and not path.is_dir()):
+        raise click.BadParameter(f"{str(path)!r} is not a folder", param_hint=f"'{option}'")
 
 
 def render_videos(

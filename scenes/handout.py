@@ -17,6 +17,7 @@ import cairo
 from PIL import Image
 
 from scenes.figure import VectorCamera, scene_mobjects
+from scenes.render import STEPS_FILE
 from scenes.story.base import Step
 
 __all__ = ["HANDOUT_PAGE", "HandoutPages", "StepRecorder", "read_chapter", "read_steps", "video_seconds"]
@@ -26,7 +27,6 @@ MARGIN = 36.0
 TITLE_SIZE, NOTES_SIZE, SMALL_SIZE = 18.0, 10.5, 8.5
 INK, MUTED = (0.13, 0.13, 0.13), (0.42, 0.42, 0.42)
 FONT = "DejaVu Sans"
-STEPS_FILE = "steps.json"
 
 
 class HandoutPages:

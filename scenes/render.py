@@ -34,6 +34,7 @@ from scenes.story.inputs import StoryConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_ERROR = "nnexplain-worker-error: "
+STEPS_FILE = "steps.json"  # in each scene's steps folder: its steps, written last (scenes/handout.py)
 
 __all__ = [
     "MANIM_SETTINGS",
@@ -304,7 +305,7 @@ def _worker(
         try:
             os.replace(steps, steps_folder(destination))
         except OSError:  # another run placed its (identical) steps in between
-            if not (steps_folder(destination) / "steps.json").is_file():
+            if not (steps_folder(destination) / STEPS_FILE).is_file():
                 raise
         os.replace(videos[0], destination)  # last: a cached video means its steps are complete
     finally:
@@ -313,7 +314,7 @@ def _worker(
 
 def is_cached(video: Path) -> bool:
     """A scene is in the cache when its video and its steps both are."""
-    return video.is_file() and (steps_folder(video) / "steps.json").is_file()
+    return video.is_file() and (steps_folder(video) / STEPS_FILE).is_file()
 
 
 def steps_folder(video: Path) -> Path:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from network.errors import NNExplainError
 from scenes.handout import read_steps
+from scenes.render import steps_folder
 
 __all__ = ["FORMATS", "Slide", "collect_slides", "deck_targets", "write_deck"]
 
@@ -50,7 +51,7 @@ def collect_slides(results) -> list[Slide]:
     for result in results:
         if result.error is not None:
             raise NNExplainError(f"{result.entry.name} failed: {result.error}")
-        folder = result.path.with_suffix(".steps")
+        folder = steps_folder(result.path)
         for page, step in enumerate(read_steps(folder)):
             slides.append(
                 Slide(
