@@ -21,7 +21,8 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 
 train: setup
-	$(BIN)/nnexplain train --out network/weights/default.npz
+	$(BIN)/nnexplain train --out network/weights/default.npz --snapshots media/default-snapshots
+	$(BIN)/nnexplain history media/default-snapshots --out network/weights/default-history
 	$(BIN)/nnexplain train --activation relu --out network/weights/relu.npz
 
 # What rendering writes: the scene cache, the published quality folders (480p15, 1080p60-light,

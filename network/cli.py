@@ -1,4 +1,4 @@
-"""The network's commands: train, evaluate, predict, export-activations.
+"""The network's commands: train, evaluate, predict, export-activations, history.
 
 `python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli.py) adds them
 to the scene commands. `run(group, argv)` turns every problem with the user's input into one line
@@ -120,7 +120,7 @@ def cli() -> None:
     "--snapshots",
     type=click.Path(path_type=Path),
     default=None,
-    help="Directory for a snapshot after every epoch (epoch-NNN.npz, itself a weights file).",
+    help="Directory for a snapshot after every epoch (epoch-NNN.npz, each a weights file; 000: the start).",
 )
 @click.option("--resume", is_flag=True, help="Continue from the last snapshot in --snapshots.")
 @click.option(
@@ -353,6 +353,42 @@ def export_activations(weights, digits, image, data_dir, out):
     report(out, f"wrote {out} ({len(result)} digit{'s' if len(result) != 1 else ''})")
 
 
+@cli.command()
+@click.argument("snapshots", type=click.Path(path_type=Path))
+@click.option(
+    "--epochs",
+    "keep",
+    default="0,1,2,5,10,last",
+    show_default=True,
+    help="Epochs to keep ('last': the run's last); the default skips epochs the run does not have.",
+)
+@data_dir_option
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
+def history(snapshots, keep, data_dir, out):
+    """Keep a few epochs of a training run (`train --snapshots`), small, with their test accuracy:
+    what the LearningOverEpochs scene shows (`--history`)."""
+    from network.data import load_dataset
+    from network.history import keep_epochs, snapshot_files
+
+    if str(out) == STDOUT:
+        raise click.BadParameter("'-' is not a folder", param_hint="'--out'")
+    available = [int(path.name[6:9]) for path in snapshot_files(snapshots)]
+    if not available:
+        raise NNExplainError(f"{snapshots}: no snapshots (epoch-NNN.npz); write them with train --snapshots")
+    try:
+        wanted = [available[-1] if part.strip() == "last" else int(part) for part in keep.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{keep!r} is not a list of epochs such as 0,1,5,last") from None
+    if keep == "0,1,2,5,10,last":
+        wanted = [epoch for epoch in wanted if epoch in available]
+    written = keep_epochs(snapshots, out, wanted, load_dataset(data_dir))
+    size = sum(path.stat().st_size for path in written)
+    report(
+        out,
+        f"kept epochs {', '.join(str(int(p.name[6:9])) for p in written)} ({size / 1e3:.0f} KB) in {out}",
+    )
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup runs; exits 143 (128 + 15)."""
 
@@ -370,7 +406,7 @@ def _terminated(stop: BaseException | None) -> bool:
     return False
 
 
-NETWORK_COMMANDS = (train, evaluate, predict, export_activations)
+NETWORK_COMMANDS = (train, evaluate, predict, export_activations, history)
 
 
 def run(group: click.Group, argv=None) -> int:

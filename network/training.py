@@ -161,7 +161,8 @@ def train(
 ) -> TrainResult:
     """Train on the training split less a held-out validation split; keep the epoch that scores
     best on validation. The test split is never looked at here. `on_epoch` receives a Checkpoint
-    after every epoch; passing one back as `resume` continues as if never interrupted."""
+    after every epoch (and before the first: epoch 0, the random start); passing one back as
+    `resume` continues as if never interrupted."""
     rng = np.random.default_rng(config.seed)
     model = MLP.initialise(config.sizes, config.activation, seed=config.seed)
     train_idx, val_idx = validation_split(
@@ -190,6 +191,26 @@ def train(
         best.history = [EpochReport(**report) for report in resume.history]
         first_epoch = resume.epoch + 1
 
+    def checkpoint(epoch: int) -> Checkpoint:
+        return Checkpoint(
+            epoch,
+            model.parameters.copy(),
+            optimiser.m.copy(),
+            optimiser.v.copy(),
+            optimiser.steps,
+            rng.bit_generator.state,
+            best.model.parameters.copy(),
+            best.best_epoch,
+            best.validation_accuracy,
+            [asdict(r) for r in best.history],
+        )
+
+    if on_epoch and resume is None:  # epoch 0, the random start: no loss yet, only accuracies
+        train_accuracy = model.accuracy(train_images, train_labels)
+        on_epoch(
+            EpochReport(0, float("nan"), train_accuracy, model.accuracy(val_images, val_labels), 0.0),
+            checkpoint(0),
+        )
     bar = _progress_bar(config.epochs, progress, initial=first_epoch - 1)
     for epoch in range(first_epoch, config.epochs + 1):
         start = time.perf_counter()
@@ -215,21 +236,7 @@ def train(
             best.model.parameters[...] = model.parameters
             best.best_epoch, best.validation_accuracy = epoch, report.validation_accuracy
         if on_epoch:
-            on_epoch(
-                report,
-                Checkpoint(
-                    epoch,
-                    model.parameters.copy(),
-                    optimiser.m.copy(),
-                    optimiser.v.copy(),
-                    optimiser.steps,
-                    rng.bit_generator.state,
-                    best.model.parameters.copy(),
-                    best.best_epoch,
-                    best.validation_accuracy,
-                    [asdict(r) for r in best.history],
-                ),
-            )
+            on_epoch(report, checkpoint(epoch))
         if bar is not None:
             bar.set_postfix(
                 loss=f"{report.loss:.4f}",

@@ -260,7 +260,7 @@ def test_train_on_a_small_idx_set_writes_working_weights(run, tmp_path, subset_d
     assert manifest["test_accuracy"] == pytest.approx(measured, abs=1e-6)
     assert measured > 0.5  # chance is 0.1
     assert manifest["data_checksums"] == {p.name: sha256_of(p) for p in subset_dir.iterdir()}
-    assert sorted(p.name for p in snapshots.iterdir()) == ["epoch-001.npz", "epoch-002.npz"]
+    assert sorted(p.name for p in snapshots.iterdir()) == ["epoch-000.npz", "epoch-001.npz", "epoch-002.npz"]
     assert [p.name for p in out_path.parent.iterdir()] == ["w.npz"]
 
 

@@ -235,7 +235,7 @@ def test_starting_over_clears_old_snapshots(tmp_path, small_idx_dir):
         capture_output=True,
         cwd=ROOT,
     )
-    assert sorted(p.name for p in snapshots.iterdir()) == ["epoch-001.npz", "epoch-002.npz"]
+    assert sorted(p.name for p in snapshots.iterdir()) == ["epoch-000.npz", "epoch-001.npz", "epoch-002.npz"]
 
 
 # -- determinism -----------------------------------------------------------------------------------------

@@ -76,16 +76,26 @@ def test_relu_training_learns_real_digits(dataset):
 
 
 def test_on_epoch_checkpoints_resume_exactly(dataset):
-    """Every epoch hands out a Checkpoint; resuming from epoch 1 gives the uninterrupted result."""
+    """Every epoch hands out a Checkpoint, and so does the random start (epoch 0); resuming from
+    epoch 0 or epoch 1 gives the uninterrupted result."""
     subset = train_subset(dataset, 3000)
     config = TrainConfig(**{**SMALL, "epochs": 3, "validation_size": 500})
-    checkpoints = []
-    full = train(subset, config, progress=False, on_epoch=lambda report, state: checkpoints.append(state))
-    assert [c.epoch for c in checkpoints] == [1, 2, 3]
+    checkpoints, reports = [], []
+    full = train(
+        subset,
+        config,
+        progress=False,
+        on_epoch=lambda report, state: (checkpoints.append(state), reports.append(report)),
+    )
+    assert [c.epoch for c in checkpoints] == [0, 1, 2, 3]
+    start = MLP.initialise(config.sizes, config.activation, seed=config.seed)
+    np.testing.assert_array_equal(checkpoints[0].parameters, start.parameters)
+    assert 0.0 < reports[0].validation_accuracy < 0.3 < reports[1].validation_accuracy  # chance, then learnt
     np.testing.assert_array_equal(checkpoints[-1].best_parameters, full.model.parameters)
-    resumed = train(subset, config, progress=False, resume=checkpoints[0])
-    np.testing.assert_array_equal(resumed.model.parameters, full.model.parameters)
-    assert [r.loss for r in resumed.history] == [r.loss for r in full.history]
+    for checkpoint in checkpoints[:2]:
+        resumed = train(subset, config, progress=False, resume=checkpoint)
+        np.testing.assert_array_equal(resumed.model.parameters, full.model.parameters)
+        assert [r.loss for r in resumed.history] == [r.loss for r in full.history]
 
 
 # ---------------------------------------------------------------- augmentation
