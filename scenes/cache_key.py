@@ -26,11 +26,15 @@ MANIM_SETTINGS = {
 
 def fingerprint(config: StoryConfig) -> str:
     """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
-    shows the twin of the one it is given), the sample, and the test split the digit comes from."""
+    shows the twin of the one it is given), the weights' training history, the sample, and the test
+    split the digit comes from."""
     from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
     from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
+    from network.history import snapshot_files
 
     files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
+    if config.history_folder is not None and config.history_folder.is_dir():  # LearningOverEpochs
+        files += snapshot_files(config.history_folder)
     directory, _ = resolve_data_dir(config.data_dir)
     files += [
         path

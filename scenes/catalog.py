@@ -55,9 +55,16 @@ class SceneEntry:
                 return " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split())
         return ""
 
+    @property
+    def needs_history(self) -> bool:
+        """Whether the scene shows the weights' training run (StoryConfig.history_folder)."""
+        return self.name in NEEDS_HISTORY
+
     def load(self):
         return getattr(importlib.import_module(self.module), self.name)
 
+
+NEEDS_HISTORY = {"LearningOverEpochs"}
 
 STORY = [
     SceneEntry(name)
@@ -73,6 +80,7 @@ STORY = [
         "WeightedSum",
         "BiasAndSigmoid",
         "ParameterCount",
+        "LearningOverEpochs",
         "MatrixVectorNotation",
         "NetworkAsFunction",
         "ReLUvsSigmoid",

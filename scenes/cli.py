@@ -18,6 +18,7 @@ from network.errors import NNExplainError
 from scenes.catalog import STORY
 from scenes.cli_lecture import explainer_timeline, narration, slides, write_captions
 from scenes.cli_options import (
+    available_entries,
     fail_if_any,
     full_edges_option,
     input_options,
@@ -43,28 +44,12 @@ def list_scenes():
 @click.argument("names", nargs=-1)
 @click.option("--all", "render_all", is_flag=True, help="Every scene, in story order.")
 @video_options
-def render(
-    names,
-    render_all,
-    weights,
-    digit,
-    image,
-    theme,
-    data_dir,
-    quality,
-    full_edges,
-    transparent,
-    voice,
-    out,
-    jobs,
-):
+def render(names, render_all, **options):
     """Render scenes to video (class or kebab-case names, or --all)."""
     if not names and not render_all:
         raise click.UsageError("name scenes to render, or give --all")
     entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
-    results, _ = render_videos(
-        entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
-    )
+    results, _ = render_videos(entries, everything=render_all, **options)
     for result in results:
         if result.error is None:
             echo(result.published)
@@ -76,9 +61,7 @@ def render(
     "--only", multiple=True, help="Join only these scenes (repeatable or comma-separated), in story order."
 )
 @video_options
-def explainer(
-    only, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
-):
+def explainer(only, **options):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
     from scenes.video_files import join_videos
 
@@ -88,11 +71,9 @@ def explainer(
     else:
         entries = list(STORY)
     start = time.monotonic()
-    results, folder = render_videos(
-        entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
-    )
+    results, folder = render_videos(entries, everything=not only, **options)
     fail_if_any(results)
-    destination = folder / f"explainer.{transparent or 'mp4'}"
+    destination = folder / f"explainer.{options['transparent'] or 'mp4'}"
     cues, chapters = explainer_timeline(results)
     join_videos([result.path for result in results], destination, cues, chapters)
     write_captions(destination, cues, chapters)
@@ -148,14 +129,17 @@ def parse_at(text: str) -> float | None:
     "--out", type=click.Path(path_type=Path), required=True, help="File to write ('-': standard output)."
 )
 @input_options
-def figure(name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir):
+def figure(
+    name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir, history
+):
     """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
     from scenes.render import ensure_writable_dir
 
     entry = lookup(name)
     at = parse_at(at_text)
     fmt = fmt or (out.suffix.lower().lstrip(".") if out.suffix.lower() in (".png", ".svg", ".pdf") else "png")
-    config = story_config(weights, digit, image, theme, data_dir, full_edges)
+    config = story_config(weights, digit, image, theme, data_dir, full_edges, history=history)
+    available_entries([entry], config, everything=False)
     streamed = str(out) == STDOUT
     if out.is_dir():
         raise NNExplainError(f"cannot write {out}: it is a directory")

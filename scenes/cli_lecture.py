@@ -12,6 +12,7 @@ import click
 from network.cli import echo
 from scenes import catalog
 from scenes.cli_options import (
+    available_entries,
     fail_if_any,
     full_edges_option,
     input_options,
@@ -54,7 +55,7 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
 @jobs_option
 @input_options
 def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
-           image, theme, data_dir):  # fmt: skip
+           image, theme, data_dir, history):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
     from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
     from scenes.slides import FORMATS, collect_slides, deck_targets, write_deck
@@ -74,7 +75,8 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
     require_folder(cache, "--cache")
     deck_targets(out, name, formats or FORMATS)  # anything in the deck's way: before rendering
     start = time.monotonic()
-    config = story_config(weights, digit, image, theme, data_dir, full_edges)
+    config = story_config(weights, digit, image, theme, data_dir, full_edges, history=history)
+    entries = available_entries(entries, config, render_all)
     ensure_writable_dir(out)
     ensure_writable_dir(cache)
     log = lambda line: echo(line, err=True)  # noqa: E731
@@ -95,7 +97,7 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
 @click.argument("names", nargs=-1)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the texts.")
 @input_options
-def narration(names, out, weights, digit, image, theme, data_dir):
+def narration(names, out, weights, digit, image, theme, data_dir, history):
     """What to record for --voice: every step's narration, as <Scene>.<n>.txt and narration.md."""
     from network.atomic import atomic_path
     from scenes.figure import run_to
@@ -104,7 +106,8 @@ def narration(names, out, weights, digit, image, theme, data_dir):
 
     entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
     require_folder(out, "--out")
-    config = story_config(weights, digit, image, theme, data_dir)
+    config = story_config(weights, digit, image, theme, data_dir, history=history)
+    entries = available_entries(entries, config, not names)
     ensure_writable_dir(out)
     listing = ["# Narration", "", "Record each step as the WAV file named above its text, then run",
                f"`nnexplain explainer --voice {out}`.", ""]  # fmt: skip

@@ -19,6 +19,7 @@ from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
 from scenes.theme import THEMES
 
 __all__ = [
+    "available_entries",
     "fail_if_any",
     "full_edges_option",
     "input_options",
@@ -46,7 +47,9 @@ def lookup(name: str) -> SceneEntry:
         raise NNExplainError(f"unknown scene {name!r}{hint}") from None
 
 
-def story_config(weights, digit, image, theme, data_dir, full_edges=False, voice=None) -> StoryConfig:
+def story_config(
+    weights, digit, image, theme, data_dir, full_edges=False, voice=None, history=None
+) -> StoryConfig:
     """The story configuration the options name, checked by loading it as the scenes will."""
     import shutil
 
@@ -61,8 +64,11 @@ def story_config(weights, digit, image, theme, data_dir, full_edges=False, voice
         raise click.BadParameter(
             f"{voice!r} is not a folder of recordings (or 'tts')", param_hint="'--voice'"
         )
+    if history is not None and not Path(history).is_dir():
+        raise click.BadParameter(f"{str(history)!r} is not a folder of snapshots", param_hint="'--history'")
     config = StoryConfig(
         voice=voice,
+        history=history,
         weights=Path(weights),
         digit=digit,
         image=image,
@@ -97,6 +103,13 @@ def input_options(function):
             help="dark for video, light for print.",
         ),
         data_dir_option,
+        click.option(
+            "--history",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="The weights' training run for LearningOverEpochs: a `train --snapshots` folder "
+            "(default: <weights>-history/ beside the weights, if there).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -158,6 +171,23 @@ def video_options(function):
     return input_options(function)
 
 
+def available_entries(entries, config: StoryConfig, everything: bool, log=None) -> list:
+    """The scenes to render: one that shows the weights' training run is left out of the whole
+    story (with a note) when the weights have none, and is an error when named."""
+    from scenes.story.inputs import missing_history
+
+    if config.history_folder is not None:
+        return list(entries)
+    needing = [entry.name for entry in entries if entry.needs_history]
+    if needing and not everything:
+        raise NNExplainError(f"{needing[0]}: {missing_history(config)}")
+    if needing:
+        (log or (lambda line: echo(line, err=True)))(
+            f"leaving out {', '.join(needing)}: {missing_history(config)}"
+        )
+    return [entry for entry in entries if not entry.needs_history]
+
+
 def require_folder(path: Path, option: str) -> None:
     """One error line if `path`, given as `option`, is '-' or something other than a folder."""
     if str(path) == STDOUT or (path.exists() and not path.is_dir()):
@@ -165,8 +195,9 @@ def require_folder(path: Path, option: str) -> None:
 
 
 def render_videos(
-    entries, weights, digit, image, theme, data_dir, quality, full_edges, transparent, voice, out, jobs
-):
+    entries, *, weights, digit, image, theme, data_dir, history, quality, full_edges, transparent, voice, out,
+    jobs, everything=False,
+):  # fmt: skip
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
     from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
     from scenes.video_files import publish
@@ -174,7 +205,8 @@ def render_videos(
     if str(out) == STDOUT:
         raise click.BadParameter("'-' is not a folder: render and explainer write a folder of videos",
                                  param_hint="'--out'")  # fmt: skip
-    config = story_config(weights, digit, image, theme, data_dir, full_edges, voice)
+    config = story_config(weights, digit, image, theme, data_dir, full_edges, voice, history)
+    entries = available_entries(entries, config, everything)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
     results = render_scenes(

@@ -18,6 +18,8 @@ from network.activations import ACTIVATIONS
 __all__ = [
     "bias_effect_neuron",
     "busiest_window",
+    "closest_snapshot",
+    "curve_until",
     "designed_edge_weights",
     "forward_pass_digits",
     "grid_layout",
@@ -154,3 +156,18 @@ def designed_edge_weights(
     weights[r - 1, c : c + length] = weights[r + thickness, c : c + length] = -1.0
     weights[r : r + thickness, c : c + length] = 1.0
     return weights, where
+
+
+def curve_until(curve, after: float, upto: float) -> list[tuple[float, float]]:
+    """The piece of a curve [(x, y), ...] (sorted by x) over (after, upto], joined to the last point
+    at or before `after`: drawing piece after piece gives one unbroken line."""
+    before = [point for point in curve if point[0] <= after]
+    return before[-1:] + [point for point in curve if after < point[0] <= upto]
+
+
+def closest_snapshot(parameters: list[np.ndarray], target: np.ndarray, tolerance: float = 1e-3) -> int | None:
+    """The index of the parameter vector equal to `target` within `tolerance` (largest |difference|),
+    the closest if several are; None if none is."""
+    gaps = [float(np.max(np.abs(p - target))) if p.shape == target.shape else np.inf for p in parameters]
+    best = int(np.argmin(gaps)) if gaps else None
+    return best if best is not None and gaps[best] <= tolerance else None

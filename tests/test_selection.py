@@ -134,3 +134,22 @@ def test_designed_edge_weights_sit_on_a_bar_with_nothing_around_it():
             other[r - 1, c : c + 6] = other[r + 2, c : c + 6] = -1
             other[r : r + 2, c : c + 6] = 1
             assert (other * image).sum() <= 12
+
+
+def test_curve_until_gives_pieces_that_join_into_one_line():
+    curve = [(0, 0.1), (1, 0.7), (2, 0.8), (3, 0.9), (5, 0.95)]
+    assert selection.curve_until(curve, -1, 0) == [(0, 0.1)]  # one point: nothing to draw yet
+    assert selection.curve_until(curve, 0, 2) == [(0, 0.1), (1, 0.7), (2, 0.8)]
+    assert selection.curve_until(curve, 2, 4) == [(2, 0.8), (3, 0.9)]
+    assert selection.curve_until(curve, 4, 5) == [(3, 0.9), (5, 0.95)]  # joined to the point before
+    pieces = [selection.curve_until(curve, a, b) for a, b in ((0, 1), (1, 2), (2, 5))]
+    assert [p for piece in pieces for p in piece[1:]] == curve[1:]
+
+
+def test_closest_snapshot_finds_the_same_parameters_within_rounding():
+    rng = np.random.default_rng(0)
+    runs = [rng.normal(size=20).astype(np.float32) for _ in range(3)]
+    assert selection.closest_snapshot(runs, runs[1] + 1e-5) == 1
+    assert selection.closest_snapshot(runs, runs[2] + 0.5) is None
+    assert selection.closest_snapshot(runs, np.zeros(7)) is None  # another architecture
+    assert selection.closest_snapshot([], runs[0]) is None

@@ -12,6 +12,7 @@ options and hand it to each scene explicitly.
     NNEXPLAIN_FULL_EDGES  1: every neuron and edge; lines: the same as Manim Lines (benchmark reference)
     NNEXPLAIN_DATA        the data directory (read by network.data, like every other command)
     NNEXPLAIN_VOICE       tts: narrate with espeak-ng; a folder: your recordings <Scene>.<n>.wav
+    NNEXPLAIN_HISTORY     the weights' training run (train --snapshots; default <weights>-history/)
 
 Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
 the activations that `network.export` computes for the followed digit and the shipped sample.
@@ -34,11 +35,18 @@ from network.images import chosen_digits
 from scenes.selection import bias_effect_neuron
 from scenes.theme import THEMES
 
-__all__ = ["DEFAULT_DIGIT", "StoryConfig", "StoryInputs", "load_story_inputs", "twin_weights"]
+__all__ = [
+    "DEFAULT_DIGIT",
+    "StoryConfig",
+    "StoryInputs",
+    "load_story_history",
+    "load_story_inputs",
+    "twin_weights",
+]
 
 DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 TRUE_WORDS = ("1", "true", "yes", "on")
-PATH_FIELDS = ("weights", "image", "data_dir")
+PATH_FIELDS = ("weights", "image", "data_dir", "history")
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class StoryConfig:
     edge_lines: bool = False  # full edges as Manim Lines: the slow reference for benchmarks
     data_dir: Path | None = None  # None: network's default (--data-dir, $NNEXPLAIN_DATA, cache)
     voice: str | None = None  # None: silent; "tts": espeak-ng; else a folder of <Scene>.<n>.wav
+    history: Path | None = None  # the weights' training snapshots; None: <weights>-history/ if there
 
     def __post_init__(self):
         for name in PATH_FIELDS:  # absolute from the start: workers run in another directory
@@ -94,11 +103,21 @@ class StoryConfig:
             full_edges=edges in (*TRUE_WORDS, "lines"),
             edge_lines=edges == "lines",
             voice=env.get("NNEXPLAIN_VOICE", "").strip() or None,
+            history=env.get("NNEXPLAIN_HISTORY", "").strip() or None,
         )
 
     @property
     def followed_digit(self) -> int:
         return DEFAULT_DIGIT if self.digit is None else self.digit
+
+    @property
+    def history_folder(self) -> Path | None:
+        """The snapshots of the weights' training run: `history`, else <weights>-history/ beside
+        the weights file (network/weights/default-history for the shipped network) if it exists."""
+        if self.history is not None:
+            return self.history
+        beside = self.weights.with_name(f"{self.weights.stem}-history")
+        return beside if beside.is_dir() else None
 
     def with_weights(self, weights: Path) -> StoryConfig:
         return replace(self, weights=Path(weights))
@@ -286,3 +305,36 @@ def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInput
         sample,
         Path(weights_path),
     )
+
+
+def load_story_history(config: StoryConfig, story: StoryInputs):
+    """The training run of the story's weights (network.history), checked to be of the same network."""
+    folder = config.history_folder
+    if folder is None:
+        raise NNExplainError(missing_history(config))
+    history = _history(*_identity(folder))
+    last = history.snapshots[-1].model
+    if (last.sizes, last.activation) != (story.sizes, story.activation):
+        raise NNExplainError(
+            f"{folder}: the history of a {architecture_name(last.sizes, last.activation)} network, "
+            f"but the weights are a {architecture_name(story.sizes, story.activation)} one"
+        )
+    return history
+
+
+def missing_history(config: StoryConfig) -> str:
+    return (
+        f"no training history for {config.weights.name}: train it with --snapshots DIR and pass "
+        f"--history DIR (or keep DIR as {config.weights.stem}-history beside the weights)"
+    )
+
+
+def architecture_name(sizes, activation: str) -> str:
+    return "-".join(str(n) for n in sizes) + f" {activation}"
+
+
+@functools.lru_cache(maxsize=2)
+def _history(folder: str, mtime: int, size: int):
+    from network.history import load_history
+
+    return load_history(folder)
