@@ -73,6 +73,7 @@ STORY = [
         "PixelsToInputLayer",
         "LayerDiagram",
         "ForwardPass",
+        "WhyLayers",
         "WhatNeuronsRespondTo",
         "DesignedEdgeDetector",
         "EdgeDetector",

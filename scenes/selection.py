@@ -26,6 +26,8 @@ __all__ = [
     "ink_and_background_pixels",
     "ink_run",
     "largest_terms",
+    "loop_neuron",
+    "neurons_to_show",
     "most_excited",
     "most_selective",
     "shared_weight_scale",
@@ -171,3 +173,25 @@ def closest_snapshot(parameters: list[np.ndarray], target: np.ndarray, tolerance
     gaps = [float(np.max(np.abs(p - target))) if p.shape == target.shape else np.inf for p in parameters]
     best = int(np.argmin(gaps)) if gaps else None
     return best if best is not None and gaps[best] <= tolerance else None
+
+
+def loop_neuron(
+    loop: np.ndarray, line: np.ndarray, other_loops: np.ndarray, on: float = 0.5
+) -> tuple[int, bool]:
+    """(j, acts_as_one): the neuron that prefers a digit's loop to its line most (largest activation
+    for the loop alone minus the line alone; activations scaled to [0, 1]), and whether it acts as a
+    loop detector on these inputs: at least `on` for that loop and for every one of `other_loops`
+    (rows: other digits' loops), below `on` for the line."""
+    j = int(np.argmax(loop - line))
+    others = np.atleast_2d(other_loops)[:, j]
+    return j, bool(loop[j] >= on and line[j] < on and (others >= on).all())
+
+
+def neurons_to_show(activations: np.ndarray, must: int, count: int = 16) -> np.ndarray:
+    """`count` neurons (columns of `activations`, one row per input) in index order: `must`, then
+    the most active ones (by their largest activation); every neuron when there are no more."""
+    n = activations.shape[1]
+    if n <= count:
+        return np.arange(n)
+    order = [k for k in np.argsort(-activations.max(axis=0), kind="stable") if k != must]
+    return np.sort([must, *order[: count - 1]])

@@ -153,3 +153,19 @@ def test_closest_snapshot_finds_the_same_parameters_within_rounding():
     assert selection.closest_snapshot(runs, runs[2] + 0.5) is None
     assert selection.closest_snapshot(runs, np.zeros(7)) is None  # another architecture
     assert selection.closest_snapshot([], runs[0]) is None
+
+
+def test_loop_neuron_is_the_one_preferring_the_loop_and_says_if_it_detects_loops():
+    loop = np.array([0.9, 0.8, 0.3])
+    line = np.array([0.7, 0.1, 0.2])
+    assert selection.loop_neuron(loop, line, np.array([[0.1, 0.9, 0.0], [0.2, 0.6, 0.1]])) == (1, True)
+    assert selection.loop_neuron(loop, line, np.array([[0.1, 0.4, 0.0]])) == (1, False)  # misses a loop
+    assert selection.loop_neuron(loop, np.array([0.1, 0.1, 0.9]), np.array([[1, 1, 1]])) == (0, True)
+    assert selection.loop_neuron(np.array([0.4, 0.3]), np.zeros(2), np.ones((1, 2))) == (0, False)  # too weak
+
+
+def test_neurons_to_show_keeps_the_one_asked_for_among_the_most_active():
+    a = np.array([[0.9, 0.1, 0.5, 0.0, 0.7], [0.2, 0.3, 0.1, 0.05, 0.6]])
+    assert selection.neurons_to_show(a, must=3, count=3).tolist() == [0, 3, 4]
+    assert selection.neurons_to_show(a, must=0, count=3).tolist() == [0, 2, 4]  # no duplicate
+    assert selection.neurons_to_show(a, must=1, count=8).tolist() == [0, 1, 2, 3, 4]

@@ -243,6 +243,13 @@ class StoryInputs:
             )
         return {"z": z, "b": b, "a": a, "weighted_sum": shown}
 
+    def run(self, images: np.ndarray) -> list[np.ndarray]:
+        """a(0) ... a(L) of the network for other inputs (n, 784) in [0, 1], such as a digit's parts."""
+        from network.model import MLP
+
+        model = MLP.from_layers(self.weights, self.biases, self.activation)
+        return model.forward(np.atleast_2d(images).astype(np.float32)).activations
+
     def misclassified(self) -> np.ndarray:
         """Indices into the sample of the digits the network gets wrong."""
         return np.flatnonzero(self.sample.predictions != self.sample.labels)

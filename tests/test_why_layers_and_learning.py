@@ -1,5 +1,6 @@
-"""LearningOverEpochs: the real training run, snapshot by snapshot, from the shipped history or a
-run of your own."""
+"""WhyLayers (real digits cut into loops and lines, then the real network's answer) and
+LearningOverEpochs (the real training run, snapshot by snapshot, from the shipped history or a
+run of your own)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from network.history import DEFAULT_HISTORY, load_history
 from network.model import MLP
 from scenes.story.inputs import StoryConfig, load_story_inputs
 from scenes.story.learning_over_epochs import LearningOverEpochs
+from scenes.story.why_layers import WhyLayers
+from scenes.theme import DARK
 from tests.scene_rendering import render_last_frame
 
 
@@ -86,3 +89,34 @@ def test_learning_over_epochs_needs_the_weights_own_run(tmp_path):
         render_last_frame(
             LearningOverEpochs, tmp_path, StoryConfig(weights=RELU_WEIGHTS, history=DEFAULT_HISTORY)
         )
+
+
+def test_why_layers_cuts_real_digits_and_shows_the_real_answer(tmp_path):
+    scene, frame = render_last_frame(WhyLayers, tmp_path)
+    story = load_story_inputs(StoryConfig())
+    names = {label: [part.name for part in parts] for label, (_, _, parts) in scene.examples.items()}
+    assert names == {9: ["loop on top", "line on the right"], 8: ["loop on top", "loop below"]}
+    for label, (index, pixels, _) in scene.examples.items():
+        assert story.sample.labels[index] == label
+        np.testing.assert_array_equal(pixels.ravel(), story.sample.activations[0][index])
+    # the last step's circles are the real layer-2 activations of the digit, its parts and the 8's loops
+    _, images = scene.part_inputs()
+    real = MLP.from_layers(story.weights, story.biases, "sigmoid").forward(images).activations[2]
+    for row, values in zip(scene.rows, real):
+        fills = [circle.get_fill_color().to_hex() for circle in row[2]]
+        assert fills == [DARK.activation_color(values[n]).to_hex() for n in scene.neuron_row]
+    notes = scene.steps[-1].notes
+    j = int(np.argmax(real[1] - real[2]))
+    assert f"neuron {j} prefers the 9's loop to its line most: {real[1, j]:.2f} for the loop" in notes
+    assert [step.title for step in scene.steps] == [
+        "The hope behind the layers",
+        "An 8 is two loops",
+        "A loop is made of small edges",
+        "What the trained network does",
+    ]
+
+
+def test_why_layers_follows_a_network_with_one_wide_hidden_layer(tmp_path, relu_784_32_10):
+    scene, _ = render_last_frame(WhyLayers, tmp_path, StoryConfig(weights=relu_784_32_10, theme="light"))
+    assert len(scene.neuron_row) == 16  # 32 neurons: the 15 most active and the loop neuron
+    assert "of layer 1," in scene.steps[-1].notes
