@@ -101,7 +101,7 @@ class LearningOverEpochs(StoryScene):
                 f" are noise, and it reads {percent(first.test_accuracy)} of the test digits right."
                 if first.test_accuracy is not None
                 else " are noise."
-            ),  # fmt: skip
+            ),
         )
         self.play(Write(title), run_time=1.0)
         self.play(FadeIn(grid), FadeIn(self.epoch_labels[0]), run_time=1.2)
@@ -178,8 +178,13 @@ class LearningOverEpochs(StoryScene):
         bars = VGroup()
         for k, value in enumerate(outputs):
             colour = t.highlight if k == self.story.followed_class else t.neuron_on
-            bar = Rectangle(width=0.75 * width, height=max(1.7 * value / top, 0.01), stroke_width=0,
-                            fill_color=colour, fill_opacity=1)  # fmt: skip
+            bar = Rectangle(
+                width=0.75 * width,
+                height=max(1.7 * value / top, 0.01),
+                stroke_width=0,
+                fill_color=colour,
+                fill_opacity=1,
+            )
             bar.move_to([k * width, 0, 0], aligned_edge=DOWN)
             label = self.text(str(k), "small", "muted").next_to([k * width, 0, 0], DOWN, buff=0.1)
             bars.add(VGroup(bar, label))
@@ -215,8 +220,11 @@ class LearningOverEpochs(StoryScene):
         final, inputs = self.history.snapshots[-1], self.story
         outputs = self.outputs[-1]
         guess = int(np.argmax(outputs))
-        accuracy = f" it reads {percent(final.test_accuracy)} of the test digits right, and" if (
-            final.test_accuracy is not None) else ""  # fmt: skip
+        accuracy = (
+            f" it reads {percent(final.test_accuracy)} of the test digits right, and"
+            if (final.test_accuracy is not None)
+            else ""
+        )
         story = np.concatenate(
             [np.concatenate([W.ravel(), b]) for W, b in zip(inputs.weights, inputs.biases)]
         )
