@@ -120,3 +120,28 @@ def test_why_layers_follows_a_network_with_one_wide_hidden_layer(tmp_path, relu_
     scene, _ = render_last_frame(WhyLayers, tmp_path, StoryConfig(weights=relu_784_32_10, theme="light"))
     assert len(scene.neuron_row) == 16  # 32 neurons: the 15 most active and the loop neuron
     assert "of layer 1," in scene.steps[-1].notes
+
+
+def test_the_whole_story_leaves_learning_out_for_weights_without_a_run(tmp_path, run):
+    from scenes.catalog import STORY
+    from scenes.cli_options import available_entries
+
+    notes = []
+    without = StoryConfig(weights=RELU_WEIGHTS)
+    kept = available_entries(STORY, without, everything=True, log=notes.append)
+    assert [e.name for e in kept] == [e.name for e in STORY if e.name != "LearningOverEpochs"]
+    assert notes == [
+        "leaving out LearningOverEpochs: no training history for relu.npz: train it with --snapshots DIR"
+        " and pass --history DIR (or keep DIR as relu-history beside the weights)"
+    ]
+    assert available_entries(STORY, StoryConfig(), everything=True) == list(STORY)  # the shipped run
+    code, out, err = run(
+        "figure", "learning-over-epochs", "--weights", RELU_WEIGHTS, "--out", tmp_path / "a.png"
+    )
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith("nnexplain: error: LearningOverEpochs: no training history for relu.npz")
+    code, out, err = run(
+        "figure", "learning-over-epochs", "--history", tmp_path / "none", "--out", tmp_path / "b.png"
+    )
+    assert code == 2 and err.count("\n") == 1 and "is not a folder of snapshots" in err
+    assert list(tmp_path.iterdir()) == []
