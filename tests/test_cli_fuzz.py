@@ -96,11 +96,14 @@ OPTIONS = {
                   "--out": outputs, "-j": small, "--only": scene_names},
     "figure": {"--weights": paths, "--digit": numbers, "--image": paths, "--at": numbers, "--out": outputs,
                "--format": st.sampled_from(["png", "svg", "pdf", "gif"]), "--width": numbers,
-               "--transparent": None, "--theme": st.sampled_from(["dark", "light", "sepia"])},
+               "--transparent": None, "--theme": st.sampled_from(["dark", "light", "sepia"]),
+               "--history": st.sampled_from(["adir", "missing", "afile"])},
     "slides": {"--weights": paths, "--digit": numbers, "--image": paths, "--out": outputs, "--cache": outputs,
                "-q": st.sampled_from(["l", "x"]), "--name": st.sampled_from(["deck", "../x", "", ".hidden"]),
                "--format": st.sampled_from(["html", "pptx", "pdf", "gif"]), "--all": None, "-j": small,
                "--theme": st.sampled_from(["light", "sepia"])},
+    "history": {"--epochs": st.sampled_from(["0,last", "0,7", "x", "", "last"]), "--out": outputs,
+                "--data-dir": st.sampled_from(["data", "missing"])},
     "scenes": {},
     "frobnicate": {"--out": outputs},
 }  # fmt: skip
@@ -112,6 +115,8 @@ def command_lines(draw) -> list[str]:
     argv = [command]
     if command in ("render", "figure", "slides"):
         argv.append(draw(scene_names))
+    if command == "history":
+        argv.append(draw(st.sampled_from(["adir", "missing", "afile", "good.npz", "-"])))
     for option in draw(
         st.lists(st.sampled_from(sorted(OPTIONS[command]) or ["--help"]), unique=True, max_size=6)
     ):
