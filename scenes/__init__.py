@@ -34,6 +34,7 @@ _EXPORTS = {
     "NetworkDiagram": "scenes.network_diagram",
     "NeuronFan": "scenes.weighted_sum_terms",
     "PixelGrid": "scenes.pixel_grid",
+    "RasterCamera": "scenes.raster",
     "RasterImage": "scenes.raster",
     "THEMES": "scenes.theme",
     "Theme": "scenes.theme",

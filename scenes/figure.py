@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cairo
 import numpy as np
-from manim import RESAMPLING_ALGORITHMS, Camera, tempconfig
+from manim import Camera, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.exceptions import EndSceneEarlyException
 from PIL import Image
@@ -23,6 +23,7 @@ from PIL import Image
 from network.atomic import atomic_path
 from network.errors import NNExplainError
 from scenes.catalog import SceneEntry
+from scenes.raster import CairoImages, RasterCamera
 from scenes.story.inputs import StoryConfig
 
 A4_LANDSCAPE_WIDTH_PT = 842
@@ -68,9 +69,11 @@ class StillRenderer(CairoRenderer):
         pass
 
 
-class VectorCamera(Camera):
+class VectorCamera(CairoImages, Camera):
     """Manim's cairo camera drawing on a vector surface, into the `width` x `height` box at `origin`
     (units: px for SVG, pt for PDF); nothing is drawn outside the box."""
+
+    true_rgb = True
 
     def __init__(
         self,
@@ -134,48 +137,11 @@ class VectorCamera(Camera):
         ]
         self.paint_rgba(raster, corners + self.frame_center, smooth=True)
 
-    def display_image_mobject(self, image_mobject, pixel_array):
-        smooth = image_mobject.resampling_algorithm != RESAMPLING_ALGORITHMS["nearest"]
-        self.paint_rgba(image_mobject.get_pixel_array(), image_mobject.points[:3], smooth)
-
-    def paint_rgba(self, rgba: np.ndarray, corners: np.ndarray, smooth: bool) -> None:
-        """Paint an RGBA array whose top-left, top-right and bottom-left corners sit at `corners`."""
-        rgba = np.asarray(rgba, dtype=np.uint8)
+    def prepared(self, rgba: np.ndarray, smooth: bool) -> np.ndarray:
         if not smooth and max(rgba.shape[:2]) < MIN_EMBEDDED_PIXELS:
             factor = math.ceil(MIN_EMBEDDED_PIXELS / max(rgba.shape[:2]))
             rgba = rgba.repeat(factor, axis=0).repeat(factor, axis=1)
-        height, width = rgba.shape[:2]
-        if height == 0 or width == 0 or not rgba[..., 3].any():
-            return
-        image = _cairo_image(rgba)
-        top_left, top_right, bottom_left = (np.asarray(point, dtype=float)[:2] for point in corners)
-        across, down = (top_right - top_left) / width, (bottom_left - top_left) / height
-        ctx = self.get_cairo_context(None)
-        ctx.save()
-        try:
-            ctx.transform(cairo.Matrix(across[0], across[1], down[0], down[1], top_left[0], top_left[1]))
-        except cairo.Error:  # a degenerate (zero-area) image draws nothing
-            ctx.restore()
-            return
-        ctx.set_source_surface(image, 0, 0)
-        ctx.get_source().set_filter(cairo.FILTER_GOOD if smooth else cairo.FILTER_NEAREST)
-        ctx.rectangle(0, 0, width, height)
-        ctx.fill()
-        ctx.restore()
-
-
-def _cairo_image(rgba: np.ndarray) -> cairo.ImageSurface:
-    """RGBA uint8 to a cairo ARGB32 surface (premultiplied, BGRA in memory)."""
-    height, width = rgba.shape[:2]
-    stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_ARGB32, width)
-    alpha = rgba[..., 3:4].astype(np.uint16)
-    premultiplied = (rgba[..., :3].astype(np.uint16) * alpha + 127) // 255
-    bgra = np.zeros((height, stride // 4, 4), dtype=np.uint8)
-    bgra[:, :width, :3] = premultiplied[..., ::-1]
-    bgra[:, :width, 3] = rgba[..., 3]
-    return cairo.ImageSurface.create_for_data(
-        bytearray(bgra.tobytes()), cairo.FORMAT_ARGB32, width, height, stride
-    )
+        return rgba
 
 
 def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width: int, pixel_height: int):
@@ -248,6 +214,6 @@ def render_figure(
             camera.capture_mobjects(scene_mobjects(scene))
             surface.finish()
         else:
-            camera = Camera(background_color=background, background_opacity=opacity)
+            camera = RasterCamera(background_color=background, background_opacity=opacity)
             camera.capture_mobjects(scene_mobjects(scene))
             Image.fromarray(camera.pixel_array).save(tmp, format="PNG")

@@ -13,6 +13,7 @@ from manim import RIGHT, Scene, VGroup
 from manim.utils.exceptions import EndSceneEarlyException
 
 from scenes.captions import step_cues
+from scenes.raster import RasterCamera
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
 from scenes.text import caption
 from scenes.theme import Theme, apply_theme, get_theme
@@ -54,6 +55,7 @@ class StoryScene(Scene):
         # records posters and handout pages here); the last step ends when construct returns
         self.step_ended: Callable[[StoryScene, Step], None] | None = None
         self.step_start = self.step_audio = 0.0  # when the current step began; its recording's length
+        kwargs.setdefault("camera_class", RasterCamera)  # images painted by cairo: crisp and fast
         super().__init__(*args, **kwargs)
 
     def step(self, title: str, notes: str = "") -> Step:
