@@ -21,11 +21,16 @@ it; a scene of yours can too:
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import av
 import cairo
 import numpy as np
 from manim import RESAMPLING_ALGORITHMS, Camera, Group, ImageMobject
+from manim.scene.scene_file_writer import SceneFileWriter
+from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-__all__ = ["CairoImages", "CreatableGroup", "RasterCamera", "RasterImage"]
+__all__ = ["CairoImages", "CreatableGroup", "HeldFrameWriter", "RasterCamera", "RasterImage"]
 
 
 class RasterImage(ImageMobject):
@@ -113,3 +118,32 @@ def cairo_image(rgba: np.ndarray, swap: bool = True) -> cairo.ImageSurface:
     return cairo.ImageSurface.create_for_data(
         bytearray(pixels.tobytes()), cairo.FORMAT_ARGB32, width, height, stride
     )
+
+
+class HeldFrameEncoder(VideoSegmentEncoder):
+    """Manim 0.22's segment encoder, converting a held frame (a `wait`: one frame repeated) from
+    RGBA to the video's pixel format once instead of once per repeat: a third of the cost of each
+    held 1080p frame."""
+
+    def write_frame(self, pixels, *, repeat: int = 1) -> None:
+        if repeat == 1:
+            return super().write_frame(pixels, repeat=repeat)
+        self._validate_frame(pixels, repeat)
+        time_base = Fraction(self.spec.frame_rate.denominator, self.spec.frame_rate.numerator)
+        try:
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgba").reformat(format=self.spec.pixel_format)
+            frame.time_base = time_base
+            for _ in range(repeat):
+                frame.pts = self._next_pts
+                self._next_pts += 1
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+        except BaseException as error:
+            raise self._operation_error("encode", error) from error
+
+
+class HeldFrameWriter(SceneFileWriter):
+    """Manim's SceneFileWriter with `HeldFrameEncoder` segments."""
+
+    def _create_segment_encoder(self, target):
+        return HeldFrameEncoder(target=target, spec=self.video_encoder)

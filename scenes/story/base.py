@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from manim import RIGHT, Scene, VGroup
+from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.exceptions import EndSceneEarlyException
 
 from scenes.captions import step_cues
-from scenes.raster import RasterCamera
+from scenes.raster import HeldFrameWriter, RasterCamera
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
 from scenes.text import caption
 from scenes.theme import Theme, apply_theme, get_theme
@@ -56,6 +57,12 @@ class StoryScene(Scene):
         self.step_ended: Callable[[StoryScene, Step], None] | None = None
         self.step_start = self.step_audio = 0.0  # when the current step began; its recording's length
         kwargs.setdefault("camera_class", RasterCamera)  # images painted by cairo: crisp and fast
+        if kwargs.get("renderer") is None:  # held frames converted once (scenes.raster)
+            kwargs["renderer"] = CairoRenderer(
+                file_writer_class=HeldFrameWriter,
+                camera_class=kwargs["camera_class"],
+                skip_animations=kwargs.get("skip_animations", False),
+            )
         super().__init__(*args, **kwargs)
 
     def step(self, title: str, notes: str = "") -> Step:
