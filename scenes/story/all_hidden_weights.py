@@ -24,15 +24,16 @@ class AllHiddenWeights(StoryScene):
         W = inputs.weights[0]
         scale = shared_weight_scale(W)
         words = f"All {len(W)} first-layer neurons' weights"
-        title = self.text(words, "title").to_edge(UP)
-        cols, side = grid_layout(len(W), width=8.2, height=6.1)
+        title = self.text(words, "title").to_edge(UP, buff=0.3)
+        cols, side = grid_layout(len(W), width=7.6, height=6.6)
         self.heatmaps = Group(*(WeightHeatmap(w, height=0.92 * side, scale=scale, theme=t) for w in W))
-        self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side).move_to([-1.8, -0.35, 0])
-        bar = weight_bar(scale, 2.6, t).move_to([4.7, 1.2, 0])
+        self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side)
+        self.heatmaps.move_to([-6.75 + self.heatmaps.width / 2, -0.4, 0])  # the left of the frame
+        bar = weight_bar(scale, 3.6, t).move_to([(self.heatmaps.get_right()[0] + 6.8) / 2, 1.5, 0])
         shared = self.text("one colour scale", "small", "muted").next_to(bar, UP, buff=0.15)
         notes = VGroup(
             *(
-                self.text(line, "small")
+                self.text(line)
                 for line in (
                     "Blotchy patterns,",
                     "not the clean edges",
@@ -41,8 +42,8 @@ class AllHiddenWeights(StoryScene):
                     "its own features.",
                 )
             )
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-        notes.next_to(bar, DOWN, buff=0.8).align_to(bar, LEFT)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        notes.next_to(bar, DOWN, buff=0.9)
         self.step(
             words,
             f"Here are the weights of all {len(W)} first-layer neurons, on one colour scale. If the"

@@ -24,25 +24,27 @@ class EdgeDetector(StoryScene):
     """
 
     chapter = "One neuron's weights"  # its chapter in the explainer
+    grid_side = 4.2  # the digit, the weights and the products, side by side
 
     def construct(self):
         t, inputs = self.theme, self.story
         self.neuron = j = most_excited(inputs.z(1))
         weights, pixels = inputs.weights[0][j], inputs.layer(0)
-        title = self.text(f"What hidden neuron {j} of layer 1 looks for", "title").to_edge(UP)
-        digit = PixelGrid(pixels.reshape(28, 28), height=3.3, theme=t).move_to([-4.6, 0.4, 0])
-        self.weights_grid = WeightHeatmap(weights, height=3.3, theme=t).move_to([0, 0.4, 0])
+        title = self.text(f"What hidden neuron {j} of layer 1 looks for", "title").to_edge(UP, buff=0.3)
+        side = self.grid_side  # three grids across the whole frame
+        digit = PixelGrid(pixels.reshape(28, 28), height=side, theme=t).move_to([-4.65, 0.3, 0])
+        self.weights_grid = WeightHeatmap(weights, height=side, theme=t).move_to([0, 0.3, 0])
         scale = float(np.abs(weights).max())
         products = weights * pixels
-        self.product_grid = WeightHeatmap(products, height=3.3, theme=t).move_to([4.6, 0.4, 0])
+        self.product_grid = WeightHeatmap(products, height=side, theme=t).move_to([4.65, 0.3, 0])
         names = [
-            self.text("the digit a(0)", "small").next_to(digit, UP, buff=0.15),
-            self.text("its 784 weights w", "small").next_to(self.weights_grid, UP, buff=0.15),
-            self.text("w × a: each pixel's push", "small").next_to(self.product_grid, UP, buff=0.15),
+            self.grid_name("the digit a(0)", digit),
+            self.grid_name("its 784 weights w", self.weights_grid),
+            self.grid_name("w × a: each pixel's push", self.product_grid),
         ]
         bars = [
-            weight_bar(scale, 3.0, t).next_to(self.weights_grid, DOWN, buff=0.25),
-            weight_bar(float(np.abs(products).max()), 3.0, t).next_to(self.product_grid, DOWN, buff=0.25),
+            weight_bar(scale, 3.4, t).next_to(self.weights_grid, DOWN, buff=0.25),
+            weight_bar(float(np.abs(products).max()), 3.4, t).next_to(self.product_grid, DOWN, buff=0.25),
         ]
         keys = self.text("+ pushes the sum up,  − pushes it down", "small", "muted").next_to(
             bars[0], DOWN, buff=0.2
@@ -62,7 +64,7 @@ class EdgeDetector(StoryScene):
             "Lay the weights over the digit and multiply pixel by pixel. Where the digit has no ink,"
             " the weight does not matter; where it has ink, the weight pushes the sum up or down.",
         )
-        overlay = WeightHeatmap(weights, height=3.3, theme=t).move_to(self.weights_grid)
+        overlay = WeightHeatmap(weights, height=side, theme=t).move_to(self.weights_grid)
         self.add(overlay)
         self.play(overlay.animate.move_to(digit).set_opacity(0.6), run_time=1.2)
         self.play(Transform(overlay, self.product_grid.copy().set_opacity(0.6)), run_time=1.5)
@@ -72,7 +74,7 @@ class EdgeDetector(StoryScene):
         squash = ACTIVATIONS[inputs.activation].symbol
         self.result = self.text(
             f"z = w · a + b = {z:.2f}      activation = {squash}(z) = {a:.3f}", "label", "highlight"
-        ).to_edge(DOWN, buff=0.35)
+        ).to_edge(DOWN, buff=0.3)
         self.step(
             "The neuron's activation",
             f"Add up all 784 pushes and the bias: z = {z:.2f}. The activation function turns that into"
@@ -80,3 +82,8 @@ class EdgeDetector(StoryScene):
         )
         self.play(Write(self.result), run_time=1.2)
         self.wait(1.5)
+
+    def grid_name(self, words: str, grid):
+        """A grid's name above it, no wider than the grid."""
+        name = self.text(words)
+        return name.scale_to_fit_width(min(name.width, grid.width)).next_to(grid, UP, buff=0.15)
