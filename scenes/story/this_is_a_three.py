@@ -45,19 +45,19 @@ class ThisIsAThree(StoryScene):
         title = self.text(words, "title").to_edge(UP)
         followed_index = int(inputs.digit.indices[0])
         others = [i for i in inputs.sample_of_class(digit_class, 5) if i != followed_index][:4]
-        self.digit_grid = PixelGrid(inputs.pixels(), height=2.3, theme=t)
+        self.digit_grid = PixelGrid(inputs.pixels(), height=2.5, theme=t)
         row = Group(
-            *(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[:2]),
+            *(PixelGrid(inputs.pixels(i), height=2.5, theme=t) for i in others[:2]),
             self.digit_grid,
-            *(PixelGrid(inputs.pixels(i), height=2.3, theme=t) for i in others[2:]),
+            *(PixelGrid(inputs.pixels(i), height=2.5, theme=t) for i in others[2:]),
         )
-        row.arrange(RIGHT, buff=0.35).move_to(0.2 * DOWN)
+        row.arrange(RIGHT, buff=0.25).move_to(0.2 * DOWN)
         what = (
             f"your digit and {len(others)} handwritten {digit_class}s from the MNIST test set"
             if inputs.follows_own_image
             else f"{len(row)} handwritten {digit_class}s from the MNIST test set"
         )
-        sources = self.text(f"{what}, 28 x 28 pixels each", "small", "muted").next_to(row, DOWN, buff=0.4)
+        sources = self.text(f"{what}, 28 x 28 pixels each", "label", "muted").next_to(row, DOWN, buff=0.4)
         self.step(
             words,
             f"Here are {len(row)} handwritten {digit_class}s, each only 28 by 28 pixels. Every one is written"
