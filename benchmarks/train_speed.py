@@ -55,7 +55,7 @@ def train_torch(dataset, config: TrainConfig) -> tuple[float, float]:
         torch.from_numpy(dataset.train_images[val_idx]),
         torch.from_numpy(dataset.train_labels[val_idx]),
     )
-    targets_all = torch.from_numpy(one_hot(labels))
+    targets_all = torch.from_numpy(one_hot(labels, 10))
     optimiser = torch.optim.Adam(model.parameters(), lr=config.max_learning_rate)
     batches = ShiftedBatches(images, config.max_shift, config.batch_size)
     total = config.epochs * math.ceil(len(labels) / config.batch_size)

@@ -1,8 +1,9 @@
 """MNIST-style data: read the four IDX files from a directory, download them when missing.
 
-Any directory holding the four standard IDX files (28x28 images, labels 0-9) works, so
-Fashion-MNIST, KMNIST or a user's own IDX set load the same way as MNIST.
-Images come out as float32 rows of 784 values, pixel / 255 in [0, 1] (0 = black background).
+Any directory holding the four standard IDX files works: square grayscale images from 8x8 to
+64x64 pixels, 2 to 30 classes, with an optional `classes.txt` naming them (network.dataset_info).
+So Fashion-MNIST, KMNIST or a user's own IDX set load the same way as MNIST.
+Images come out as float32 rows of side x side values, pixel / 255 in [0, 1] (0 = black background).
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ from pathlib import Path
 import numpy as np
 
 from network.atomic import atomic_path
+from network.dataset_info import (
+    CLASSES_FILE,
+    MAX_CLASSES,
+    MAX_SIDE,
+    MIN_CLASSES,
+    MIN_SIDE,
+    MNIST,
+    DatasetInfo,
+    label_names,
+    read_classes_file,
+)
 from network.errors import DataError, NNExplainError
 
-IMAGE_SIDE = 28
+IMAGE_SIDE = 28  # MNIST's
 NUM_CLASSES = 10
 SPLITS = {
     "train_images": "train-images-idx3-ubyte",
@@ -47,13 +59,23 @@ _IDX_DTYPE_UBYTE = 0x08
 
 @dataclass(frozen=True)
 class Dataset:
-    """Train and test splits: `*_images` float32 (n, 784) in [0, 1], `*_labels` int64 (n,)."""
+    """Train and test splits: `*_images` float32 (n, side * side) in [0, 1], `*_labels` int64 (n,)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
     checksums: dict  # file name -> sha256 of the file as read
+    name: str = MNIST
+    classes: tuple[str, ...] = label_names(NUM_CLASSES)
+
+    @property
+    def side(self) -> int:
+        return int(round(np.sqrt(self.train_images.shape[1])))
+
+    @property
+    def info(self) -> DatasetInfo:
+        return DatasetInfo(self.name, self.classes, self.side, self.checksums)
 
 
 def environment_defaults() -> dict:
@@ -136,14 +158,17 @@ def load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nda
     """Read one split's images and labels and check that they fit together."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DataError(f"{images_path}: images must be n x 28 x 28, found shape {images.shape}")
+    if images.ndim != 3 or images.shape[1] != images.shape[2] or not MIN_SIDE <= images.shape[1] <= MAX_SIDE:
+        raise DataError(
+            f"{images_path}: images must be n x k x k with k from {MIN_SIDE} to {MAX_SIDE}, "
+            f"found shape {images.shape}"
+        )
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: labels must be one-dimensional, found shape {labels.shape}")
     if len(images) != len(labels):
         raise DataError(f"{images_path.parent}: {len(images)} images but {len(labels)} labels")
-    if len(labels) and labels.max() >= NUM_CLASSES:
-        raise DataError(f"{labels_path}: label {labels.max()} is outside 0-9")
+    if len(labels) and labels.max() >= MAX_CLASSES:
+        raise DataError(f"{labels_path}: label {labels.max()} is outside 0-{MAX_CLASSES - 1}")
     return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
 
 
@@ -165,8 +190,43 @@ def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = Tru
         paths = {key: directory / f"{stem}.gz" for key, stem in SPLITS.items()}
     train = load_split(paths["train_images"], paths["train_labels"])
     test = load_split(paths["test_images"], paths["test_labels"])
+    if train[0].shape[1] != test[0].shape[1]:
+        raise DataError(
+            f"{directory}: the training images have {train[0].shape[1]} pixels but the test images "
+            f"{test[0].shape[1]}"
+        )
+    classes = directory_classes(directory, max(int(train[1].max(initial=0)), int(test[1].max(initial=0))) + 1)
     checksums = {path.name: sha256_of(path) for path in paths.values()}
-    return Dataset(*train, *test, checksums=checksums)
+    name = MNIST if is_mnist_test_set(*test, classes) else directory.absolute().name
+    return Dataset(*train, *test, checksums=checksums, name=name, classes=classes)
+
+
+def directory_classes(directory: Path, labels_used: int) -> tuple[str, ...]:
+    """The class names: `classes.txt` in the data directory, else the labels 0 ... max label."""
+    if (directory / CLASSES_FILE).is_file():
+        classes = read_classes_file(directory / CLASSES_FILE)
+        if len(classes) < labels_used:
+            raise DataError(
+                f"{directory / CLASSES_FILE}: {len(classes)} class names, "
+                f"but the labels go up to {labels_used - 1}"
+            )
+        return classes
+    return label_names(max(MIN_CLASSES, labels_used))
+
+
+def is_mnist_test_set(images: np.ndarray, labels: np.ndarray, classes) -> bool:
+    """Whether a test split is MNIST's: its first digits are those of the shipped sample."""
+    if (
+        tuple(classes) != label_names(NUM_CLASSES)
+        or images.shape[1] != IMAGE_SIDE**2
+        or len(images) < SAMPLE_SIZE
+    ):
+        return False
+    sample_images, sample_labels = load_sample()
+    return bool(
+        np.array_equal(images[:SAMPLE_SIZE], sample_images)
+        and np.array_equal(labels[:SAMPLE_SIZE], sample_labels)
+    )
 
 
 def _partial_mnist_download(paths: dict) -> bool:
@@ -226,25 +286,72 @@ def load_sample() -> tuple[np.ndarray, np.ndarray]:
         ]
 
 
-def test_digits(indices, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """Test-set digits by index: from the test split in the data directory when it is there (so
-    another data set's digits are its own), otherwise from the shipped sample of the first 1000
-    MNIST test digits (so that scenes and examples work offline)."""
-    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if len(indices) and indices.min() < 0:
-        raise DataError(f"digit index {indices.min()} is out of range: test-set indices start at 0")
+@dataclass(frozen=True)
+class TestSet:
+    """The test images of a network's data set that predictions and scenes draw from: the data
+    directory's test split when it holds that data set, else a sample of it (the shipped MNIST
+    sample, or the one stored in the weights file)."""
+
+    images: np.ndarray  # float32 (n, side * side) in [0, 1]
+    labels: np.ndarray
+    complete: bool  # the whole test split, not a sample
+    info: DatasetInfo
+
+    @property
+    def source_prefix(self) -> str:
+        """How a test image is named in exports: 'mnist-test:32'."""
+        slug = "".join(ch if ch.isalnum() else "-" for ch in self.info.name.lower()).strip("-") or "data"
+        return f"{slug}-test"
+
+
+def find_test_set(info: DatasetInfo | None = None, data_dir=None, stored_sample=None) -> TestSet:
+    """The test set of data set `info` (default MNIST); `stored_sample` is (images, labels) of it,
+    as a weights file may carry. The data directory's test split counts as that data set when its
+    images have the right size and begin with the sample's images."""
+    info = info or DatasetInfo.for_network((IMAGE_SIDE**2, NUM_CLASSES))
+    reference = load_sample() if info.is_mnist else stored_sample
     directory, _ = resolve_data_dir(data_dir)
     paths = [find_idx_file(directory, SPLITS[key]) for key in ("test_images", "test_labels")]
     if None not in paths:
         images, labels = load_split(*paths)
-    elif not len(indices) or indices.max() < SAMPLE_SIZE:
-        images, labels = load_sample()
-    else:
-        raise DataError(f"test digits beyond {SAMPLE_SIZE - 1} need the MNIST test files; {DATA_DIR_HINT}")
-    bad = indices[indices >= len(labels)]
+        fits = images.shape[1] == info.inputs and labels.max(initial=0) < len(info.classes)
+        if fits and (reference is None or _begins_with(images, labels, *reference)):
+            return TestSet(images, labels, True, info)
+    if reference is not None:
+        return TestSet(np.asarray(reference[0], np.float32), np.asarray(reference[1], np.int64), False, info)
+    raise DataError(
+        f"the weights were trained on {info.name} ({info.side}x{info.side} images, {len(info.classes)} "
+        f"classes) and no test images of it are here; {DATA_DIR_HINT}"
+    )
+
+
+def _begins_with(images, labels, sample_images, sample_labels) -> bool:
+    """Whether a test split starts with the sample's images (or is the sample's first ones)."""
+    n = min(len(labels), len(sample_labels))
+    return (
+        bool(n)
+        and np.array_equal(images[:n], sample_images[:n])
+        and np.array_equal(labels[:n], sample_labels[:n])
+    )
+
+
+def test_digits(indices, data_dir=None, info: DatasetInfo | None = None, stored_sample=None):
+    """(images, labels, sources) of test-set digits by index, from `find_test_set` (by default
+    MNIST's: the test split in the data directory when it is there, otherwise the shipped sample
+    of the first 1000 MNIST test digits, so that scenes and examples work offline)."""
+    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if len(indices) and indices.min() < 0:
+        raise DataError(f"digit index {indices.min()} is out of range: test-set indices start at 0")
+    test_set = find_test_set(info, data_dir, stored_sample)
+    count = len(test_set.labels)
+    bad = indices[indices >= count]
+    if len(bad) and not test_set.complete:
+        raise DataError(
+            f"test images beyond {count - 1} need the {test_set.info.name} test files; {DATA_DIR_HINT}"
+        )
     if len(bad):
         raise DataError(
-            f"digit index {bad[0]} is out of range: "
-            f"the test set has {len(labels)} digits (0-{len(labels) - 1})"
+            f"digit index {bad[0]} is out of range: the test set has {count} digits (0-{count - 1})"
         )
-    return images[indices], labels[indices]
+    sources = [f"{test_set.source_prefix}:{int(i)}" for i in indices]
+    return test_set.images[indices], test_set.labels[indices], sources

@@ -4,9 +4,13 @@ Weights file (`numpy.load(path, allow_pickle=False)`):
     W1 ... WL   float32 (n_out, n_in), so that a(l) = f(Wl a(l-1) + bl)
     b1 ... bL   float32 (n_out,)
     manifest    a JSON string: sizes, activation, output, seed, epochs, optimiser,
-                validation_accuracy, test_accuracy, data_checksums, version, ...
+                validation_accuracy, test_accuracy, data_checksums, version, dataset (name,
+                classes, side, checksums), preprocessing (mean, std), source (imports), ...
+    sample_images, sample_labels  uint8 (n, side, side), int64 (n,): optional, a sample of the
+                test set for data sets other than MNIST, so that the scenes can show its images
 Activations file, for N digits:
-    a0 ... aL   float32 (N, n_l): a0 is the input (pixel / 255), aL the softmax probabilities
+    pixels      float32 (N, n_0): the images' pixel / 255 in [0, 1]
+    a0 ... aL   float32 (N, n_l): a0 is the input (the pixels, preprocessed), aL the softmax probabilities
     z1 ... zL   float32 (N, n_l): pre-activations
     prediction  int64 (N,);  probabilities  float32 (N, n_classes)
     label       int64 (N,), -1 where unknown;  index  int64 (N,), the test-set index or -1
@@ -29,6 +33,7 @@ from network.activations import ACTIVATIONS
 from network.atomic import atomic_path
 from network.errors import WeightsError
 from network.model import MLP
+from network.preprocessing import Preprocessing
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"  # the shipped sigmoid 784-16-16-10
 RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")  # and its ReLU twin
@@ -104,6 +109,24 @@ def save_weights(model: MLP, path: str | Path, manifest: dict, extra_arrays: dic
     write_npz(path, arrays)
 
 
+def sample_arrays(images: np.ndarray, labels: np.ndarray, count: int = 1000) -> dict:
+    """The first `count` test images as the `sample_*` arrays of a weights file (uint8 pictures)."""
+    side = int(round(np.sqrt(images.shape[1])))
+    pictures = np.rint(np.asarray(images[:count]) * 255).astype(np.uint8).reshape(-1, side, side)
+    return {"sample_images": pictures, "sample_labels": np.asarray(labels[:count], dtype=np.int64)}
+
+
+def load_stored_sample(path: str | Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The test sample a weights file carries, as (images (n, side * side) in [0, 1], labels), or None."""
+    arrays = read_npz(path)
+    if "sample_images" not in arrays:
+        return None
+    images, labels = arrays["sample_images"], arrays.get("sample_labels")
+    if images.dtype != np.uint8 or images.ndim != 3 or labels is None or labels.shape != (len(images),):
+        raise WeightsError(f"{path}: sample_images must be uint8 (n, side, side) with n sample_labels")
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
+
+
 def load_weights(path: str | Path) -> tuple[MLP, dict]:
     """Load and validate a weights file: consecutive W/b pairs, matching shapes, finite floats."""
     path = Path(path)
@@ -152,6 +175,7 @@ class Activations:
     labels: np.ndarray
     indices: np.ndarray
     manifest: dict
+    pixels: np.ndarray  # (N, n_0) in [0, 1]: the images as seen; activations[0] is what the network takes
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -168,10 +192,11 @@ class Activations:
 def compute_activations(
     model: MLP, weights_manifest: dict, images: np.ndarray, labels=None, indices=None, sources=None
 ) -> Activations:
-    """Run images (N, 784) in [0, 1] through the model and package every layer for export."""
+    """Run images (N, n_inputs) in [0, 1] through the model, preprocessed as the manifest says,
+    and package every layer for export."""
     images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
     n = len(images)
-    forward = model.forward(images)
+    forward = model.forward(Preprocessing.from_manifest(weights_manifest)(images))
     labels = np.full(n, -1) if labels is None else np.asarray(labels)
     indices = np.full(n, -1) if indices is None else np.asarray(indices)
     manifest = {
@@ -185,6 +210,7 @@ def compute_activations(
         labels.astype(np.int64),
         indices.astype(np.int64),
         manifest,
+        images,
     )
 
 
@@ -192,6 +218,7 @@ def save_activations(activations: Activations, path: str | Path) -> None:
     arrays = {f"a{l}": a for l, a in enumerate(activations.activations)}
     arrays.update({f"z{l}": z for l, z in enumerate(activations.pre_activations, start=1)})
     arrays.update(
+        pixels=activations.pixels,
         prediction=activations.predictions,
         probabilities=activations.probabilities,
         label=activations.labels,
@@ -213,9 +240,12 @@ def load_activations(path: str | Path) -> Activations:
     except (KeyError, ValueError) as exc:
         raise WeightsError(f"{path}: not an activations file (missing {exc})") from None
     n = len(labels)
+    pixels = arrays["pixels"].astype(np.float32) if "pixels" in arrays else activations[0]
     if any(a.ndim != 2 or len(a) != n for a in activations + pre) or len(indices) != n:
         raise WeightsError(f"{path}: activation arrays do not all describe the same {n} digits")
-    return Activations(activations, pre, labels, indices, manifest)
+    if pixels.shape != activations[0].shape:
+        raise WeightsError(f"{path}: pixels {pixels.shape} do not match a0 {activations[0].shape}")
+    return Activations(activations, pre, labels, indices, manifest, pixels)
 
 
 def save_snapshot(path: str | Path, model: MLP, checkpoint, manifest: dict) -> None:

@@ -18,8 +18,8 @@ MAX_PIXELS = 40_000_000  # larger images are refused rather than decoded
 DIGIT_BOX = 20
 
 
-def load_digit_image(path: str | Path) -> np.ndarray:
-    """Read an image file and return a float32 (784,) digit in [0, 1], white on black."""
+def load_digit_image(path: str | Path, side: int = IMAGE_SIDE) -> np.ndarray:
+    """Read an image file and return a float32 (side * side,) digit in [0, 1], white on black."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -38,7 +38,7 @@ def load_digit_image(path: str | Path) -> np.ndarray:
         raise ImageError(f"{path}: not a readable image (PNG, JPEG, ...)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: cannot decode image ({exc})") from None
-    return mnist_style(gray, name=str(path))
+    return mnist_style(gray, name=str(path), side=side)
 
 
 def _to_grayscale(image) -> np.ndarray:
@@ -57,8 +57,9 @@ def _to_grayscale(image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
 
 
-def mnist_style(gray: np.ndarray, name: str = "image") -> np.ndarray:
-    """Grayscale in [0, 1] (either polarity) to a centred 28x28 MNIST-style digit, flattened."""
+def mnist_style(gray: np.ndarray, name: str = "image", side: int = IMAGE_SIDE) -> np.ndarray:
+    """Grayscale in [0, 1] (either polarity) to a centred 28x28 MNIST-style digit, flattened
+    (side x side for other image sizes, the box and field scaled alike)."""
     from PIL import Image
 
     if gray.ndim != 2 or min(gray.shape) < 1:
@@ -73,28 +74,30 @@ def mnist_style(gray: np.ndarray, name: str = "image") -> np.ndarray:
     ink = digit > 0.1 * digit.max()
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    scale = DIGIT_BOX / max(crop.shape)
+    scale = max(1, round(DIGIT_BOX * side / IMAGE_SIDE)) / max(crop.shape)
     height, width = (max(1, round(n * scale)) for n in crop.shape)
     resized = Image.fromarray((crop * 255).astype(np.uint8)).resize((width, height), Image.LANCZOS)
     small = np.asarray(resized, dtype=np.float64) / 255.0
     total = small.sum()
     ys, xs = np.indices(small.shape)
     centre_y, centre_x = (ys * small).sum() / total, (xs * small).sum() / total
-    top = int(round(IMAGE_SIDE / 2 - centre_y))  # centre of mass at (14, 14), as measured on MNIST
-    left = int(round(IMAGE_SIDE / 2 - centre_x))
-    top = min(max(top, 0), IMAGE_SIDE - height)
-    left = min(max(left, 0), IMAGE_SIDE - width)
-    field = np.zeros((IMAGE_SIDE, IMAGE_SIDE))
+    top = int(round(side / 2 - centre_y))  # centre of mass at (14, 14), as measured on MNIST
+    left = int(round(side / 2 - centre_x))
+    top = min(max(top, 0), side - height)
+    left = min(max(left, 0), side - width)
+    field = np.zeros((side, side))
     field[top : top + height, left : left + width] = small
     return field.reshape(-1).astype(np.float32)
 
 
-def chosen_digits(digits, image: str | Path | None = None, data_dir=None):
+def chosen_digits(digits, image: str | Path | None = None, data_dir=None, info=None, stored_sample=None):
     """(images, labels, indices, sources) for test-set digits by index, or for one image file of
-    the user's own (label and index -1): what `network.export.compute_activations` takes."""
+    the user's own (label and index -1): what `network.export.compute_activations` takes. `info`
+    names the data set (default MNIST) and `stored_sample` the sample a weights file carries."""
     from network.data import test_digits
 
     if image:
-        return load_digit_image(image)[None], [-1], [-1], [f"image:{image}"]
-    images, labels = test_digits(digits, data_dir)
-    return images, labels, list(digits), [f"mnist-test:{d}" for d in digits]
+        side = IMAGE_SIDE if info is None else info.side
+        return load_digit_image(image, side)[None], [-1], [-1], [f"image:{image}"]
+    images, labels, sources = test_digits(digits, data_dir, info, stored_sample)
+    return images, labels, list(digits), sources

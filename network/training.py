@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from network.data import IMAGE_SIDE, NUM_CLASSES, Dataset
+from network.data import Dataset
 from network.model import MLP
 
 
@@ -100,7 +100,8 @@ class ShiftedBatches:
     """
 
     def __init__(self, images: np.ndarray, max_shift: int, batch_size: int):
-        side, pad = IMAGE_SIDE, max_shift
+        side, pad = int(round(np.sqrt(images.shape[1]))), max_shift
+        self.side = side
         self.images = images.reshape(len(images), side, side)
         self.max_shift = max_shift
         self.padded = np.zeros((batch_size, side + 2 * pad, side + 2 * pad), images.dtype)
@@ -108,7 +109,7 @@ class ShiftedBatches:
         self.offsets = [(dy, dx) for dy in range(2 * pad + 1) for dx in range(2 * pad + 1)]
 
     def batch(self, indices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, side, pad, count = len(indices), IMAGE_SIDE, self.max_shift, len(self.offsets)
+        n, side, pad, count = len(indices), self.side, self.max_shift, len(self.offsets)
         if not pad:
             return self.images[indices].reshape(n, -1)
         padded, out = self.padded[:n], self.out[:n]
@@ -119,8 +120,8 @@ class ShiftedBatches:
         return out.reshape(n, -1)
 
 
-def one_hot(labels: np.ndarray, smoothing: float = 0.0) -> np.ndarray:
-    targets = np.full((len(labels), NUM_CLASSES), smoothing / NUM_CLASSES, dtype=np.float32)
+def one_hot(labels: np.ndarray, classes: int, smoothing: float = 0.0) -> np.ndarray:
+    targets = np.full((len(labels), classes), smoothing / classes, dtype=np.float32)
     targets[np.arange(len(labels)), labels] += 1.0 - smoothing
     return targets
 
@@ -170,7 +171,7 @@ def train(
     )
     train_images, train_labels = dataset.train_images[train_idx], dataset.train_labels[train_idx]
     val_images, val_labels = dataset.train_images[val_idx], dataset.train_labels[val_idx]
-    targets_all = one_hot(train_labels, config.label_smoothing)
+    targets_all = one_hot(train_labels, config.sizes[-1], config.label_smoothing)
 
     optimiser = Adam(model.parameters, weight_decay=config.weight_decay)
     grad = np.zeros_like(model.parameters)

@@ -23,7 +23,7 @@ from network.data import MNIST_SHA256, SPLITS
 from network.export import save_weights
 from network.images import MAX_PIXELS
 from network.model import MLP
-from tests.conftest import idx_bytes
+from tests.conftest import idx_bytes, write_idx_dir
 
 pytestmark = pytest.mark.usefixtures("offline")
 SHIPPED = Path(__file__).resolve().parents[1] / "network" / "weights" / "default.npz"
@@ -55,8 +55,16 @@ IDX_CASES = {
     "wrong magic": damage("train_images", lambda a: b"\x00\x00\x0d\x03" + idx_bytes(a["train_images"])[4:]),
     "wrong count in header": damage("test_labels", lambda a: idx_bytes(a["test_labels"][:150])),
     "gz that is not gzip": damage("train_labels", lambda a: b"!" + b"plain text, not gzip"),
-    "label 10": damage(
-        "test_labels", lambda a: idx_bytes(np.where(a["test_labels"] == 3, 10, a["test_labels"]))
+    "label 30 (classes are 0-29)": damage(
+        "test_labels", lambda a: idx_bytes(np.where(a["test_labels"] == 3, 30, a["test_labels"]))
+    ),
+    "classes.txt naming too few": lambda d, a: (
+        write_idx_dir(d, a),
+        (d / "classes.txt").write_text("a\nb\n"),
+    ),
+    "classes.txt naming a class twice": lambda d, a: (
+        write_idx_dir(d, a),
+        (d / "classes.txt").write_text("\n".join("abcdefghia")),
     ),
     "images of 14x14": damage("test_images", lambda a: idx_bytes(a["test_images"][:, ::2, ::2])),
 }

@@ -183,11 +183,21 @@ def test_images_without_a_third_dimension_raise_data_error(small_dir, make_idx):
         load_dataset(small_dir, download=False)
 
 
-def test_labels_outside_0_9_raise_data_error(small_dir, mnist_uint8, make_idx):
+def test_labels_beyond_30_classes_raise_data_error(small_dir, mnist_uint8, make_idx):
     labels = mnist_uint8["train_labels"][:100].copy()
-    labels[37] = 10
+    labels[37] = 30
     (small_dir / data.SPLITS["train_labels"]).write_bytes(make_idx(labels))
-    with pytest.raises(DataError, match="10"):
+    with pytest.raises(DataError, match="label 30 is outside 0-29"):
+        load_dataset(small_dir, download=False)
+
+
+def test_classes_file_names_the_classes_and_must_cover_the_labels(small_dir):
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    (small_dir / "classes.txt").write_text("\n".join(names) + "\n")
+    dataset = load_dataset(small_dir, download=False)
+    assert dataset.classes == tuple(names) and dataset.name == small_dir.name and dataset.side == 28
+    (small_dir / "classes.txt").write_text("\n".join(names[:9]))
+    with pytest.raises(DataError, match="9 class names, but the labels go up to 9"):
         load_dataset(small_dir, download=False)
 
 
@@ -423,8 +433,8 @@ def test_shipped_sample_is_the_first_1000_test_digits(mnist_uint8):
 
 @pytest.mark.parametrize("indices", [[0], [7, 0, 999], [1000], [4242, 3, 9999]])
 def test_test_digits_equal_the_real_test_set(indices, mnist_dir, mnist_uint8):
-    images, labels = data.test_digits(indices, data_dir=mnist_dir)
-    assert images.shape == (len(indices), 784)
+    images, labels, sources = data.test_digits(indices, data_dir=mnist_dir)
+    assert images.shape == (len(indices), 784) and sources == [f"mnist-test:{i}" for i in indices]
     np.testing.assert_array_equal(
         np.rint(images * 255).astype(np.uint8), mnist_uint8["test_images"][indices].reshape(len(indices), 784)
     )
@@ -432,7 +442,7 @@ def test_test_digits_equal_the_real_test_set(indices, mnist_dir, mnist_uint8):
 
 
 def test_sample_digits_work_without_any_data_directory():
-    images, labels = data.test_digits([0, 1, 2])  # offline fixture: no data dir exists
+    images, labels, _ = data.test_digits([0, 1, 2])  # offline fixture: no data dir exists
     assert images.shape == (3, 784) and labels.shape == (3,)
 
 

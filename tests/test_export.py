@@ -242,7 +242,7 @@ def plain_softmax(z):
 @pytest.mark.parametrize("weights", ["default.npz", "relu.npz"])
 def test_activations_round_trip_and_follow_the_weights(tmp_path, weights, mnist_uint8):
     indices = [0, 1, 2, 3, 4]
-    images, labels = data.test_digits(indices)
+    images, labels, _ = data.test_digits(indices)
     model, manifest = load_weights(WEIGHTS_DIR / weights)
     result = compute_activations(
         model, manifest, images, labels, indices, [f"mnist-test:{i}" for i in indices]

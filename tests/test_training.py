@@ -191,8 +191,9 @@ def test_one_cycle_rises_to_the_peak_then_falls():
 
 def test_one_hot_targets_with_and_without_smoothing():
     labels = np.array([3, 0, 9])
-    np.testing.assert_array_equal(one_hot(labels), np.eye(10, dtype=np.float32)[labels])
-    smooth = one_hot(labels, 0.1)
+    np.testing.assert_array_equal(one_hot(labels, 10), np.eye(10, dtype=np.float32)[labels])
+    np.testing.assert_array_equal(one_hot(np.array([1, 0]), 2), [[0, 1], [1, 0]])
+    smooth = one_hot(labels, 10, 0.1)
     np.testing.assert_allclose(smooth.sum(axis=1), 1.0, rtol=1e-6)
     assert smooth[0, 3] == pytest.approx(0.91) and smooth[0, 4] == pytest.approx(0.01)
 
