@@ -1,4 +1,4 @@
-"""The network's commands: train, evaluate, predict, export-activations, history.
+"""The network's commands: train, evaluate, predict, export-activations, history, import.
 
 `python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli.py) adds them
 to the scene commands. `run(group, argv)` turns every problem with the user's input into one line
@@ -17,6 +17,7 @@ import numpy as np
 
 from network.activations import ACTIVATIONS
 from network.atomic import STDOUT
+from network.dataset_info import MAX_CLASSES, MIN_CLASSES
 from network.errors import NNExplainError
 from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
@@ -35,8 +36,11 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         sizes = tuple(int(part) for part in text.replace("-", ",").split(","))
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a list of layer sizes such as 784,16,16,10") from None
-    if len(sizes) < 2 or min(sizes) < 1 or sizes[-1] != 10:
-        raise click.BadParameter(f"{text!r}: need positive sizes ending in 10 outputs, such as 784,16,16,10")
+    if len(sizes) < 2 or min(sizes) < 1 or not MIN_CLASSES <= sizes[-1] <= MAX_CLASSES:
+        raise click.BadParameter(
+            f"{text!r}: need positive sizes ending in {MIN_CLASSES} to {MAX_CLASSES} outputs, "
+            "such as 784,16,16,10"
+        )
     if len(sizes) > MAX_LAYERS or max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
         raise click.BadParameter(
             f"{text!r}: at most {MAX_LAYERS} layers, {MAX_LAYER:,} neurons a layer and "
@@ -94,7 +98,12 @@ def cli() -> None:
 
 @cli.command()
 @data_dir_option
-@click.option("--sizes", default="784,16,16,10", show_default=True, help="Layer sizes, input to output.")
+@click.option(
+    "--sizes",
+    default=None,
+    help="Layer sizes, input to output (default: the data's pixels, 16, 16, its classes; "
+    "784,16,16,10 for MNIST).",
+)
 @click.option("--activation", type=click.Choice(list(ACTIVATIONS)), default="sigmoid", show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 10_000), default=TrainConfig.epochs, show_default=True)
 @click.option(
@@ -130,9 +139,27 @@ def cli() -> None:
     show_default=True,
     help="Weights file to write ('-': standard output).",
 )
+@click.option(
+    "--classes",
+    default=None,
+    help="Class names: a file (one per line) or name,name,... "
+    "(default: classes.txt in the data directory, else 0, 1, ...).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
-    data_dir, sizes, activation, epochs, batch_size, learning_rate, shift, seed, snapshots, resume, out, quiet
+    data_dir,
+    sizes,
+    activation,
+    epochs,
+    batch_size,
+    learning_rate,
+    shift,
+    seed,
+    snapshots,
+    resume,
+    out,
+    classes,
+    quiet,
 ):
     """Train an MLP on the data set and write its weights (test accuracy is measured once, at the end).
 
@@ -140,12 +167,29 @@ def train(
     `--resume` continues from the last finished epoch and gives the same weights as an
     uninterrupted run."""
     from network.data import load_dataset
-    from network.export import save_snapshot, save_weights
+    from network.dataset_info import class_names_option
+    from network.export import sample_arrays, save_snapshot, save_weights
     from network.model import MLP
     from network.training import train as run_training
 
+    names = class_names_option(classes) if classes else None
+    if str(snapshots) == STDOUT:
+        raise click.BadParameter("'-' is not a folder", param_hint="'--snapshots'")
+    if out.is_dir():  # found out now, not after the training
+        raise NNExplainError(f"cannot write {out}: it is a directory")
+    if resume and not snapshots:
+        raise click.UsageError("--resume needs --snapshots DIR")
+    layer_sizes = parse_sizes(sizes) if sizes else None
+    dataset = load_dataset(data_dir)
+    dataset = with_class_names(dataset, names)
+    inputs, outputs = dataset.train_images.shape[1], len(dataset.classes)
+    layer_sizes = layer_sizes or (inputs, 16, 16, outputs)
+    if layer_sizes[0] != inputs:
+        raise NNExplainError(f"the data has {inputs} inputs but --sizes starts with {layer_sizes[0]}")
+    if layer_sizes[-1] != outputs:
+        raise NNExplainError(f"the data has {outputs} classes but --sizes ends with {layer_sizes[-1]}")
     config = TrainConfig(
-        sizes=parse_sizes(sizes),
+        sizes=layer_sizes,
         activation=activation,
         epochs=epochs,
         batch_size=batch_size,
@@ -153,17 +197,6 @@ def train(
         max_shift=shift,
         seed=seed,
     )
-    if resume and not snapshots:
-        raise click.UsageError("--resume needs --snapshots DIR")
-    if str(snapshots) == STDOUT:
-        raise click.BadParameter("'-' is not a folder", param_hint="'--snapshots'")
-    if out.is_dir():  # found out now, not after the training
-        raise NNExplainError(f"cannot write {out}: it is a directory")
-    dataset = load_dataset(data_dir)
-    if dataset.train_images.shape[1] != config.sizes[0]:
-        raise NNExplainError(
-            f"the data has {dataset.train_images.shape[1]} inputs but --sizes starts with {config.sizes[0]}"
-        )
     checkpoint = prepare_snapshots(
         snapshots, config, resume
     )  # after the data: a bad data set keeps old snapshots
@@ -173,7 +206,9 @@ def train(
         "optimiser": "adam, one-cycle",
         "training": config.describe(),
         "data_checksums": dataset.checksums,
+        "dataset": dataset.info.to_manifest(),
     }
+    sample = None if dataset.info.is_mnist else sample_arrays(dataset.test_images, dataset.test_labels)
 
     def snapshot(report, state):
         if snapshots:
@@ -195,12 +230,25 @@ def train(
             "validation_accuracy": round(result.validation_accuracy, 6),
             "test_accuracy": round(test_accuracy, 6),
         },
+        extra_arrays=sample,
     )
     report(
         out,
         f"best epoch {result.best_epoch}: validation {result.validation_accuracy:.2%}, "
         f"test {test_accuracy:.2%}; wrote {out}",
     )
+
+
+def with_class_names(dataset, names):
+    """The data set with the class names given on the command line (checked against its labels)."""
+    from dataclasses import replace
+
+    if names is None:
+        return dataset
+    used = max(int(dataset.train_labels.max(initial=0)), int(dataset.test_labels.max(initial=0))) + 1
+    if len(names) < used:
+        raise NNExplainError(f"--classes: {len(names)} class names, but the labels go up to {used - 1}")
+    return replace(dataset, classes=names)
 
 
 def prepare_snapshots(directory: Path | None, config, resume: bool):
@@ -234,14 +282,22 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
 def evaluate(weights, data_dir):
     """Accuracy on the test set, per class, and the confusion matrix."""
     from network.data import load_dataset
+    from network.dataset_info import DatasetInfo
     from network.export import load_weights
+    from network.preprocessing import Preprocessing
 
-    model, _ = load_weights(weights)
+    model, manifest = load_weights(weights)
     dataset = load_dataset(data_dir)
     check_inputs(model, dataset.test_images.shape[1])
-    predicted = model.predict(dataset.test_images)
+    classes = DatasetInfo.from_manifest(manifest).classes
     labels = dataset.test_labels
-    confusion = np.zeros((10, 10), dtype=np.int64)
+    if labels.max(initial=0) >= len(classes):
+        raise NNExplainError(
+            f"the test labels go up to {labels.max()}, but the network has {len(classes)} classes"
+        )
+    predicted = model.predict(Preprocessing.from_manifest(manifest)(dataset.test_images))
+    count = len(classes)
+    confusion = np.zeros((count, count), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     echo(
         f"test accuracy: {np.mean(predicted == labels):.2%} "
@@ -250,23 +306,28 @@ def evaluate(weights, data_dir):
     echo(
         "per class:  "
         + "  ".join(
-            f"{digit}: {confusion[digit, digit] / max(1, confusion[digit].sum()):.1%}" for digit in range(10)
+            f"{name}: {confusion[k, k] / max(1, confusion[k].sum()):.1%}" for k, name in enumerate(classes)
         )
     )
+    width = max(6, 1 + max(len(name) for name in classes))
     echo("confusion matrix (rows: true class, columns: predicted):")
-    echo("      " + "".join(f"{digit:>6}" for digit in range(10)))
-    for digit in range(10):
-        echo(f"{digit:>6}" + "".join(f"{count:>6}" for count in confusion[digit]))
+    echo(" " * width + "".join(f"{name:>{width}}" for name in classes))
+    for k, name in enumerate(classes):
+        echo(f"{name:>{width}}" + "".join(f"{count:>{width}}" for count in confusion[k]))
 
 
 def check_inputs(model, n_inputs: int) -> None:
     if model.sizes[0] != n_inputs:
-        raise NNExplainError(f"the weights take {model.sizes[0]} inputs, but a 28x28 digit has {n_inputs}")
+        side = int(round(np.sqrt(n_inputs)))
+        raise NNExplainError(
+            f"the weights take {model.sizes[0]} inputs, but a {side}x{side} image has {n_inputs}"
+        )
 
 
 def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
     """The exported forward pass of the chosen test digits, or of the user's image."""
-    from network.export import compute_activations, load_weights
+    from network.dataset_info import DatasetInfo
+    from network.export import compute_activations, load_stored_sample, load_weights
     from network.images import chosen_digits
 
     if not digits and image is None:
@@ -274,7 +335,9 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
     if digits and image is not None:
         raise click.UsageError("give --digit or --image, not both")
     model, manifest = load_weights(weights)
-    images, labels, indices, sources = chosen_digits(digits, image, data_dir)
+    info = DatasetInfo.from_manifest(manifest)
+    stored = None if info.is_mnist else load_stored_sample(weights)
+    images, labels, indices, sources = chosen_digits(digits, image, data_dir, info, stored)
     check_inputs(model, images.shape[1])
     return compute_activations(model, manifest, images, labels, indices, sources)
 
@@ -309,13 +372,17 @@ def with_digit_choice(function):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def predict(weights, digits, image, data_dir, as_json):
     """Classify test digits or your own image, with the probability of every class."""
+    from network.dataset_info import DatasetInfo
+
     result = chosen_activations(weights, digits, image, data_dir)
     sources = result.manifest["sources"]
+    classes = DatasetInfo.from_manifest(result.manifest["weights"]).classes
     rows = [
         {
             "source": source,
             "label": int(label) if label >= 0 else None,
             "prediction": int(prediction),
+            "class": classes[int(prediction)],
             "probabilities": [round(float(p), 6) for p in probs],
         }
         for source, label, prediction, probs in zip(
@@ -326,12 +393,9 @@ def predict(weights, digits, image, data_dir, as_json):
         echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        label = "" if row["label"] is None else f" (true {row['label']})"
-        echo(
-            f"{row['source']}: predicted {row['prediction']}{label}, "
-            f"confidence {max(row['probabilities']):.1%}"
-        )
-        echo("  " + "  ".join(f"{digit}: {p:.3f}" for digit, p in enumerate(row["probabilities"])))
+        label = "" if row["label"] is None else f" (true {classes[row['label']]})"
+        echo(f"{row['source']}: predicted {row['class']}{label}, confidence {max(row['probabilities']):.1%}")
+        echo("  " + "  ".join(f"{name}: {p:.3f}" for name, p in zip(classes, row["probabilities"])))
 
 
 @cli.command("export-activations")
@@ -389,6 +453,101 @@ def history(snapshots, keep, data_dir, out):
     )
 
 
+@cli.command("import")
+@click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Weights .npz to write ('-': standard output).",
+)
+@click.option(
+    "--activation",
+    type=click.Choice(list(ACTIVATIONS)),
+    default=None,
+    help="The hidden layers' activation: needed where the file holds weights only "
+    "(safetensors, .pt, .weights.h5).",
+)
+@click.option(
+    "--normalize",
+    default=None,
+    metavar="MEAN,STD",
+    help="Inputs x = (pixel/255 - MEAN) / STD, as the network was trained "
+    "(PyTorch's MNIST recipe: 0.1307,0.3081).",
+)
+@click.option("--classes", default=None, help="Class names: a file (one per line) or name,name,...")
+@click.option(
+    "--name", default=None, help="The data set's name, shown in the scenes (default: the data directory's)."
+)
+@data_dir_option
+def import_command(model_file, out, activation, normalize, classes, name, data_dir):
+    """Convert an MLP trained in PyTorch (safetensors, .pt/.pth state_dict), ONNX or Keras (.keras,
+    .h5, .weights.h5) into a weights file every command and scene takes (--weights)."""
+    from network.dataset_info import class_names_option
+    from network.export import sample_arrays, save_weights
+    from network.formats import import_model
+    from network.preprocessing import IDENTITY, Preprocessing
+
+    if out.is_dir():
+        raise NNExplainError(f"cannot write {out}: it is a directory")
+    preprocessing = Preprocessing.parse(normalize) if normalize else IDENTITY
+    names = class_names_option(classes) if classes else None
+    dataset = import_data_set(data_dir)
+    model, manifest = import_model(model_file, activation, preprocessing, names, name, None)
+    if dataset is not None and (
+        dataset.train_images.shape[1] != model.sizes[0] or len(dataset.classes) > model.sizes[-1]
+    ):
+        if data_dir is not None:
+            raise NNExplainError(
+                f"{data_dir}: {dataset.side}x{dataset.side} images in {len(dataset.classes)} classes "
+                "do not fit "
+                f"the network's {model.sizes[0]} inputs and {model.sizes[-1]} outputs"
+            )
+        dataset = None  # $NNEXPLAIN_DATA's set is another one: say nothing about it
+    extra, accuracy = None, None
+    if dataset is not None:
+        model, manifest = import_model(model_file, activation, preprocessing, names, name, dataset.info)
+        accuracy = model.accuracy(preprocessing(dataset.test_images), dataset.test_labels)
+        manifest["test_accuracy"] = round(accuracy, 6)
+        manifest["data_checksums"] = dataset.checksums
+        if not dataset.info.is_mnist:
+            extra = sample_arrays(dataset.test_images, dataset.test_labels)
+    save_weights(model, out, manifest, extra_arrays=extra)
+    info, source = manifest["dataset"], manifest["source"]
+    shown = ", ".join(info["classes"][:4]) + (", ..." if len(info["classes"]) > 4 else "")
+    lines = [
+        f"imported {model_file.name} ({source['format']})",
+        f"  architecture   {'-'.join(map(str, model.sizes))}",
+        f"  activation     {model.activation}" + ("" if activation is None else " (--activation)"),
+        f"  preprocessing  {preprocessing.describe()}",
+        f"  parameters     {len(model.parameters):,}",
+        f"  data set       {info['name']}: {info['side']}x{info['side']} images, "
+        f"{len(info['classes'])} classes ({shown})",
+        "  test accuracy  "
+        + (
+            "not measured (no test set of these images here; --data-dir DIR measures it)"
+            if accuracy is None
+            else f"{accuracy:.2%} on {len(dataset.test_labels)} test images"
+        ),
+        f"wrote {out}",
+    ]
+    for line in lines:
+        report(out, line)
+
+
+def import_data_set(data_dir):
+    """The data set in --data-dir (or $NNEXPLAIN_DATA, or the download cache), if its files are there;
+    an import downloads nothing."""
+    from network.data import SPLITS, find_idx_file, load_dataset, resolve_data_dir
+
+    directory, named = resolve_data_dir(data_dir)
+    if all(find_idx_file(directory, stem) for stem in SPLITS.values()):
+        return load_dataset(directory, download=False)
+    if data_dir is not None:
+        raise NNExplainError(f"{data_dir}: no IDX files found (the four train/t10k images/labels files)")
+    return None
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup runs; exits 143 (128 + 15)."""
 
@@ -406,7 +565,7 @@ def _terminated(stop: BaseException | None) -> bool:
     return False
 
 
-NETWORK_COMMANDS = (train, evaluate, predict, export_activations, history)
+NETWORK_COMMANDS = (train, evaluate, predict, export_activations, history, import_command)
 
 
 def run(group: click.Group, argv=None) -> int:

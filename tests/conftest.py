@@ -139,3 +139,64 @@ def relu_784_32_10(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("weights") / "relu-784-32-10.npz"
     save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
     return path
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def digits8_dir() -> Path:
+    """scikit-learn's 8x8 handwritten digits as IDX files (1497 train, 300 test; see its README)."""
+    return FIXTURES / "digits8x8"
+
+
+@pytest.fixture(scope="session")
+def digits28_dir() -> Path:
+    """The same digits upscaled to 28x28, with class names zero ... nine in classes.txt."""
+    return FIXTURES / "digits28"
+
+
+def cli(*argv) -> int:
+    """`nnexplain ARGV` in-process (for fixtures that outlive one test); its SIGTERM handler undone."""
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        return main([str(arg) for arg in argv])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def train_on(directory: Path, out: Path, sizes=None, activation="sigmoid", epochs=30) -> Path:
+    """Train a network on an IDX directory with `nnexplain train`, as a user would."""
+    argv = ["train", "--data-dir", directory, "--epochs", epochs, "--shift", 0, "--quiet", "--out", out]
+    assert cli(*argv, "--activation", activation, *(["--sizes", sizes] if sizes else [])) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def digits28_weights(tmp_path_factory, digits28_dir) -> Path:
+    return train_on(digits28_dir, tmp_path_factory.mktemp("digits28") / "digits28.npz")
+
+
+@pytest.fixture(scope="session")
+def digits8_weights(tmp_path_factory, digits8_dir) -> Path:
+    return train_on(digits8_dir, tmp_path_factory.mktemp("digits8") / "digits8.npz", epochs=60)
+
+
+@pytest.fixture(scope="session")
+def torch_import(tmp_path_factory, mnist_dir) -> Path:
+    """The PyTorch 784-128-64-10 ReLU (normalised inputs), imported from its ONNX file with the real
+    MNIST test set beside it."""
+    out = tmp_path_factory.mktemp("imported") / "torch.npz"
+    argv = ["import", FIXTURES / "imports" / "torch_relu.onnx", "--normalize", "0.1307,0.3081"]
+    assert cli(*argv, "--data-dir", mnist_dir, "--out", out) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def keras_import(tmp_path_factory, mnist_dir) -> Path:
+    out = tmp_path_factory.mktemp("imported") / "keras.npz"
+    assert (
+        cli("import", FIXTURES / "imports" / "keras_sigmoid.keras", "--data-dir", mnist_dir, "--out", out)
+        == 0
+    )
+    return out

@@ -1,0 +1,169 @@
+"""MLPs trained elsewhere, read into nnexplain's network: PyTorch (safetensors, `.pt`/`.pth`
+state dicts), ONNX and Keras (`.keras`, `.h5`, `.weights.h5`).
+
+Each reader returns the chain of linear layers (weights (out, in), biases) and the hidden
+activation where the file says it; `import_model` checks it is an MLP nnexplain can draw and
+builds the network and its manifest (where it came from, preprocessing, data set).
+
+    >>> model, manifest = import_model("mnist.safetensors", activation="relu",
+    ...                                preprocessing=Preprocessing(0.1307, 0.3081))
+    >>> model                                   # MLP(784-128-64-10, relu, 109,386 parameters)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from network.activations import ACTIVATIONS
+from network.dataset_info import DatasetInfo
+from network.errors import WeightsError
+from network.model import MLP
+from network.preprocessing import IDENTITY, Preprocessing
+
+__all__ = ["FORMATS", "ImportedChain", "import_model", "read_chain"]
+
+
+@dataclass(frozen=True)
+class ImportedChain:
+    """What a reader found: the linear layers in order and the activations the file names."""
+
+    weights: list[np.ndarray]  # (out, in)
+    biases: list[np.ndarray]
+    activation: str | None  # sigmoid | relu as the file says; None when it holds weights only
+    format: str
+
+
+# suffix -> (format name, what reads it)
+FORMATS = {
+    ".safetensors": "safetensors (PyTorch state_dict)",
+    ".pt": "PyTorch state_dict (torch.save)",
+    ".pth": "PyTorch state_dict (torch.save)",
+    ".onnx": "ONNX",
+    ".keras": "Keras 3 (.keras)",
+    ".weights.h5": "Keras weights (.weights.h5)",
+    ".h5": "Keras HDF5 (.h5)",
+}
+
+
+def format_of(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    raise WeightsError(
+        f"{path}: unknown model format; nnexplain imports {', '.join(sorted(set(FORMATS)))} files"
+    )
+
+
+def read_chain(path: str | Path) -> ImportedChain:
+    """The linear layers of the model file, by its suffix."""
+    from network.formats.chain import linear_layers, order_chain
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: no such file")
+    suffix = format_of(path)
+    try:
+        if suffix == ".safetensors":
+            from network.formats.safetensors_file import read_safetensors
+
+            layers, activation = (
+                order_chain(linear_layers(read_safetensors(path), str(path)), str(path)),
+                None,
+            )
+        elif suffix in (".pt", ".pth"):
+            from network.formats.torch_file import read_torch_state_dict
+
+            layers, activation = (
+                order_chain(linear_layers(read_torch_state_dict(path), str(path)), str(path)),
+                None,
+            )
+        elif suffix == ".onnx":
+            from network.formats.onnx_file import read_onnx
+
+            layers, activation = read_onnx(path)
+        else:
+            from network.formats.keras_file import read_keras
+
+            layers, activation = read_keras(path, suffix)
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    weights = [np.asarray(W, dtype=np.float32) for W, _ in layers]
+    biases = [np.asarray(b, dtype=np.float32) for _, b in layers]
+    return ImportedChain(weights, biases, activation, FORMATS[suffix])
+
+
+def sha256_of_files(paths) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def import_model(
+    path: str | Path,
+    activation: str | None = None,
+    preprocessing: Preprocessing = IDENTITY,
+    classes=None,
+    name: str | None = None,
+    dataset: DatasetInfo | None = None,
+) -> tuple[MLP, dict]:
+    """The network in a model file and its manifest. `activation` is needed where the file holds
+    weights only and must agree with the file where it names one; `dataset` (a data directory's
+    description) or `classes` and `name` say what the network was trained on."""
+    path = Path(path)
+    chain = read_chain(path)
+    if activation is not None and activation not in ACTIVATIONS:
+        raise WeightsError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    if chain.activation and activation and chain.activation != activation:
+        raise WeightsError(
+            f"{path}: the file's hidden layers use {chain.activation}, not --activation {activation}"
+        )
+    hidden = chain.activation or activation
+    if hidden is None:
+        raise WeightsError(
+            f"{path}: the file holds weights only; "
+            "say the hidden layers' activation with --activation sigmoid|relu"
+        )
+    if len(chain.weights) < 2:
+        raise WeightsError(f"{path}: a single linear layer; the scenes need at least one hidden layer")
+    model = MLP.from_layers(chain.weights, chain.biases, hidden)
+    if dataset is not None:
+        if dataset.inputs != model.sizes[0] or (classes is None and len(dataset.classes) != model.sizes[-1]):
+            raise WeightsError(
+                f"{path}: the network takes {model.sizes[0]} inputs and gives {model.sizes[-1]} outputs, "
+                f"but the data set has {dataset.side}x{dataset.side} images "
+                f"and {len(dataset.classes)} classes"
+            )
+        info = DatasetInfo.for_network(
+            model.sizes, name or dataset.name, classes or dataset.classes, dataset.checksums
+        )
+    else:
+        info = DatasetInfo.for_network(model.sizes, name, classes)
+    files = [path, *external_data_files(path)]
+    manifest = {
+        "source": {
+            "format": chain.format,
+            "file": path.name,
+            "sha256": sha256_of_files(files),
+            "files": [p.name for p in files],
+        },
+        "preprocessing": preprocessing.to_manifest(),
+        "dataset": info.to_manifest(),
+    }
+    return model, manifest
+
+
+def external_data_files(path: Path) -> list[Path]:
+    """An ONNX model's external data files (weights saved beside the graph), if any."""
+    if path.suffix.lower() != ".onnx":
+        return []
+    from network.formats.onnx_file import external_files
+
+    return external_files(path)
