@@ -60,11 +60,17 @@ class SceneEntry:
         """Whether the scene shows the weights' training run (StoryConfig.history_folder)."""
         return self.name in NEEDS_HISTORY
 
+    @property
+    def needs_digits(self) -> bool:
+        """Whether the scene tells of particular digits (WhyLayers: 8s and 9s cut into parts)."""
+        return self.name in NEEDS_DIGITS
+
     def load(self):
         return getattr(importlib.import_module(self.module), self.name)
 
 
 NEEDS_HISTORY = {"LearningOverEpochs"}
+NEEDS_DIGITS = {"WhyLayers"}
 
 STORY = [
     SceneEntry(name)

@@ -172,20 +172,30 @@ def video_options(function):
 
 
 def available_entries(entries, config: StoryConfig, everything: bool, log=None) -> list:
-    """The scenes to render: one that shows the weights' training run is left out of the whole
-    story (with a note) when the weights have none, and is an error when named."""
-    from scenes.story.inputs import missing_history
+    """The scenes to render: one that cannot be told from these weights (LearningOverEpochs without
+    the weights' training run, WhyLayers for a data set of other classes than the digits) is left
+    out of the whole story with a note, and is an error when named."""
+    reasons = {entry.name: unavailable(entry, config) for entry in entries}
+    missing = [name for name, reason in reasons.items() if reason]
+    if missing and not everything:
+        raise NNExplainError(f"{missing[0]}: {reasons[missing[0]]}")
+    for name in missing:
+        (log or (lambda line: echo(line, err=True)))(f"leaving out {name}: {reasons[name]}")
+    return [entry for entry in entries if not reasons[entry.name]]
 
-    if config.history_folder is not None:
-        return list(entries)
-    needing = [entry.name for entry in entries if entry.needs_history]
-    if needing and not everything:
-        raise NNExplainError(f"{needing[0]}: {missing_history(config)}")
-    if needing:
-        (log or (lambda line: echo(line, err=True)))(
-            f"leaving out {', '.join(needing)}: {missing_history(config)}"
-        )
-    return [entry for entry in entries if not entry.needs_history]
+
+def unavailable(entry, config: StoryConfig) -> str | None:
+    """Why `entry` cannot be told from the configuration's weights, or None."""
+    from scenes.story.inputs import load_story_inputs, missing_history
+
+    if entry.needs_history and config.history_folder is None:
+        return missing_history(config)
+    if entry.needs_digits:
+        from scenes.digit_parts import missing_digit_examples
+
+        story = load_story_inputs(config)
+        return missing_digit_examples(story.sample.pixels, story.sample.labels, story.classes)
+    return None
 
 
 def require_folder(path: Path, option: str) -> None:

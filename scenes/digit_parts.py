@@ -13,7 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["DigitPart", "bounding_square", "digit_parts", "enclosed_holes", "example_with_parts", "loop_arcs"]
+__all__ = [
+    "EIGHT",
+    "NINE",
+    "DigitPart",
+    "bounding_square",
+    "digit_parts",
+    "enclosed_holes",
+    "example_with_parts",
+    "loop_arcs",
+    "missing_digit_examples",
+]
 
 INK = 0.3  # a pixel brighter than this is ink
 FOUR_CONNECTED = ndimage.generate_binary_structure(2, 1)
@@ -111,4 +121,19 @@ def example_with_parts(
     for index in np.flatnonzero(labels == label):
         if tuple(part.name for part in digit_parts(images[index].reshape(side, side))) == names:
             return int(index)
+    return None
+
+
+NINE = (9, ("loop on top", "line on the right"))  # the digits WhyLayers cuts into parts
+EIGHT = (8, ("loop on top", "loop below"))
+
+
+def missing_digit_examples(images: np.ndarray, labels: np.ndarray, classes) -> str | None:
+    """Why the digits WhyLayers tells of (a 9: a loop on top and a line on the right; an 8: two
+    loops) cannot be shown from these images (flat squares in [0, 1]), or None if they can."""
+    if tuple(classes) != tuple(str(k) for k in range(10)):
+        return "it cuts the digits 9 and 8 into loops and lines; the weights' classes are not the digits 0-9"
+    for label, names in (NINE, EIGHT):
+        if example_with_parts(images, labels, label, names) is None:
+            return f"no test digit {label} made of {' and '.join(names)} among the {len(labels)} shown"
     return None

@@ -36,6 +36,7 @@ from scenes.theme import DARK, Theme
 
 __all__ = ["DenseColumn", "NetworkDiagram"]
 
+MAX_OUTPUTS_SHOWN = 30  # up to this many outputs are all drawn, whatever max_shown says
 DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one column of cells
 
 
@@ -102,8 +103,9 @@ class NetworkDiagram(CreatableGroup):
         }
         self._flashes: dict[int, object] = {}
         self.column_height = height
+        tallest = max(min(max(self.sizes), max_shown), min(self.sizes[-1], MAX_OUTPUTS_SHOWN))
         self.radius = self.neuron_config.pop(
-            "radius", min(theme.neuron_radius, 0.42 * height / (min(max(self.sizes), max_shown) + 1))
+            "radius", min(theme.neuron_radius, 0.42 * height / (tallest + 1))
         )
         self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
         self.shown = [
@@ -136,8 +138,8 @@ class NetworkDiagram(CreatableGroup):
 
     # -- layout -----------------------------------------------------------------------------------
     def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels) -> np.ndarray:
-        if self.full_edges or n <= max_shown:
-            return np.arange(n)
+        if self.full_edges or n <= max_shown or (layer == len(self.sizes) - 1 and n <= MAX_OUTPUTS_SHOWN):
+            return np.arange(n)  # every output (every class) is always drawn
         if layer == 0:
             pixels = (
                 strongest_pixels(self.weights[0], max_shown)
@@ -233,14 +235,16 @@ class NetworkDiagram(CreatableGroup):
         if not names:
             return VGroup()
         layer = len(self.sizes) - 1
-        return VGroup(
-            *(
-                Text(
-                    names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font
-                ).next_to(self.positions[layer][row], RIGHT, buff=self.radius + 0.15)
-                for row, k in enumerate(self.shown[layer])
-            )
-        )
+        labels = [
+            Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
+            for k in self.shown[layer]
+        ]
+        rows = self.positions[layer][:, 1]
+        spacing = float(np.min(np.abs(np.diff(rows)))) if len(rows) > 1 else np.inf
+        scale = min(1.0, 0.85 * spacing / max(label.height for label in labels))  # many classes: smaller
+        for label, point in zip(labels, self.positions[layer]):
+            label.scale(scale).next_to(point, RIGHT, buff=self.radius + 0.15)
+        return VGroup(*labels)
 
     # -- accessors --------------------------------------------------------------------------------
     def neuron(self, layer: int, index: int):

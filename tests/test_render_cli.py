@@ -171,13 +171,14 @@ def test_bad_quality_letter(capsys, tmp_path):
     assert_one_line_error(code, err, "'x' is not one of")
 
 
-def test_digit_out_of_range(capsys, tmp_path, monkeypatch):
-    data = tmp_path / "idx"  # a valid IDX test split of 1001 blank digits: index 5000 is beyond it
+def test_digit_out_of_range(capsys, tmp_path, monkeypatch, mnist_uint8):
+    data = tmp_path / "idx"  # the first 1001 MNIST test digits as IDX files: index 5000 is beyond them
     data.mkdir()
+    images, labels = mnist_uint8["test_images"][:1001], mnist_uint8["test_labels"][:1001]
     (data / "t10k-images-idx3-ubyte").write_bytes(
-        struct.pack(">IIII", 0x803, 1001, 28, 28) + bytes(1001 * 784)
+        struct.pack(">IIII", 0x803, 1001, 28, 28) + images.tobytes()
     )
-    (data / "t10k-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 1001) + bytes(1001))
+    (data / "t10k-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, 1001) + labels.tobytes())
     monkeypatch.setenv("NNEXPLAIN_DATA", str(data))
     code, _, err = run(capsys, "render", "ThisIsAThree", "--digit", "5000", "--out", tmp_path / "media")
     assert_one_line_error(code, err, "5000 is out of range")

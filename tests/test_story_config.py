@@ -12,7 +12,7 @@ import pytest
 
 from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
-from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
+from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS, load_weights, save_weights
 from scenes.catalog import STORY, find
 from scenes.story.base import StoryScene
 from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig, load_story_inputs
@@ -56,7 +56,8 @@ def test_story_configuration_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_story_inputs_are_keyed_on_the_data_directory(mnist_dir, tmp_path, make_idx_dir, mnist_uint8):
-    """Two data directories give two different digit 5s, never one cached for both."""
+    """Two data directories give two different digit 5s, never one cached for both (weights of an
+    unnamed 28x28 data set, which takes its test images from the data directory)."""
     other = make_idx_dir(
         tmp_path / "other",
         {
@@ -66,13 +67,20 @@ def test_story_inputs_are_keyed_on_the_data_directory(mnist_dir, tmp_path, make_
             "test_labels": mnist_uint8["test_labels"][::-1][:20],
         },
     )
-    mnist = load_story_inputs(StoryConfig(digit=5, data_dir=mnist_dir))
-    reversed_set = load_story_inputs(StoryConfig(digit=5, data_dir=other))
+    model, manifest = load_weights(DEFAULT_WEIGHTS)
+    unnamed = {"name": "unnamed", "classes": [str(k) for k in range(10)], "side": 28, "checksums": {}}
+    save_weights(model, tmp_path / "unnamed.npz", {**manifest, "dataset": unnamed})
+    mnist = load_story_inputs(StoryConfig(weights=tmp_path / "unnamed.npz", digit=5, data_dir=mnist_dir))
+    reversed_set = load_story_inputs(StoryConfig(weights=tmp_path / "unnamed.npz", digit=5, data_dir=other))
     np.testing.assert_array_equal(
         mnist.layer(0) * 255, mnist_uint8["test_images"][5].reshape(-1).astype(np.float32)
     )
     np.testing.assert_array_equal(
         reversed_set.layer(0) * 255, mnist_uint8["test_images"][-6].reshape(-1).astype(np.float32)
+    )
+    shipped = load_story_inputs(StoryConfig(digit=5, data_dir=other))  # MNIST weights: MNIST's own digit 5
+    np.testing.assert_array_equal(
+        shipped.layer(0) * 255, mnist_uint8["test_images"][5].reshape(-1).astype(np.float32)
     )
 
 

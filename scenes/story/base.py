@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from manim import RIGHT, Scene, VGroup
+from manim import DOWN, LEFT, RIGHT, Scene, VGroup
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.exceptions import EndSceneEarlyException
 
 from scenes.captions import step_cues
+from scenes.class_names import output_labels
 from scenes.raster import HeldFrameWriter, RasterCamera
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
 from scenes.text import caption
@@ -129,6 +130,20 @@ class StoryScene(Scene):
 
     def text(self, words: str, size: str = "label", color: str = "text"):
         return caption(words, self.theme, size, color)
+
+    def output_names(self) -> list[str]:
+        """The output neurons' labels: the class names, shortened where long (see `class_legend`)."""
+        return output_labels(self.story.classes)[0]
+
+    def class_legend(self) -> VGroup:
+        """'short = full name' for every shortened output label; empty where none is shortened."""
+        labels, shortened = output_labels(self.story.classes)
+        if not shortened:
+            return VGroup()
+        rows = [f"{short} = {name}" for short, name in zip(labels, self.story.classes) if short != name]
+        return VGroup(*(self.text(row, "small", "muted") for row in rows)).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.08
+        )
 
 
 def weight_legend(theme: Theme) -> VGroup:

@@ -77,6 +77,9 @@ class BiasAndSigmoid(StoryScene):
         )
         shifted_formula = plot.formula(shift_tex).move_to(formula, aligned_edge=LEFT)
         bias_note.next_to(shifted_formula, RIGHT, buff=0.8)
+        room = 6.9 - bias_note.get_left()[0]  # a long formula (ReLU's) leaves less room: fit inside the frame
+        if bias_note.width > room:
+            bias_note.scale_to_fit_width(room).next_to(shifted_formula, RIGHT, buff=0.8)
         ghost = plot.graph.copy().set_stroke(color=theme.muted, width=2, opacity=0.6)
         self.dot = plot.dot(s, a)  # the exported activation, not recomputed
         self.result = MathTex(

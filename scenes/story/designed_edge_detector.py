@@ -4,7 +4,6 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, Rectangle, VGroup, Write
 
 from network.activations import ACTIVATIONS
-from network.data import IMAGE_SIDE
 from scenes.pixel_grid import PixelGrid, WeightHeatmap
 from scenes.selection import designed_edge_weights, most_excited
 from scenes.story.base import StoryScene
@@ -26,7 +25,7 @@ class DesignedEdgeDetector(StoryScene):
 
     def construct(self):
         t, inputs = self.theme, self.story
-        pixels = inputs.layer(0).reshape(IMAGE_SIDE, IMAGE_SIDE)
+        pixels = inputs.pixels()  # the stroke is found in the picture; the sums use the inputs a(0)
         designed, (row, col) = designed_edge_weights(pixels, self.stripe)
         w = designed.reshape(-1)
         sample = inputs.sample.activations[0]
@@ -48,9 +47,7 @@ class DesignedEdgeDetector(StoryScene):
         self.play(Create(self.stripe_box(heatmap, row, col)))
         digits = [
             PixelGrid(pixels, height=2.2, theme=t).move_to([-1.5, 1.2, 0]),
-            PixelGrid(sample[other].reshape(IMAGE_SIDE, IMAGE_SIDE), height=2.2, theme=t).move_to(
-                [-1.5, -1.75, 0]
-            ),
+            PixelGrid(inputs.pixels(other), height=2.2, theme=t).move_to([-1.5, -1.75, 0]),
         ]
         names = [inputs.source_label(), inputs.source_label(other)]
         self.sum_texts = [

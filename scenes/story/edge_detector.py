@@ -29,17 +29,22 @@ class EdgeDetector(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         self.neuron = j = most_excited(inputs.z(1))
-        weights, pixels = inputs.weights[0][j], inputs.layer(0)
+        weights, pixels, n = inputs.weights[0][j], inputs.layer(0), inputs.sizes[0]
         title = self.text(f"What hidden neuron {j} of layer 1 looks for", "title").to_edge(UP, buff=0.3)
         side = self.grid_side  # three grids across the whole frame
-        digit = PixelGrid(pixels.reshape(28, 28), height=side, theme=t).move_to([-4.65, 0.3, 0])
+        digit = PixelGrid(inputs.pixels(), height=side, theme=t).move_to([-4.65, 0.3, 0])
         self.weights_grid = WeightHeatmap(weights, height=side, theme=t).move_to([0, 0.3, 0])
         scale = float(np.abs(weights).max())
         products = weights * pixels
         self.product_grid = WeightHeatmap(products, height=side, theme=t).move_to([4.65, 0.3, 0])
         names = [
-            self.grid_name("the digit a(0)", digit),
-            self.grid_name("its 784 weights w", self.weights_grid),
+            self.grid_name(
+                f"the {inputs.item} a(0)"
+                if inputs.preprocessing.is_identity
+                else f"the {inputs.item}'s pixels",
+                digit,
+            ),
+            self.grid_name(f"its {n} weights w", self.weights_grid),
             self.grid_name("w × a: each pixel's push", self.product_grid),
         ]
         bars = [
@@ -50,7 +55,7 @@ class EdgeDetector(StoryScene):
             bars[0], DOWN, buff=0.2
         )
         self.step(
-            "A neuron's 784 weights",
+            f"A neuron's {n} weights",
             f"Hidden neuron {j} of layer 1 has one weight for every pixel, drawn here as a picture:"
             " blue where a bright pixel pushes the neuron up, red where it pushes it down. It is the"
             " first-layer neuron this digit excites most.",
@@ -61,8 +66,13 @@ class EdgeDetector(StoryScene):
 
         self.step(
             "Each pixel's push",
-            "Lay the weights over the digit and multiply pixel by pixel. Where the digit has no ink,"
-            " the weight does not matter; where it has ink, the weight pushes the sum up or down.",
+            f"Lay the weights over the {inputs.item} and multiply pixel by pixel. Where the {inputs.item}"
+            " has no ink, the weight does not matter; where it has ink, the weight pushes the sum up or down."
+            if inputs.preprocessing.is_identity
+            else f"Lay the weights over the {inputs.item} and multiply each weight by its input,"
+            f" {inputs.preprocessing.describe()}. With normalised inputs even the background holds"
+            f" {float(inputs.preprocessing(0.0)):.2f}, so every weight pushes the sum a little; the ink"
+            " pushes it most.",
         )
         overlay = WeightHeatmap(weights, height=side, theme=t).move_to(self.weights_grid)
         self.add(overlay)
@@ -77,7 +87,7 @@ class EdgeDetector(StoryScene):
         ).to_edge(DOWN, buff=0.3)
         self.step(
             "The neuron's activation",
-            f"Add up all 784 pushes and the bias: z = {z:.2f}. The activation function turns that into"
+            f"Add up all {n} pushes and the bias: z = {z:.2f}. The activation function turns that into"
             f" the neuron's activation, {a:.3f}.",
         )
         self.play(Write(self.result), run_time=1.2)

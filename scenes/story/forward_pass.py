@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
+from manim import DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
 
-from network.data import IMAGE_SIDE
 from scenes.network_diagram import NetworkDiagram
 from scenes.pixel_grid import PixelGrid
 from scenes.selection import forward_pass_digits, ink_and_background_pixels
@@ -25,7 +24,9 @@ class ForwardPass(StoryScene):
     def construct(self):
         t, inputs, config = self.theme, self.story, self.story_config
         shown_pixels = (
-            None if config.full_edges else ink_and_background_pixels(inputs.layer(0), inputs.weights[0])
+            None
+            if config.full_edges
+            else ink_and_background_pixels(inputs.pixels().reshape(-1), inputs.weights[0])
         )
         self.diagram = NetworkDiagram(
             inputs.weights,
@@ -35,14 +36,20 @@ class ForwardPass(StoryScene):
             edge_config={"rasterise": not config.edge_lines},
             width=7.0,
             height=5.8,
+            output_labels=self.output_names(),
         ).shift(1.3 * RIGHT + 0.3 * DOWN)
-        title = self.text("Real digits through the real network", "title").to_edge(UP)
+        self.legend = self.class_legend()
+        if len(self.legend):  # long class names: a legend at the right edge, the diagram beside it
+            self.legend.scale_to_fit_height(min(self.legend.height, 5.8)).to_edge(RIGHT, buff=0.2)
+            overlap = self.diagram.get_right()[0] - self.legend.get_left()[0] + 0.3
+            self.diagram.shift(LEFT * max(0.0, overlap))
+        title = self.text(f"Real {inputs.item}s through the real network", "title").to_edge(UP)
         self.grid = self.marks = self.verdict = None
         self.fed = self.digits()
         for number, digit in enumerate(self.fed):
             self.step(*self.step_words(number, digit))
             if number == 0:
-                self.play(Write(title), FadeIn(self.diagram), run_time=1.0)
+                self.play(Write(title), FadeIn(self.diagram), FadeIn(self.legend), run_time=1.0)
             self.feed(digit, shown_pixels)
             self.wait(0.7)
 
@@ -58,18 +65,23 @@ class ForwardPass(StoryScene):
         probabilities = inputs.forward(digit)[-1]
         predicted = int(np.argmax(probabilities))
         label = inputs.label if digit is None else int(inputs.sample.labels[digit])
-        verdict = f"The brightest output is {predicted}, at {100 * probabilities[predicted]:.0f}%"
+        item = inputs.item
+        share = f"{100 * probabilities[predicted]:.0f}%"
+        verdict = f"The brightest output is {inputs.class_name(predicted)}, at {share}"
         if label is None or label == predicted:
             right = f"{verdict}{'' if label is None else ': right'}."
             if number == 0:
-                return "The followed digit goes through", (
-                    "Each layer's activations decide the next layer's. Feed the digit in and watch the"
+                return f"The followed {item} goes through", (
+                    f"Each layer's activations decide the next layer's. Feed the {item} in and watch the"
                     f" activity flow from layer to layer to the output. {right}"
                 )
-            return "Another digit", f"A different digit lights up a different pattern. {right}"
+            return f"Another {item}", f"A different {item} lights up a different pattern. {right}"
         accuracy = inputs.manifest.get("test_accuracy")
-        rate = f"It reads {100 * accuracy:.1f}% of the test digits right; " if accuracy else ""
-        return "One it gets wrong", f"{verdict}, but the label says {label}. {rate}this is one of its misses."
+        rate = f"It reads {100 * accuracy:.1f}% of the test {item}s right; " if accuracy else ""
+        return (
+            "One it gets wrong",
+            f"{verdict}, but the label says {inputs.class_name(label)}. {rate}this is one of its misses.",
+        )
 
     def feed(self, digit: int | None, shown_pixels) -> None:
         """Show digit `digit` of the sample (None: the followed one) and run it through the network."""
@@ -77,7 +89,7 @@ class ForwardPass(StoryScene):
         values = inputs.forward(digit)
         grid = PixelGrid(inputs.pixels(digit), height=2.4, theme=self.theme).move_to([-5.3, 1.0, 0])
         marks = (
-            VGroup(*(grid.pixel_outline(*divmod(int(p), IMAGE_SIDE)) for p in shown_pixels))
+            VGroup(*(grid.pixel_outline(*divmod(int(p), inputs.side)) for p in shown_pixels))
             if shown_pixels is not None
             else VGroup()
         )
@@ -113,8 +125,8 @@ class ForwardPass(StoryScene):
         )
         lines = [self.text(inputs.source_label(digit), "label")]  # readable at 480p
         if label is not None:
-            lines.append(self.text(f"label {label}", "label"))
-        lines.append(self.text(f"predicted {predicted}  ({confidence})", "label", colour))
+            lines.append(self.text(f"label {inputs.class_name(label)}", "label"))
+        lines.append(self.text(f"predicted {inputs.class_name(predicted)}  ({confidence})", "label", colour))
         if not right:
             lines.append(self.text("wrong", "label", "wrong"))
         text = VGroup(*lines).arrange(DOWN, buff=0.15).next_to(self.grid, DOWN, buff=0.3)

@@ -28,10 +28,19 @@ from pathlib import Path
 
 import numpy as np
 
-from network.data import IMAGE_SIDE, load_sample, resolve_data_dir
-from network.errors import NNExplainError
-from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS, Activations, compute_activations, load_weights
+from network.data import find_test_set, resolve_data_dir
+from network.dataset_info import DatasetInfo
+from network.errors import NNExplainError, WeightsError
+from network.export import (
+    DEFAULT_WEIGHTS,
+    RELU_WEIGHTS,
+    Activations,
+    compute_activations,
+    load_stored_sample,
+    load_weights,
+)
 from network.images import chosen_digits
+from network.preprocessing import Preprocessing
 from scenes.selection import bias_effect_neuron
 from scenes.theme import THEMES
 
@@ -44,6 +53,7 @@ __all__ = [
     "twin_weights",
 ]
 
+SAMPLE_SIZE = 1000  # test images the scenes choose from (the shipped MNIST sample's size)
 DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 TRUE_WORDS = ("1", "true", "yes", "on")
 PATH_FIELDS = ("weights", "image", "data_dir", "history")
@@ -153,8 +163,31 @@ class StoryInputs:
     biases: list[np.ndarray]  # b1..bL
     manifest: dict
     digit: Activations  # the one digit the story follows
-    sample: Activations  # the shipped sample of MNIST test digits
+    sample: Activations  # test images of the weights' data set (for MNIST the shipped sample)
     weights_path: Path
+    dataset: DatasetInfo  # what the network was trained on: its name, class names, image side
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.dataset.classes
+
+    def class_name(self, k: int) -> str:
+        return self.dataset.classes[int(k)]
+
+    @property
+    def item(self) -> str:
+        """What one input is called on screen: 'digit' where the classes are the digits 0, 1, ...,
+        else 'image'."""
+        return "digit" if self.dataset.names_are_labels else "image"
+
+    @property
+    def side(self) -> int:
+        """The images' side in pixels (28 for MNIST)."""
+        return self.dataset.side
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return Preprocessing.from_manifest(self.manifest)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -179,9 +212,10 @@ class StoryInputs:
         return [a[which] for a in self.sample.activations]
 
     def pixels(self, which: int | None = None) -> np.ndarray:
-        """28x28 input of the followed digit, or of sample digit `which`."""
-        values = self.layer(0) if which is None else self.sample.activations[0][which]
-        return values.reshape(IMAGE_SIDE, IMAGE_SIDE)
+        """The side x side picture (values in [0, 1]) of the followed digit, or of sample digit
+        `which`: what the eye sees, before any preprocessing (a(0) is what the network takes)."""
+        values = self.digit.pixels[0] if which is None else self.sample.pixels[which]
+        return values.reshape(self.side, self.side)
 
     @property
     def prediction(self) -> int:
@@ -215,8 +249,8 @@ class StoryInputs:
         """How a digit is named on screen: "test digit #32", or "your image" for the user's own;
         `which` is an index into the sample, None the followed digit."""
         if which is not None:
-            return f"test digit #{int(self.sample.indices[which])}"
-        return "your image" if self.follows_own_image else f"test digit #{int(self.digit.indices[0])}"
+            return f"test {self.item} #{int(self.sample.indices[which])}"
+        return "your image" if self.follows_own_image else f"test {self.item} #{int(self.digit.indices[0])}"
 
     def sample_of_class(self, label: int, count: int) -> np.ndarray:
         """Indices into the sample of the first `count` digits labelled `label`."""
@@ -244,11 +278,12 @@ class StoryInputs:
         return {"z": z, "b": b, "a": a, "weighted_sum": shown}
 
     def run(self, images: np.ndarray) -> list[np.ndarray]:
-        """a(0) ... a(L) of the network for other inputs (n, 784) in [0, 1], such as a digit's parts."""
+        """a(0) ... a(L) of the network for other pictures (n, side * side) in [0, 1], such as a
+        digit's parts (preprocessed as the network's inputs are)."""
         from network.model import MLP
 
         model = MLP.from_layers(self.weights, self.biases, self.activation)
-        return model.forward(np.atleast_2d(images).astype(np.float32)).activations
+        return model.forward(self.preprocessing(np.atleast_2d(images))).activations
 
     def misclassified(self) -> np.ndarray:
         """Indices into the sample of the digits the network gets wrong."""
@@ -281,28 +316,26 @@ def _identity(path: Path) -> tuple[str, int, int]:
 def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInputs:
     weights_path, image = weights[0], image[0]
     model, manifest = load_weights(weights_path)
-    if model.sizes[-1] != 10:
-        raise NNExplainError(
-            f"{weights_path}: the scenes need 10 outputs (digits 0-9), found {model.sizes[-1]}"
-        )
     if len(model.sizes) < 3:
         raise NNExplainError(
             f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}"
         )
-    if model.sizes[0] != IMAGE_SIDE * IMAGE_SIDE:
-        raise NNExplainError(
-            f"{weights_path}: the scenes need 784 inputs (28x28 pixels), found {model.sizes[0]}"
-        )
-    images, labels, indices, sources = chosen_digits([digit], image or None, data_dir)
+    try:
+        info = DatasetInfo.from_manifest(manifest)
+    except WeightsError as exc:
+        raise NNExplainError(f"{weights_path}: {exc}") from None
+    stored = None if info.is_mnist else load_stored_sample(weights_path)
+    test_set = find_test_set(info, data_dir, stored)
+    images, labels, indices, sources = chosen_digits([digit], image or None, data_dir, info, stored)
     followed = compute_activations(model, manifest, images, labels, indices, sources)
-    sample_images, sample_labels = load_sample()
+    count = min(SAMPLE_SIZE, len(test_set.labels))
     sample = compute_activations(
         model,
         manifest,
-        sample_images,
-        sample_labels,
-        np.arange(len(sample_labels)),
-        [f"mnist-test:{i}" for i in range(len(sample_labels))],
+        test_set.images[:count],
+        test_set.labels[:count],
+        np.arange(count),
+        [f"{test_set.source_prefix}:{i}" for i in range(count)],
     )
     return StoryInputs(
         [W.copy() for W in model.weights],
@@ -311,6 +344,7 @@ def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInput
         followed,
         sample,
         Path(weights_path),
+        info,
     )
 
 

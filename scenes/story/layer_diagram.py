@@ -19,9 +19,9 @@ class LayerDiagram(StoryScene):
 
     def construct(self):
         t, inputs = self.theme, self.story
-        self.diagram = diagram = NetworkDiagram(inputs.weights, theme=t, width=9.0, height=5.1).shift(
-            0.2 * UP
-        )
+        self.diagram = diagram = NetworkDiagram(
+            inputs.weights, theme=t, width=9.0, height=5.1, output_labels=self.output_names()
+        ).shift(0.2 * UP)
         last, hidden = len(diagram.sizes) - 1, diagram.sizes[1:-1]
         title = self.text("The network's layers", "title").to_edge(UP)
         hidden_words = " and ".join(str(n) for n in hidden)
@@ -32,7 +32,7 @@ class LayerDiagram(StoryScene):
                 f"{diagram.sizes[0]} input neurons, one per pixel"
                 f" (showing {len(diagram.shown[0])}: the pixels with the largest weights)",
             ),
-            ("The output layer", [last], f"{diagram.sizes[last]} output neurons, one per digit 0-9"),
+            ("The output layer", [last], f"{diagram.sizes[last]} output neurons, {self.one_per_class()}"),
             (
                 "The hidden layers",
                 list(range(1, last)),
@@ -42,8 +42,9 @@ class LayerDiagram(StoryScene):
         notes = {
             0: "The first layer holds one neuron per pixel: the input. Only the pixels whose weights"
             " matter most are drawn.",
-            last: f"The last layer has {diagram.sizes[last]} neurons, one per digit. How brightly each"
-            " one lights up is how strongly the network thinks the image is that digit.",
+            last: f"The last layer has {diagram.sizes[last]} neurons, one per {self.class_word()}. How"
+            " brightly each one lights up is how strongly the network thinks the image is that"
+            f" {self.class_word()}.",
         }
         hidden_note = (
             f"In between are {len(hidden)} hidden layer{'s' if len(hidden) > 1 else ''} of"
@@ -82,3 +83,13 @@ class LayerDiagram(StoryScene):
         self.bring_to_back(diagram.edges)
         self.play(FadeIn(diagram.edges, lag_ratio=0.002), FadeOut(note), FadeIn(edge_note), run_time=2.5)
         self.wait(1.5)
+
+    def class_word(self) -> str:
+        return "digit" if self.story.item == "digit" else "class"
+
+    def one_per_class(self) -> str:
+        """'one per digit 0-9', or 'one per class (T-shirt/top, ..., Ankle boot)'."""
+        classes = self.story.classes
+        if self.story.item == "digit":
+            return f"one per digit {classes[0]}-{classes[-1]}"
+        return f"one per class ({classes[0]}, ..., {classes[-1]})"

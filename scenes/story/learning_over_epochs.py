@@ -18,7 +18,6 @@ from manim import (
     Write,
 )
 
-from network.data import IMAGE_SIDE
 from network.model import parameter_count
 from scenes.pixel_grid import PixelGrid, WeightHeatmap
 from scenes.selection import closest_snapshot, curve_until, grid_layout, shared_weight_scale
@@ -82,7 +81,7 @@ class LearningOverEpochs(StoryScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         legend.move_to(self.axes.c2p(0.6 * max(last, 1), 0.3))  # under the curve, which rises at once
 
-        digit = PixelGrid(inputs.layer(0).reshape(IMAGE_SIDE, IMAGE_SIDE), height=1.9, theme=t)
+        digit = PixelGrid(inputs.pixels(), height=1.9, theme=t)
         digit.move_to([0.95, -2.45, 0])
         self.bars = [
             self.output_bars(a).next_to(digit, RIGHT, buff=0.45).align_to(digit, DOWN) for a in self.outputs
@@ -186,7 +185,10 @@ class LearningOverEpochs(StoryScene):
                 fill_opacity=1,
             )
             bar.move_to([k * width, 0, 0], aligned_edge=DOWN)
-            label = self.text(str(k), "small", "muted").next_to([k * width, 0, 0], DOWN, buff=0.1)
+            label = self.text(self.output_names()[k], "small", "muted")
+            label.scale_to_fit_width(min(label.width, 0.95 * width)).next_to(
+                [k * width, 0, 0], DOWN, buff=0.1
+            )
             bars.add(VGroup(bar, label))
         baseline = Line([-0.5 * width, 0, 0], [(n - 0.5) * width, 0, 0], color=t.muted, stroke_width=2)
         return VGroup(baseline, bars)
@@ -198,7 +200,11 @@ class LearningOverEpochs(StoryScene):
         colour = ("correct" if guess == inputs.followed_class else "wrong") if verdict else "text"
         return VGroup(
             self.text(inputs.source_label(), "label", "muted"),
-            self.text(f"reads {guess} ({percent(outputs[guess] / outputs.sum())})", "label", colour),
+            self.text(
+                f"reads {inputs.class_name(guess)} ({percent(outputs[guess] / outputs.sum())})",
+                "label",
+                colour,
+            ),
         ).arrange(RIGHT, buff=0.25, aligned_edge=DOWN)
 
     # -- narration ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, TransformFromCopy, VGroup, Write
 
 from network.activations import ACTIVATIONS
@@ -63,12 +64,13 @@ class NetworkAsFunction(StoryScene):
             .to_corner(DOWN + LEFT, buff=0.5)
             .shift(0.6 * RIGHT)
         )
-        digits = VGroup(
-            *(
-                self.text(str(k), "small").next_to(circle, RIGHT, buff=0.12)
-                for k, circle in zip(diagram.shown[-1], diagram.layers[-1])
-            )
-        )
+        names = self.output_names()
+        rows = diagram.positions[-1][:, 1]
+        spacing = float(np.min(-np.diff(rows))) if len(rows) > 1 else 1.0
+        digits = VGroup(*(self.text(names[k], "small") for k in diagram.shown[-1]))
+        digits.scale(min(1.0, 0.85 * spacing / max(label.height for label in digits)))
+        for label, circle in zip(digits, diagram.layers[-1]):
+            label.next_to(circle, RIGHT, buff=0.12)
         diagram.set_forward(inputs.forward())
         layer, j = inputs.followed_neuron()
         neuron = MathFormula(
@@ -92,8 +94,8 @@ class NetworkAsFunction(StoryScene):
         self.step(
             "The whole network is one function",
             f"Put together, the network is just a function: it takes {sizes[0]} numbers and gives"
-            f" {sizes[-1]}, with {self.parameters:,} parameters inside. For this digit its largest"
-            f" output is {inputs.prediction}.",
+            f" {sizes[-1]}, with {self.parameters:,} parameters inside. For this {inputs.item} its largest"
+            f" output is {inputs.class_name(inputs.prediction)}.",
         )
         self.play(FadeIn(title), Write(signature), run_time=1.5)
         self.play(Write(symbolic), run_time=1.5)

@@ -20,7 +20,6 @@ from manim import (
     Write,
 )
 
-from network.data import IMAGE_SIDE
 from scenes.network_diagram import DenseColumn
 from scenes.pixel_grid import PixelGrid
 from scenes.selection import busiest_window
@@ -31,6 +30,9 @@ __all__ = ["PixelsToInputLayer"]
 
 class PixelsToInputLayer(StoryScene):
     """A real digit's 28x28 grid unrolls into the 784 input neurons (pixel (r, c) is neuron 28r + c).
+
+    The sizes are the data set's own (64 neurons and 8r + c for 8x8 images); normalised inputs show
+    their real values.
 
     Each pixel row slides out into one column of cells; then a run of neurons across the digit's
     stroke is magnified, each circle lit by its pixel's value.
@@ -43,13 +45,14 @@ class PixelsToInputLayer(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         pixels = inputs.pixels()
-        title = self.text("784 pixels become 784 input neurons", "title").to_edge(UP)
+        heading = f"{pixels.size} pixels become {pixels.size} input neurons"
+        title = self.text(heading, "title").to_edge(UP)
         grid = PixelGrid(pixels, height=4.2, theme=t).move_to(4.6 * LEFT + 0.4 * DOWN)
         self.step(
-            "784 pixels become 784 input neurons",
+            heading,
             f"The network does not see a picture. Its {pixels.shape[0]} rows of pixels are laid end to end"
             f" into one column of {pixels.size} input neurons: pixel (r, c) becomes neuron"
-            f" {IMAGE_SIDE}r + c.",
+            f" {inputs.side}r + c.",
         )
         self.play(Write(title), FadeIn(grid), run_time=1.2)
 
@@ -72,10 +75,16 @@ class PixelsToInputLayer(StoryScene):
         self.add(self.column)
         self.remove(*strips)
         self.play(GrowFromCenter(brace), FadeIn(size))
+        preprocessing = inputs.preprocessing
         self.step(
             "Each neuron holds its pixel's value",
             f"Look closely at a run of {self.run_length} neurons across the stroke. Each one holds the"
-            " brightness of its pixel, a number between 0 and 1: that number is the neuron's activation.",
+            " brightness of its pixel, a number between 0 and 1: that number is the neuron's activation."
+            if preprocessing.is_identity
+            else f"Look closely at a run of {self.run_length} neurons across the stroke. Each one holds the"
+            " brightness of its pixel, normalised the way the network was trained,"
+            f" {preprocessing.describe()}: from {float(preprocessing(0.0)):.2f} for black to"
+            f" {float(preprocessing(1.0)):.2f} for white. That number is the neuron's activation.",
         )
         self.show_run(grid, pixels)
         self.wait(1.5)
@@ -99,8 +108,9 @@ class PixelsToInputLayer(StoryScene):
         """Magnify `run_length` consecutive neurons across the digit's stroke: circles lit by their pixels."""
         t, n = self.theme, self.run_length
         r, c0 = busiest_window(pixels, 1, n)
-        self.run_neurons = np.arange(n) + IMAGE_SIDE * r + c0
-        self.run_values = pixels.reshape(-1)[self.run_neurons]
+        self.run_neurons = np.arange(n) + self.story.side * r + c0
+        self.run_values = self.story.layer(0)[self.run_neurons]  # a(0): what the network takes
+        brightness = pixels.reshape(-1)[self.run_neurons]
         outline = Rectangle(
             width=n * grid.pixel_size, height=grid.pixel_size, stroke_color=t.highlight, stroke_width=3
         ).move_to((grid.pixel_center(r, c0) + grid.pixel_center(r, c0 + n - 1)) / 2)
@@ -117,7 +127,7 @@ class PixelsToInputLayer(StoryScene):
                     fill_color=t.activation_color(v),
                     fill_opacity=1,
                 )
-                for v in self.run_values
+                for v in brightness
             )
         )
         self.run_circles.arrange(DOWN, buff=0.14).move_to(1.0 * RIGHT + 0.3 * DOWN)
@@ -136,7 +146,7 @@ class PixelsToInputLayer(StoryScene):
                 )
             )
         )
-        rule = self.text(f"pixel (r, c)  →  neuron {IMAGE_SIDE}r + c", "label", "highlight")
+        rule = self.text(f"pixel (r, c)  →  neuron {self.story.side}r + c", "label", "highlight")
         rule.next_to(self.run_circles, UP, buff=0.3).align_to(self.run_circles, LEFT)
         self.play(Create(outline), Create(span))
         self.play(

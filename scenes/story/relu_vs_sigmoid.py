@@ -33,7 +33,8 @@ class ReLUvsSigmoid(StoryScene):
         title = MathTex(
             r"\mathrm{ReLU}(a) = \max(0, a)", font_size=theme.math_size + 6, color=theme.text
         ).to_edge(UP, buff=0.35)
-        self.panels = {kind: self.panel(networks[kind], theme) for kind in ("sigmoid", "relu")}
+        named = len({net.dataset.name for net in networks.values()}) > 1  # a twin trained on other data
+        self.panels = {kind: self.panel(networks[kind], theme, named) for kind in ("sigmoid", "relu")}
         self.panels["sigmoid"].to_edge(LEFT, buff=0.5).shift(0.4 * UP)
         self.panels["relu"].to_edge(RIGHT, buff=0.5).shift(0.4 * UP)
         why = VGroup(
@@ -65,7 +66,7 @@ class ReLUvsSigmoid(StoryScene):
         self.wait(1.5)
 
     @staticmethod
-    def panel(inputs: StoryInputs, theme: Theme) -> VGroup:
+    def panel(inputs: StoryInputs, theme: Theme, name_data: bool = False) -> VGroup:
         """One network's activation plot with its followed neuron's exported (z, a) on the curve."""
         layer, j = inputs.followed_neuron()
         numbers = inputs.neuron_numbers(layer, j)
@@ -84,7 +85,12 @@ class ReLUvsSigmoid(StoryScene):
         panel.accuracy_text = accuracy_text(inputs.manifest)
         panel.accuracy_label = VGroup(
             caption(f"{architecture(inputs.sizes)} {activation.label} network", theme),
-            caption(panel.accuracy_text, theme, "label", "highlight"),
+            caption(
+                panel.accuracy_text + (f" on {inputs.dataset.name}" if name_data else ""),
+                theme,
+                "label",
+                "highlight",
+            ),
         )
         panel.accuracy_label.arrange(DOWN, buff=0.1).next_to(panel.neuron_label, DOWN, buff=0.2)
         panel.add(panel.formula, panel.dot, panel.neuron_label, panel.accuracy_label)

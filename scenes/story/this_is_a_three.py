@@ -16,6 +16,7 @@ from manim import (
     Write,
 )
 
+from scenes.class_names import article, in_sentence, plural, this_is
 from scenes.pixel_grid import ColourBar, PixelGrid
 from scenes.selection import busiest_window
 from scenes.story.base import StoryScene
@@ -25,6 +26,9 @@ __all__ = ["ThisIsAThree"]
 
 class ThisIsAThree(StoryScene):
     """Real MNIST 3s at 28x28; one zooms in to its pixels' values from 0 to 1.
+
+    For another data set, its own images of the followed class at their own size, with a title
+    that reads with the class's name ("This is an ankle boot").
 
     The followed digit stands among others of its class from the sample, grows, and its busiest
     window (the most shades of gray) is magnified with every pixel's value written in it.
@@ -37,10 +41,11 @@ class ThisIsAThree(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         digit_class = inputs.followed_class
+        name = inputs.class_name(digit_class)
         words = (
-            f"Your digit: the network reads a {digit_class}"
+            f"Your {inputs.item}: the network reads {article(name)} {in_sentence(name)}"
             if inputs.follows_own_image
-            else f"This is a {digit_class}"
+            else this_is(name)
         )
         title = self.text(words, "title").to_edge(UP)
         followed_index = int(inputs.digit.indices[0])
@@ -52,16 +57,22 @@ class ThisIsAThree(StoryScene):
             *(PixelGrid(inputs.pixels(i), height=2.5, theme=t) for i in others[2:]),
         )
         row.arrange(RIGHT, buff=0.25).move_to(0.2 * DOWN)
+        digits, side = inputs.dataset.names_are_labels, inputs.side
+        many, verb = (f"handwritten {plural(name)}", "written") if digits else (plural(name), "drawn")
         what = (
-            f"your digit and {len(others)} handwritten {digit_class}s from the MNIST test set"
+            f"your {inputs.item} and {len(others)} {many} from the {inputs.dataset.name} test set"
             if inputs.follows_own_image
-            else f"{len(row)} handwritten {digit_class}s from the MNIST test set"
+            else f"{len(row)} {many} from the {inputs.dataset.name} test set"
         )
-        sources = self.text(f"{what}, 28 x 28 pixels each", "label", "muted").next_to(row, DOWN, buff=0.4)
+        sources = self.text(f"{what}, {side} x {side} pixels each", "label", "muted").next_to(
+            row, DOWN, buff=0.4
+        )
+        sources.scale_to_fit_width(min(sources.width, 13.5))
         self.step(
             words,
-            f"Here are {len(row)} handwritten {digit_class}s, each only 28 by 28 pixels. Every one is written"
-            f" differently, and yet you read each of them as a {digit_class} without effort.",
+            f"Here are {len(row)} {many}, each only {side} by {side} pixels. Every one is {verb}"
+            f" differently, and yet you read each of them as {article(name)} {in_sentence(name)}"
+            " without effort.",
         )
         self.play(Write(title), LaggedStart(*(FadeIn(grid) for grid in row), lag_ratio=0.2), run_time=1.5)
         self.play(FadeIn(sources))
@@ -71,7 +82,7 @@ class ThisIsAThree(StoryScene):
             "Every pixel is a number",
             f"Zoom in on one of them. Each pixel holds one number, from 0 for black to 1 for white:"
             f" this {self.zoom_side} by {self.zoom_side} window is where the digit has the most shades"
-            " of gray. To the network, the digit is nothing but these 784 numbers.",
+            f" of gray. To the network, the {inputs.item} is nothing but these {side * side} numbers.",
         )
         others_group = Group(*(grid for grid in row if grid is not self.digit_grid))
         self.play(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UP, FadeIn, Group, LaggedStart, VGroup, Write
 
+from scenes.class_names import plural
 from scenes.pixel_grid import PixelGrid
 from scenes.selection import most_selective, top_activating
 from scenes.story.base import StoryScene
@@ -28,9 +29,13 @@ class WhatNeuronsRespondTo(StoryScene):
         activations = inputs.sample.activations[layer]
         self.neuron = j = most_selective(activations, self.top)
         self.digits = top_activating(activations[:, j], self.top)
-        title = self.text(f"Which digits excite neuron {j} of hidden layer {layer}?", "title").to_edge(UP)
+        title = self.text(
+            f"Which {inputs.item}s excite neuron {j} of hidden layer {layer}?", "title"
+        ).to_edge(UP)
         subtitle = self.text(
-            f"the {self.top} of {len(activations)} test digits with the largest a({layer})", "small", "muted"
+            f"the {self.top} of {len(activations)} test {inputs.item}s with the largest a({layer})",
+            "small",
+            "muted",
         ).next_to(title, DOWN, buff=0.15)
         cells = Group()
         self.values = VGroup()
@@ -43,17 +48,18 @@ class WhatNeuronsRespondTo(StoryScene):
             cells.add(Group(grid, value))
         cells.arrange_in_grid(rows=2, buff=(0.35, 0.3)).next_to(subtitle, DOWN, buff=0.35)
         self.step(
-            "Which digits excite one neuron",
+            f"Which {inputs.item}s excite one neuron",
             f"What does one neuron of hidden layer {layer} respond to? Here are the {self.top} test"
-            f" digits, out of {len(activations)}, that make neuron {j} most active, with its activation"
-            " for each.",
+            f" {inputs.item}s, out of {len(activations)}, that make neuron {j} most active, with its"
+            " activation for each.",
         )
         self.play(Write(title), FadeIn(subtitle), run_time=1.2)
         self.play(
             LaggedStart(*(FadeIn(cell, shift=0.2 * UP) for cell in cells), lag_ratio=0.15), run_time=3.0
         )
-        verdict = self.summary(inputs.sample.labels[self.digits])
-        self.verdict = self.text(verdict, "label").to_edge(DOWN, buff=0.3)
+        verdict = self.summary(inputs.sample.labels[self.digits], inputs.classes, inputs.item)
+        self.verdict = self.text(verdict, "label")
+        self.verdict.scale_to_fit_width(min(self.verdict.width, 13.4)).to_edge(DOWN, buff=0.3)
         self.step(
             "What they have in common",
             f"{verdict}. We hoped for neurons that find loops and lines; the trained network found its"
@@ -63,11 +69,12 @@ class WhatNeuronsRespondTo(StoryScene):
         self.wait(2.0)
 
     @staticmethod
-    def summary(labels: np.ndarray) -> str:
-        """What the top digits have in common, by their labels."""
-        counts = np.bincount(labels, minlength=10)
+    def summary(labels: np.ndarray, classes=tuple("0123456789"), item: str = "digit") -> str:
+        """What the top digits have in common, by their labels (named by `classes`)."""
+        counts = np.bincount(labels, minlength=len(classes))
         ranked = [d for d in np.argsort(-counts, kind="stable") if counts[d]]
-        favourites = ", ".join(f"{counts[d]} × {d}" for d in ranked[:3])
+        favourites = ", ".join(f"{counts[d]} × {classes[d]}" for d in ranked[:3])
         if counts[ranked[0]] >= 0.6 * len(labels):
-            return f"Mostly {ranked[0]}s ({favourites}): a whole-digit detector, not a loop or a line"
-        return f"A mix of digits ({favourites}): no clean loop or line detector"
+            most = plural(classes[ranked[0]])
+            return f"Mostly {most} ({favourites}): a whole-{item} detector, not a loop or a line"
+        return f"A mix of {item}s ({favourites}): no clean loop or line detector"

@@ -18,17 +18,22 @@ from manim import (
     Write,
 )
 
-from network.data import IMAGE_SIDE
 from network.errors import NNExplainError
-from scenes.digit_parts import bounding_square, digit_parts, example_with_parts, loop_arcs
+from scenes.digit_parts import (
+    EIGHT,
+    NINE,
+    bounding_square,
+    digit_parts,
+    example_with_parts,
+    loop_arcs,
+    missing_digit_examples,
+)
 from scenes.pixel_grid import PixelGrid
 from scenes.selection import loop_neuron, neurons_to_show
 from scenes.story.base import StoryScene
 
 __all__ = ["WhyLayers"]
 
-NINE = (9, ("loop on top", "line on the right"))
-EIGHT = (8, ("loop on top", "loop below"))
 ARC_NAMES = ("upper right", "lower right", "lower left", "upper left")  # loop_arcs' order
 
 
@@ -45,13 +50,14 @@ class WhyLayers(StoryScene):
 
     def construct(self):
         _t, inputs = self.theme, self.story
-        images, labels = inputs.sample.activations[0], inputs.sample.labels
+        images, labels = inputs.sample.pixels, inputs.sample.labels
+        missing = missing_digit_examples(images, labels, inputs.classes)
+        if missing:  # the shipped sample has dozens of each; another data set may not
+            raise NNExplainError(f"WhyLayers: {missing}")
         self.examples = {}
         for label, names in (NINE, EIGHT):
             index = example_with_parts(images, labels, label, names)
-            if index is None:  # the shipped sample has dozens of each; a custom sample may not
-                raise NNExplainError(f"WhyLayers: no sample digit {label} made of {' and '.join(names)}")
-            pixels = images[index].reshape(IMAGE_SIDE, IMAGE_SIDE)
+            pixels = images[index].reshape(inputs.side, inputs.side)
             self.examples[label] = (index, pixels, digit_parts(pixels))
         layer = inputs.deep_layer
         title = self.text("Why layers? The hope", "title").to_edge(UP, buff=0.3)
@@ -275,7 +281,7 @@ class WhyLayers(StoryScene):
         rows = Group()
         for k, (name, image) in enumerate(zip(names, images)):
             y = 1.75 - 1.22 * k
-            grid = PixelGrid(image.reshape(IMAGE_SIDE, IMAGE_SIDE), height=1.0, theme=t).move_to(
+            grid = PixelGrid(image.reshape(self.story.side, self.story.side), height=1.0, theme=t).move_to(
                 [-6.35, y, 0]
             )
             label = self.text(name, "small").next_to(grid, RIGHT, buff=0.2)
