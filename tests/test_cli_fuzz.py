@@ -34,6 +34,9 @@ OUTCOMES: list[tuple[str, int, bool]] = []  # (command, exit status, wrote a nam
 def make_sandbox(root: Path, mnist_uint8: dict) -> Path:
     """A folder of good and odd paths for the fuzz to name (a fresh one for every example)."""
     (root / "good.npz").write_bytes(DEFAULT_WEIGHTS.read_bytes())
+    for name in ("keras_sigmoid.keras", "torch_relu.pt", "torch_conv.safetensors"):  # models to import
+        (root / name).write_bytes((REPO / "tests" / "fixtures" / "imports" / name).read_bytes())
+    (root / "names.txt").write_text("\n".join(f"class {k}" for k in range(10)))
     save_weights(MLP.initialise((784, 10), seed=1), root / "flat.npz", {"seed": 1})
     (root / "garbage.npz").write_bytes(b"PK\x03\x04 not really")
     Image.fromarray(255 - mnist_uint8["test_images"][0]).resize((112, 112)).save(root / "digit.png")
@@ -72,6 +75,8 @@ numbers = st.one_of(
     st.sampled_from(["-1", "nan", "inf", "-inf", "1e999", "0x10", "", " ", "٣", "1.5", "ten"]),
 )
 small = st.sampled_from(["1", "2", "0", "-1", "10001", "99999999999999999999", "1.5", "x"])
+models = st.sampled_from(["keras_sigmoid.keras", "torch_relu.pt", "torch_conv.safetensors", "good.npz",
+                          "garbage.npz", "adir", "missing.onnx", "fifo", "link.npz", "-"])  # fmt: skip
 scene_names = st.sampled_from(["TinyScene", "tiny-scene", "tiny_scene", "nope", "", "--all"])
 
 OPTIONS = {
@@ -80,7 +85,13 @@ OPTIONS = {
                                           "784,16,16,9", "784,-5,10"]),
               "--activation": st.sampled_from(["sigmoid", "relu", "tanh", ""]), "--epochs": small,
               "--batch-size": numbers, "--learning-rate": numbers, "--shift": numbers, "--seed": numbers,
-              "--snapshots": paths, "--out": outputs, "--quiet": None, "--resume": None},
+              "--snapshots": paths, "--out": outputs, "--quiet": None, "--resume": None,
+              "--classes": st.sampled_from(["names.txt", "a,b", "a,b,c,d,e,f,g,h,i,j", "", "missing"])},
+    "import": {"--out": outputs, "--activation": st.sampled_from(["sigmoid", "relu", "tanh"]),
+               "--normalize": st.sampled_from(["0.1307,0.3081", "0,1", "0,0", "nan,1", "1", "a,b", ""]),
+               "--classes": st.sampled_from(["names.txt", "a,b", "a,b,c,d,e,f,g,h,i,j", "", "adir"]),
+               "--name": st.sampled_from(["Mine", "", "new\nline"]),
+               "--data-dir": st.sampled_from(["data", "missing", "afile", "adir"])},
     "evaluate": {"--weights": paths, "--data-dir": st.sampled_from(["data", "adir", "missing", "afile"])},
     "predict": {"--weights": paths, "--digit": numbers, "--image": paths, "--json": None,
                 "--data-dir": st.sampled_from(["data", "missing"])},
@@ -117,6 +128,8 @@ def command_lines(draw) -> list[str]:
         argv.append(draw(scene_names))
     if command == "history":
         argv.append(draw(st.sampled_from(["adir", "missing", "afile", "good.npz", "-"])))
+    if command == "import":
+        argv.append(draw(models))
     for option in draw(
         st.lists(st.sampled_from(sorted(OPTIONS[command]) or ["--help"]), unique=True, max_size=6)
     ):
@@ -129,6 +142,7 @@ WELL_FORMED = {
     "export-activations": ["export-activations", "--digit", "3"],
     "figure": ["figure", "TinyScene", "--width", "320"],
     "train": ["train", "--epochs", "1", "--sizes", "784,16,10", "--quiet"],
+    "import": ["import", "keras_sigmoid.keras"],
     "render": ["render", "tiny-scene"],
     "explainer": ["explainer", "-j", "1"],
     "slides": ["slides", "tiny-scene", "-q", "l", "--cache", "media"],
@@ -171,7 +185,7 @@ def snapshot(root: Path, skip: list[Path]) -> dict:
     return state
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=140, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(argv=st.one_of(command_lines(), well_formed_lines()))
 def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, capsysbinary, argv):
     from scenes import catalog, cli
