@@ -326,6 +326,7 @@ def check_inputs(model, n_inputs: int) -> None:
 
 def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
     """The exported forward pass of the chosen test digits, or of the user's image."""
+    from network.data import find_test_set
     from network.dataset_info import DatasetInfo
     from network.export import compute_activations, load_stored_sample, load_weights
     from network.images import chosen_digits
@@ -336,8 +337,12 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
         raise click.UsageError("give --digit or --image, not both")
     model, manifest = load_weights(weights)
     info = DatasetInfo.from_manifest(manifest)
-    stored = None if info.is_mnist else load_stored_sample(weights)
-    images, labels, indices, sources = chosen_digits(digits, image, data_dir, info, stored)
+    test_set = (
+        None
+        if image
+        else find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(weights))
+    )
+    images, labels, indices, sources = chosen_digits(digits, image, test_set, info.side)
     check_inputs(model, images.shape[1])
     return compute_activations(model, manifest, images, labels, indices, sources)
 
@@ -483,9 +488,9 @@ def history(snapshots, keep, data_dir, out):
 def import_command(model_file, out, activation, normalize, classes, name, data_dir):
     """Convert an MLP trained in PyTorch (safetensors, .pt/.pth state_dict), ONNX or Keras (.keras,
     .h5, .weights.h5) into a weights file every command and scene takes (--weights)."""
-    from network.dataset_info import class_names_option
+    from network.dataset_info import DatasetInfo, class_names_option
     from network.export import sample_arrays, save_weights
-    from network.formats import import_model
+    from network.formats import import_model, read_chain
     from network.preprocessing import IDENTITY, Preprocessing
 
     if out.is_dir():
@@ -493,24 +498,31 @@ def import_command(model_file, out, activation, normalize, classes, name, data_d
     preprocessing = Preprocessing.parse(normalize) if normalize else IDENTITY
     names = class_names_option(classes) if classes else None
     dataset = import_data_set(data_dir)
-    model, manifest = import_model(model_file, activation, preprocessing, names, name, None)
+    chain = read_chain(model_file)
+    sizes = chain.sizes
     if dataset is not None and (
-        dataset.train_images.shape[1] != model.sizes[0] or len(dataset.classes) > model.sizes[-1]
+        dataset.train_images.shape[1] != sizes[0] or len(dataset.classes) > sizes[-1]
     ):
         if data_dir is not None:
             raise NNExplainError(
                 f"{data_dir}: {dataset.side}x{dataset.side} images in {len(dataset.classes)} classes "
-                "do not fit "
-                f"the network's {model.sizes[0]} inputs and {model.sizes[-1]} outputs"
+                f"do not fit the network's {sizes[0]} inputs and {sizes[-1]} outputs"
             )
         dataset = None  # $NNEXPLAIN_DATA's set is another one: say nothing about it
+    known = dataset.info if dataset is not None else None
+    info = DatasetInfo.for_network(
+        sizes,
+        name or (known.name if known else None),
+        names or (known.classes if known and len(known.classes) == sizes[-1] else None),
+        known.checksums if known else None,
+    )
+    model, manifest = import_model(model_file, activation, preprocessing, info, chain)
     extra, accuracy = None, None
     if dataset is not None:
-        model, manifest = import_model(model_file, activation, preprocessing, names, name, dataset.info)
         accuracy = model.accuracy(preprocessing(dataset.test_images), dataset.test_labels)
         manifest["test_accuracy"] = round(accuracy, 6)
         manifest["data_checksums"] = dataset.checksums
-        if not dataset.info.is_mnist:
+        if not info.is_mnist:
             extra = sample_arrays(dataset.test_images, dataset.test_labels)
     save_weights(model, out, manifest, extra_arrays=extra)
     info, source = manifest["dataset"], manifest["source"]

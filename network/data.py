@@ -303,6 +303,24 @@ class TestSet:
         slug = "".join(ch if ch.isalnum() else "-" for ch in self.info.name.lower()).strip("-") or "data"
         return f"{slug}-test"
 
+    def select(self, indices) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(images, labels, sources) of the test images at `indices`; one clear error if one is not here."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(indices) and indices.min() < 0:
+            raise DataError(f"digit index {indices.min()} is out of range: test-set indices start at 0")
+        count = len(self.labels)
+        bad = indices[indices >= count]
+        if len(bad) and not self.complete:
+            raise DataError(
+                f"test images beyond {count - 1} need the {self.info.name} test files; {DATA_DIR_HINT}"
+            )
+        if len(bad):
+            raise DataError(
+                f"digit index {bad[0]} is out of range: the test set has {count} digits (0-{count - 1})"
+            )
+        sources = [f"{self.source_prefix}:{int(i)}" for i in indices]
+        return self.images[indices], self.labels[indices], sources
+
 
 def find_test_set(info: DatasetInfo | None = None, data_dir=None, stored_sample=None) -> TestSet:
     """The test set of data set `info` (default MNIST); `stored_sample` is (images, labels) of it,
@@ -339,19 +357,4 @@ def test_digits(indices, data_dir=None, info: DatasetInfo | None = None, stored_
     """(images, labels, sources) of test-set digits by index, from `find_test_set` (by default
     MNIST's: the test split in the data directory when it is there, otherwise the shipped sample
     of the first 1000 MNIST test digits, so that scenes and examples work offline)."""
-    indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if len(indices) and indices.min() < 0:
-        raise DataError(f"digit index {indices.min()} is out of range: test-set indices start at 0")
-    test_set = find_test_set(info, data_dir, stored_sample)
-    count = len(test_set.labels)
-    bad = indices[indices >= count]
-    if len(bad) and not test_set.complete:
-        raise DataError(
-            f"test images beyond {count - 1} need the {test_set.info.name} test files; {DATA_DIR_HINT}"
-        )
-    if len(bad):
-        raise DataError(
-            f"digit index {bad[0]} is out of range: the test set has {count} digits (0-{count - 1})"
-        )
-    sources = [f"{test_set.source_prefix}:{int(i)}" for i in indices]
-    return test_set.images[indices], test_set.labels[indices], sources
+    return find_test_set(info, data_dir, stored_sample).select(indices)

@@ -26,6 +26,7 @@ __all__ = [
     "MIN_SIDE",
     "MNIST",
     "DatasetInfo",
+    "class_names_option",
     "label_names",
     "parse_class_names",
     "read_classes_file",
@@ -147,7 +148,10 @@ def read_classes_file(path: str | Path) -> tuple[str, ...]:
 
 
 def class_names_option(value: str) -> tuple[str, ...]:
-    """--classes FILE or --classes name,name,...: a file if one is there, else a comma-separated list."""
+    """--classes FILE or --classes name,name,...: a file if one is there, else a comma-separated list
+    (a single word that names no file, such as names.txt, is a missing file)."""
     if Path(value).is_file():
         return read_classes_file(value)
+    if "," not in value:
+        raise DataError(f"--classes {value!r}: no such file; give a file of names or name,name,...")
     return parse_class_names(value.split(","))

@@ -90,14 +90,13 @@ def mnist_style(gray: np.ndarray, name: str = "image", side: int = IMAGE_SIDE) -
     return field.reshape(-1).astype(np.float32)
 
 
-def chosen_digits(digits, image: str | Path | None = None, data_dir=None, info=None, stored_sample=None):
-    """(images, labels, indices, sources) for test-set digits by index, or for one image file of
-    the user's own (label and index -1): what `network.export.compute_activations` takes. `info`
-    names the data set (default MNIST) and `stored_sample` the sample a weights file carries."""
-    from network.data import test_digits
+def chosen_digits(digits, image: str | Path | None = None, test_set=None, side: int = IMAGE_SIDE):
+    """(images, labels, indices, sources) for test-set digits by index (from `test_set`, a
+    network.data.TestSet; default MNIST's), or for one image file of the user's own, made
+    side x side (label and index -1): what `network.export.compute_activations` takes."""
+    from network.data import find_test_set
 
     if image:
-        side = IMAGE_SIDE if info is None else info.side
         return load_digit_image(image, side)[None], [-1], [-1], [f"image:{image}"]
-    images, labels, sources = test_digits(digits, data_dir, info, stored_sample)
+    images, labels, sources = (test_set or find_test_set()).select(digits)
     return images, labels, list(digits), sources

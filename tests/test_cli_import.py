@@ -110,6 +110,10 @@ BAD_IMPORTS = {
     ),
     "no-data-there": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--data-dir", t["tmp"]], "no IDX files"),
     "missing-model": (lambda t: [t["tmp"] / "nothing.onnx"], "no such file"),
+    "missing-classes-file": (
+        lambda t: [IMPORTS / "keras_sigmoid.keras", "--classes", t["tmp"] / "names.txt"],
+        "no such",
+    ),
     "unknown-format": (lambda t: [t["digits8"] / "README.md"], "unknown model format"),
 }
 

@@ -36,8 +36,12 @@ class ImportedChain:
     activation: str | None  # sigmoid | relu as the file says; None when it holds weights only
     format: str
 
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.weights[0].shape[1], *(W.shape[0] for W in self.weights))
 
-# suffix -> (format name, what reads it)
+
+# file name ending -> the format's name
 FORMATS = {
     ".safetensors": "safetensors (PyTorch state_dict)",
     ".pt": "PyTorch state_dict (torch.save)",
@@ -110,15 +114,15 @@ def import_model(
     path: str | Path,
     activation: str | None = None,
     preprocessing: Preprocessing = IDENTITY,
-    classes=None,
-    name: str | None = None,
     dataset: DatasetInfo | None = None,
+    chain: ImportedChain | None = None,
 ) -> tuple[MLP, dict]:
     """The network in a model file and its manifest. `activation` is needed where the file holds
-    weights only and must agree with the file where it names one; `dataset` (a data directory's
-    description) or `classes` and `name` say what the network was trained on."""
+    weights only and must agree with the file where it names one; `dataset` says what the network
+    was trained on (default: MNIST for 784 inputs and 10 outputs, see DatasetInfo.for_network);
+    `chain` is the file's `read_chain`, where the caller has read it already."""
     path = Path(path)
-    chain = read_chain(path)
+    chain = chain or read_chain(path)
     if activation is not None and activation not in ACTIVATIONS:
         raise WeightsError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
     if chain.activation and activation and chain.activation != activation:
@@ -134,18 +138,12 @@ def import_model(
     if len(chain.weights) < 2:
         raise WeightsError(f"{path}: a single linear layer; the scenes need at least one hidden layer")
     model = MLP.from_layers(chain.weights, chain.biases, hidden)
-    if dataset is not None:
-        if dataset.inputs != model.sizes[0] or (classes is None and len(dataset.classes) != model.sizes[-1]):
-            raise WeightsError(
-                f"{path}: the network takes {model.sizes[0]} inputs and gives {model.sizes[-1]} outputs, "
-                f"but the data set has {dataset.side}x{dataset.side} images "
-                f"and {len(dataset.classes)} classes"
-            )
-        info = DatasetInfo.for_network(
-            model.sizes, name or dataset.name, classes or dataset.classes, dataset.checksums
+    info = dataset or DatasetInfo.for_network(model.sizes)
+    if (info.inputs, len(info.classes)) != (model.sizes[0], model.sizes[-1]):
+        raise WeightsError(
+            f"{path}: the network takes {model.sizes[0]} inputs and gives {model.sizes[-1]} outputs, "
+            f"but {info.name} has {info.side}x{info.side} images and {len(info.classes)} classes"
         )
-    else:
-        info = DatasetInfo.for_network(model.sizes, name, classes)
     files = [path, *external_data_files(path)]
     manifest = {
         "source": {

@@ -326,7 +326,7 @@ def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInput
         raise NNExplainError(f"{weights_path}: {exc}") from None
     stored = None if info.is_mnist else load_stored_sample(weights_path)
     test_set = find_test_set(info, data_dir, stored)
-    images, labels, indices, sources = chosen_digits([digit], image or None, data_dir, info, stored)
+    images, labels, indices, sources = chosen_digits([digit], image or None, test_set, info.side)
     followed = compute_activations(model, manifest, images, labels, indices, sources)
     count = min(SAMPLE_SIZE, len(test_set.labels))
     sample = compute_activations(
