@@ -1,51 +1,37 @@
-"""Write the committed test fixtures for importing networks trained elsewhere, and two small digit sets.
+"""Write the committed test fixtures for importing networks trained elsewhere, tests/fixtures/imports/.
 
-What it makes (every file is described again in tests/fixtures/imports/README.md):
-
-tests/fixtures/imports/
-    torch_relu.safetensors, torch_relu.pt, torch_relu.onnx (+ torch_relu.onnx.data), torch_relu_legacy.onnx
-        one PyTorch 784-128-64-10 ReLU network trained on MNIST (inputs (pixel/255 - 0.1307)/0.3081),
-        saved four ways: safetensors state_dict, torch.save state_dict, ONNX from the dynamo exporter
-        (weights in an external data file) and ONNX from the TorchScript exporter (weights inside).
-    keras_sigmoid.keras, keras_sigmoid.h5, keras_sigmoid.weights.h5
-        one Keras 3 784-16-16-10 sigmoid/softmax network trained on MNIST (inputs pixel/255), saved
-        as a .keras archive, as a legacy HDF5 model and as HDF5 weights only.
-    reference.npz
-        both trained networks' probabilities on the first 300 MNIST test digits and their accuracy
-        on all 10000 test digits.
-    torch_conv.safetensors, torch_batchnorm.pt, torch_whole_model.pt, onnx_tanh.onnx,
-    onnx_two_inputs.onnx, keras_conv.keras
-        small untrained files an importer must refuse (a convolution, batch norm, a pickled whole
-        model, tanh, two inputs, a Keras convolution).
-    torch_fc_names.safetensors, torch_layers_list.safetensors, torch_layers_list_reference.npz
-        untrained chains of Linear layers named fc1..fc3 and layers.0..layers.3, the second with the
-        probabilities of its forward pass so a test can check the layer order an importer chose.
-tests/fixtures/digits8x8/, tests/fixtures/digits28/
-    scikit-learn's bundled 8x8 handwritten digits (1797 images) as MNIST-style gzipped IDX files,
-    split 1497 train / 300 test, once at 8x8 and once upscaled to 28x28 the MNIST way.
+It trains a PyTorch 784-128-64-10 ReLU network and a Keras 3 784-16-16-10 sigmoid/softmax network on
+MNIST and saves them in every format the importer reads (safetensors, torch.save, ONNX from both torch
+exporters, .keras, .h5, .weights.h5), with reference.npz (their probabilities on the first 300 test
+digits and their test accuracy); then small untrained files an importer must refuse (a convolution, batch
+norm, a pickled whole model, tanh, two inputs, a Keras convolution) or whose layer order it must get right
+(Linear chains named fc1..fc3 and layers.0..layers.3). Last it writes tests/fixtures/imports/README.md,
+one table row per file from IMPORTS_TABLE below. The digit sets tests/fixtures/digits8x8/ and digits28/
+are made by scripts/make_digit_sets.py.
 
 How to run (from the repository root, no network access needed):
 
     python -m venv /tmp/fx
-    /tmp/fx/bin/pip install torch onnx onnxscript keras h5py safetensors scikit-learn numpy "pillow<13"
+    /tmp/fx/bin/pip install torch onnx onnxscript keras h5py safetensors numpy
     /tmp/fx/bin/python scripts/make_import_fixtures.py [MNIST_DIR]
 
 MNIST_DIR holds the four standard MNIST IDX files (gzipped or not); without it the script looks in
-$NNEXPLAIN_DATA, then nnexplain's download cache (~/.cache/nnexplain/mnist), then /work/shared/data/mnist.
-torch, onnx, onnxscript, keras, h5py, safetensors, scikit-learn and Pillow are needed only to regenerate
-these fixtures: nnexplain itself and its tests never import them. Everything is seeded and torch runs on
-one CPU thread, so a rerun with the same library versions writes byte-identical files, except the two
-.keras archives: their metadata.json holds the save date, the zip stamps model.weights.h5 with the time
-and config.json's "shared_object_id" is a Python object id; model.weights.h5 inside is byte-identical.
-It takes about 20 seconds on two cores.
+$NNEXPLAIN_DATA, then nnexplain's download cache (~/.cache/nnexplain/mnist), then ../shared/data/mnist
+next to the repository. torch, onnxscript, keras and safetensors are needed only to regenerate these
+fixtures (nnexplain reads ONNX and Keras HDF5 files with onnx and h5py, its optional `import` extra).
+Everything is seeded and torch runs on one CPU thread, so a rerun with the same library versions writes
+byte-identical files, except the two .keras archives: their metadata.json holds the save date, the zip
+stamps model.weights.h5 with the time and config.json's "shared_object_id" is a Python object id;
+model.weights.h5 inside is byte-identical. It takes about 20 seconds on two cores.
 """
 
 import gzip
-import io
 import json
 import os
+import re
 import sys
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported
@@ -53,8 +39,7 @@ os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures"
-IMPORTS = FIXTURES / "imports"
+IMPORTS = ROOT / "tests" / "fixtures" / "imports"
 MNIST_NAMES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -63,41 +48,26 @@ MNIST_NAMES = {
 }
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 REFERENCE_COUNT = 300
-CLASS_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
-# ---------------------------------------------------------------- IDX files
+# ---------------------------------------------------------------- MNIST
 
 
-def parse_idx(raw: bytes) -> np.ndarray:
+def read_idx(directory: Path, stem: str) -> np.ndarray:
     """An unsigned-byte IDX file's array: 2 zero bytes, type 0x08, ndim, then big-endian uint32 dims."""
+    paths = [directory / name for name in (stem, f"{stem}.gz") if (directory / name).is_file()]
+    if not paths:
+        raise FileNotFoundError(f"{directory}: no {stem} or {stem}.gz")
+    raw = paths[0].read_bytes()
+    raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
     if raw[:2] != b"\0\0" or raw[2] != 0x08:
-        raise ValueError("not an unsigned-byte IDX file")
+        raise ValueError(f"{paths[0]}: not an unsigned-byte IDX file")
     ndim = raw[3]
     dims = [int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)]
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
-        raise ValueError(f"IDX dims {dims} do not match {data.size} bytes of data")
+        raise ValueError(f"{paths[0]}: IDX dims {dims} do not match {data.size} bytes of data")
     return data.reshape(dims)
-
-
-def read_idx(directory: Path, stem: str) -> np.ndarray:
-    for name in (stem, f"{stem}.gz"):
-        path = directory / name
-        if path.is_file():
-            raw = path.read_bytes()
-            return parse_idx(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
-    raise FileNotFoundError(f"{directory}: no {stem} or {stem}.gz")
-
-
-def write_idx_gz(path: Path, array: np.ndarray) -> None:
-    """Write a uint8 array as a gzipped IDX file, byte-reproducibly (gzip mtime 0, no file name)."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as stream:
-        stream.write(header + array.tobytes())
-    path.write_bytes(buffer.getvalue())
 
 
 def find_mnist() -> Path:
@@ -108,7 +78,7 @@ def find_mnist() -> Path:
         if os.environ.get("NNEXPLAIN_DATA"):
             candidates.append(Path(os.environ["NNEXPLAIN_DATA"]).expanduser())
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        candidates += [cache / "nnexplain" / "mnist", Path("/work/shared/data/mnist")]
+        candidates += [cache / "nnexplain" / "mnist", ROOT.parent / "shared" / "data" / "mnist"]
     for directory in candidates:
         if all((directory / n).is_file() or (directory / f"{n}.gz").is_file() for n in MNIST_NAMES.values()):
             return directory
@@ -119,6 +89,12 @@ def load_mnist(directory: Path) -> dict:
     data = {key: read_idx(directory, stem) for key, stem in MNIST_NAMES.items()}
     assert data["train_images"].shape == (60000, 28, 28) and data["test_images"].shape == (10000, 28, 28)
     return data
+
+
+def normalise(images: np.ndarray) -> np.ndarray:
+    """MNIST uint8 (N, 28, 28) -> float32 (N, 1, 28, 28), (pixel/255 - 0.1307)/0.3081."""
+    x = images.astype(np.float32) / 255.0
+    return ((x - MNIST_MEAN) / MNIST_STD).astype(np.float32)[:, None, :, :]
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -165,12 +141,6 @@ def train_torch_relu(mnist: dict):
     return model
 
 
-def normalise(images: np.ndarray) -> np.ndarray:
-    """MNIST uint8 (N, 28, 28) -> float32 (N, 1, 28, 28), (pixel/255 - 0.1307)/0.3081."""
-    x = images.astype(np.float32) / 255.0
-    return ((x - MNIST_MEAN) / MNIST_STD).astype(np.float32)[:, None, :, :]
-
-
 def torch_logits(model, x: np.ndarray) -> np.ndarray:
     import torch
 
@@ -178,25 +148,21 @@ def torch_logits(model, x: np.ndarray) -> np.ndarray:
         return model(torch.from_numpy(x)).numpy()
 
 
-def export_onnx_dynamo(model, example, path: Path, **kwargs) -> None:
+def save_safetensors(model, name: str) -> None:
+    from safetensors.torch import save_file
+
+    save_file(
+        {key: value.detach().contiguous() for key, value in model.state_dict().items()}, str(IMPORTS / name)
+    )
+
+
+def export_onnx_legacy(model, args: tuple, path: Path, names: list[str]) -> None:
+    """The TorchScript exporter, weights inside the file, every input and the output `logits` batch-sized."""
     import torch
 
-    for stale in (path, path.with_name(path.name + ".data")):
-        stale.unlink(missing_ok=True)
-    torch.onnx.export(model, (example,), str(path), dynamo=True, external_data=True, **kwargs)
-
-
-def export_onnx_legacy(model, args: tuple, path: Path, input_names, dynamic_axes) -> None:
-    import torch
-
+    axes = {name: {0: "batch"} for name in [*names, "logits"]}
     torch.onnx.export(
-        model,
-        args,
-        str(path),
-        dynamo=False,
-        input_names=input_names,
-        output_names=["logits"],
-        dynamic_axes=dynamic_axes,
+        model, args, str(path), dynamo=False, input_names=names, output_names=["logits"], dynamic_axes=axes
     )
 
 
@@ -215,7 +181,6 @@ def check_onnx(path: Path, inputs: dict, expected: np.ndarray) -> list[str]:
 
 def make_torch_relu(mnist: dict, report: dict) -> np.ndarray:
     import torch
-    from safetensors.torch import save_file
 
     print("training the PyTorch ReLU network (2 epochs)")
     model = train_torch_relu(mnist)
@@ -226,34 +191,33 @@ def make_torch_relu(mnist: dict, report: dict) -> np.ndarray:
     print(f"  torch test accuracy {accuracy:.4f}")
     assert accuracy > 0.95, accuracy
 
-    state = {key: value.detach().contiguous() for key, value in model.state_dict().items()}
-    save_file(state, str(IMPORTS / "torch_relu.safetensors"))
+    save_safetensors(model, "torch_relu.safetensors")
     torch.save(model.state_dict(), IMPORTS / "torch_relu.pt")
 
     reference_x = test_x[:REFERENCE_COUNT]
     expected = logits[:REFERENCE_COUNT]
     example = torch.from_numpy(test_x[:4])
     onnx_path = IMPORTS / "torch_relu.onnx"
-    export_onnx_dynamo(
+    data_path = onnx_path.with_name(onnx_path.name + ".data")
+    for stale in (onnx_path, data_path):
+        stale.unlink(missing_ok=True)
+    torch.onnx.export(
         model,
-        example,
-        onnx_path,
+        (example,),
+        str(onnx_path),
+        dynamo=True,
+        external_data=True,
         input_names=["input"],
         output_names=["logits"],
         dynamic_shapes=({0: torch.export.Dim("batch")},),
     )
-    data_path = onnx_path.with_name(onnx_path.name + ".data")
     assert data_path.is_file(), f"the dynamo exporter wrote no {data_path.name}"
-    assert onnx_path.stat().st_size < 20_000 < data_path.stat().st_size, (
-        onnx_path.stat().st_size,
-        data_path.stat().st_size,
-    )
+    sizes = onnx_path.stat().st_size, data_path.stat().st_size
+    assert sizes[0] < 20_000 < sizes[1], sizes
     report["onnx"]["torch_relu.onnx"] = check_onnx(onnx_path, {"input": reference_x}, expected)
 
     legacy_path = IMPORTS / "torch_relu_legacy.onnx"
-    export_onnx_legacy(
-        model, (example,), legacy_path, ["input"], {"input": {0: "batch"}, "logits": {0: "batch"}}
-    )
+    export_onnx_legacy(model, (example,), legacy_path, ["input"])
     assert legacy_path.stat().st_size > 400_000
     report["onnx"]["torch_relu_legacy.onnx"] = check_onnx(legacy_path, {"input": reference_x}, expected)
     return softmax(expected).astype(np.float32)
@@ -261,13 +225,12 @@ def make_torch_relu(mnist: dict, report: dict) -> np.ndarray:
 
 def make_torch_refusals(mnist: dict, report: dict) -> None:
     import torch
-    from safetensors.torch import save_file
     from torch import nn
 
     seed_everything(0)
-    conv = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
-    save_file(
-        {k: v.contiguous() for k, v in conv.state_dict().items()}, str(IMPORTS / "torch_conv.safetensors")
+    save_safetensors(
+        nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10)),
+        "torch_conv.safetensors",
     )
 
     seed_everything(0)
@@ -283,9 +246,7 @@ def make_torch_refusals(mnist: dict, report: dict) -> None:
     seed_everything(0)
     tanh = nn.Sequential(nn.Linear(784, 16), nn.Tanh(), nn.Linear(16, 10)).eval()
     path = IMPORTS / "onnx_tanh.onnx"
-    export_onnx_legacy(
-        tanh, (torch.from_numpy(x),), path, ["input"], {"input": {0: "batch"}, "logits": {0: "batch"}}
-    )
+    export_onnx_legacy(tanh, (torch.from_numpy(x),), path, ["input"])
     report["onnx"][path.name] = check_onnx(path, {"input": x}, torch_logits(tanh, x))
 
     class TwoInputs(nn.Module):
@@ -301,13 +262,7 @@ def make_torch_refusals(mnist: dict, report: dict) -> None:
     two = TwoInputs().eval()
     b = x[::-1].copy()
     path = IMPORTS / "onnx_two_inputs.onnx"
-    export_onnx_legacy(
-        two,
-        (torch.from_numpy(x), torch.from_numpy(b)),
-        path,
-        ["a", "b"],
-        {"a": {0: "batch"}, "b": {0: "batch"}, "logits": {0: "batch"}},
-    )
+    export_onnx_legacy(two, (torch.from_numpy(x), torch.from_numpy(b)), path, ["a", "b"])
     with torch.no_grad():
         expected = two(torch.from_numpy(x), torch.from_numpy(b)).numpy()
     report["onnx"][path.name] = check_onnx(path, {"a": x, "b": b}, expected)
@@ -315,21 +270,11 @@ def make_torch_refusals(mnist: dict, report: dict) -> None:
 
 def make_torch_named_chains(mnist: dict, report: dict) -> None:
     import torch
-    from safetensors.torch import save_file
     from torch import nn
 
-    class FcNames(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(784, 20)
-            self.fc2 = nn.Linear(20, 12)
-            self.fc3 = nn.Linear(12, 10)
-
     seed_everything(0)
-    save_file(
-        {k: v.contiguous() for k, v in FcNames().state_dict().items()},
-        str(IMPORTS / "torch_fc_names.safetensors"),
-    )
+    fc_names = OrderedDict(fc1=nn.Linear(784, 20), fc2=nn.Linear(20, 12), fc3=nn.Linear(12, 10))
+    save_safetensors(nn.Sequential(fc_names), "torch_fc_names.safetensors")
 
     class LayersList(nn.Module):
         def __init__(self):
@@ -347,10 +292,7 @@ def make_torch_named_chains(mnist: dict, report: dict) -> None:
 
     seed_everything(0)
     chain = LayersList().eval()
-    save_file(
-        {k: v.contiguous() for k, v in chain.state_dict().items()},
-        str(IMPORTS / "torch_layers_list.safetensors"),
-    )
+    save_safetensors(chain, "torch_layers_list.safetensors")
     x = torch.from_numpy(mnist["test_images"][:20].reshape(20, 784).astype(np.float32) / 255.0)
     with torch.no_grad():
         probabilities = chain(x).numpy().astype(np.float32)
@@ -415,230 +357,74 @@ def make_keras(mnist: dict, report: dict) -> np.ndarray:
     return probabilities[:REFERENCE_COUNT]
 
 
-# ---------------------------------------------------------------- scikit-learn's 8x8 digits
-
-DIGITS_README = """# {title}
-
-{what}
-
-Source: the UCI Machine Learning Repository's *Optical Recognition of Handwritten Digits* data set
-(E. Alpaydin and C. Kaynak, 1998, https://doi.org/10.24432/C50P49), licensed CC BY 4.0
-(https://creativecommons.org/licenses/by/4.0/). These are the 1797 digits scikit-learn bundles as
-`sklearn.datasets.load_digits()` (the UCI set's test part, 8x8 blocks of counts 0-16), read from
-inside the installed package, nothing downloaded.
-
-Made by `scripts/make_import_fixtures.py`:
-
-- each count v in 0..16 becomes the pixel round(v * 255 / 16) (0..255, uint8);{extra}
-- the digits are split with `numpy.random.default_rng(0).permutation(1797)`: the first 1497 of the
-  permutation, in that order, are the training set, the last 300 the test set;
-- the four files use MNIST's names and IDX format (unsigned bytes, images n x {side} x {side}, labels n),
-  gzipped with mtime 0 so a rerun writes the same bytes.
-
-| file | array |
-|---|---|
-| train-images-idx3-ubyte.gz | uint8 1497 x {side} x {side} |
-| train-labels-idx1-ubyte.gz | uint8 1497 (0-9) |
-| t10k-images-idx3-ubyte.gz | uint8 300 x {side} x {side} |
-| t10k-labels-idx1-ubyte.gz | uint8 300 (0-9) |
-{classes}"""
-
-
-def make_digits(report: dict) -> None:
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    counts = np.asarray(digits.images)
-    labels = np.asarray(digits.target).astype(np.uint8)
-    assert counts.shape == (1797, 8, 8) and counts.min() == 0 and counts.max() == 16
-    images = np.round(counts * 255.0 / 16.0).astype(np.uint8)
-    order = np.random.default_rng(0).permutation(len(images))
-    train, test = order[:1497], order[1497:]
-
-    large = np.zeros((len(images), 28, 28), dtype=np.uint8)
-    for i, image in enumerate(images):
-        large[i, 4:24, 4:24] = np.asarray(Image.fromarray(image, mode="L").resize((20, 20), Image.BILINEAR))
-
-    for name, array, side, extra, classes in (
-        ("digits8x8", images, 8, "", ""),
-        (
-            "digits28",
-            large,
-            28,
-            "\n- each 8x8 image is resized to 20x20 with Pillow's `Image.resize(..., Image.BILINEAR)` and "
-            "placed\n  in the centre of a black 28x28 field (rows and columns 4..23), as MNIST centres its "
-            "digits;",
-            "\n`classes.txt` names the ten classes, one a line: zero, one, ..., nine.\n",
-        ),
-    ):
-        directory = FIXTURES / name
-        directory.mkdir(parents=True, exist_ok=True)
-        write_idx_gz(directory / "train-images-idx3-ubyte.gz", array[train])
-        write_idx_gz(directory / "train-labels-idx1-ubyte.gz", labels[train])
-        write_idx_gz(directory / "t10k-images-idx3-ubyte.gz", array[test])
-        write_idx_gz(directory / "t10k-labels-idx1-ubyte.gz", labels[test])
-        if side == 28:
-            (directory / "classes.txt").write_text("\n".join(CLASS_NAMES) + "\n")
-        title = (
-            f"{side}x{side} handwritten digits"
-            if side == 8
-            else "28x28 handwritten digits (the 8x8 digits upscaled the MNIST way)"
-        )
-        what = (
-            "scikit-learn's 1797 8x8 handwritten digits as MNIST-style IDX files, a small real data set "
-            "for tests."
-            if side == 8
-            else "The digits of `../digits8x8/`, each upscaled to MNIST's 28x28 frame, a small real data set "
-            "the shape of MNIST for tests."
-        )
-        (directory / "README.md").write_text(
-            DIGITS_README.format(title=title, what=what, side=side, extra=extra, classes=classes)
-        )
-        for stem, expected in (
-            ("train-images-idx3-ubyte", array[train]),
-            ("t10k-labels-idx1-ubyte", labels[test]),
-        ):
-            assert np.array_equal(read_idx(directory, stem), expected)
-    report["digits_train_counts"] = np.bincount(labels[train], minlength=10).tolist()
-    report["digits_test_counts"] = np.bincount(labels[test], minlength=10).tolist()
-
-
 # ---------------------------------------------------------------- README
 
-IMPORTS_FILES = [
-    (
-        "torch_relu.safetensors",
-        "safetensors (torch)",
-        "the trained PyTorch 784-128-64-10 ReLU network's state_dict (`safetensors.torch.save_file`), keys "
-        "1.weight, 1.bias, 3.weight, 3.bias, 5.weight, 5.bias (float32, weight `(out, in)`)",
-        "torch",
-    ),
-    (
-        "torch_relu.pt",
-        "PyTorch",
-        "the same state_dict by `torch.save` (zip archive, tensors in a pickle)",
-        "torch",
-    ),
-    (
-        "torch_relu.onnx",
-        "PyTorch (dynamo ONNX exporter)",
-        "the same network by `torch.onnx.export(..., dynamo=True, external_data=True)`, input `input` "
-        "`(batch, 1, 28, 28)`, output `logits`; the weights are in `torch_relu.onnx.data`",
-        "torch",
-    ),
-    (
-        "torch_relu.onnx.data",
-        "PyTorch (dynamo ONNX exporter)",
-        "the external initializer data of torch_relu.onnx",
-        "torch",
-    ),
-    (
-        "torch_relu_legacy.onnx",
-        "PyTorch (TorchScript ONNX exporter)",
-        "the same network by `torch.onnx.export(..., dynamo=False)`, weights inside the file",
-        "torch",
-    ),
-    (
-        "keras_sigmoid.keras",
-        "Keras 3 (torch backend)",
-        "the trained Keras 784-16-16-10 network (sigmoid, sigmoid, softmax) by `model.save` "
-        "(zip: config.json, metadata.json, model.weights.h5)",
-        "keras",
-    ),
-    (
-        "keras_sigmoid.h5",
-        "Keras 3 (torch backend)",
-        "the same model in the legacy HDF5 format (`model.save(...h5)`)",
-        "keras",
-    ),
-    (
-        "keras_sigmoid.weights.h5",
-        "Keras 3 (torch backend)",
-        "the same model's weights only (`model.save_weights`)",
-        "keras",
-    ),
-    (
-        "reference.npz",
-        "numpy",
-        "`indices` (the first 300 MNIST test digits), `torch_probabilities` and `keras_probabilities` "
-        "float32 (300, 10), `torch_test_accuracy` and `keras_test_accuracy` (over all 10000 test digits)",
-        None,
-    ),
-    (
-        "torch_conv.safetensors",
-        "safetensors (torch)",
-        "to refuse: untrained Conv2d(1,4,3), ReLU, Flatten, Linear(2704,10) state_dict",
-        None,
-    ),
-    (
-        "torch_batchnorm.pt",
-        "PyTorch",
-        "to refuse: untrained Linear(784,16), BatchNorm1d(16), ReLU, Linear(16,10) state_dict (`torch.save`)",
-        None,
-    ),
-    (
-        "torch_whole_model.pt",
-        "PyTorch",
-        "to refuse: a whole pickled `nn.Sequential(Linear(784,16), Sigmoid(), "
-        "Linear(16,10))` (`torch.save(model)`, not a state_dict)",
-        None,
-    ),
-    (
-        "onnx_tanh.onnx",
-        "PyTorch (TorchScript ONNX exporter)",
-        "to refuse: untrained Linear(784,16), Tanh, Linear(16,10)",
-        None,
-    ),
-    (
-        "onnx_two_inputs.onnx",
-        "PyTorch (TorchScript ONNX exporter)",
-        "to refuse: two inputs `a`, `b`, output Linear(784,10)(a) + Linear(784,10)(b)",
-        None,
-    ),
-    (
-        "keras_conv.keras",
-        "Keras 3 (torch backend)",
-        "to refuse: untrained Input(28,28,1), Conv2D(4,3,relu), Flatten, Dense(10,softmax)",
-        None,
-    ),
-    (
-        "torch_fc_names.safetensors",
-        "safetensors (torch)",
-        "untrained chain fc1=Linear(784,20), fc2=Linear(20,12), "
-        "fc3=Linear(12,10) (keys fc1.weight ... fc3.bias)",
-        None,
-    ),
-    (
-        "torch_layers_list.safetensors",
-        "safetensors (torch)",
-        "untrained `layers = ModuleList([Linear(784,16), "
-        "Linear(16,16), Linear(16,16), Linear(16,10)])` (keys layers.0.weight ... layers.3.bias)",
-        None,
-    ),
-    (
-        "torch_layers_list_reference.npz",
-        "numpy",
-        "`probabilities` float32 (20, 10): softmax of torch_layers_list "
-        "with ReLU between its layers on the first 20 MNIST test digits as pixel/255 (`indices` 0..19)",
-        None,
-    ),
-]
+# The README's file table, one entry a file: "name | written by | torch, keras or - (the trained network
+# whose test accuracy the row shows)", then the description on indented lines, joined with spaces.
+IMPORTS_TABLE = """
+torch_relu.safetensors | safetensors (torch) | torch
+    the trained PyTorch 784-128-64-10 ReLU network's state_dict (`safetensors.torch.save_file`), keys
+    1.weight, 1.bias, 3.weight, 3.bias, 5.weight, 5.bias (float32, weight `(out, in)`)
+torch_relu.pt | PyTorch | torch
+    the same state_dict by `torch.save` (zip archive, tensors in a pickle)
+torch_relu.onnx | PyTorch (dynamo ONNX exporter) | torch
+    the same network by `torch.onnx.export(..., dynamo=True, external_data=True)`, input `input`
+    `(batch, 1, 28, 28)`, output `logits`; the weights are in `torch_relu.onnx.data`
+torch_relu.onnx.data | PyTorch (dynamo ONNX exporter) | torch
+    the external initializer data of torch_relu.onnx
+torch_relu_legacy.onnx | PyTorch (TorchScript ONNX exporter) | torch
+    the same network by `torch.onnx.export(..., dynamo=False)`, weights inside the file
+keras_sigmoid.keras | Keras 3 (torch backend) | keras
+    the trained Keras 784-16-16-10 network (sigmoid, sigmoid, softmax) by `model.save`
+    (zip: config.json, metadata.json, model.weights.h5)
+keras_sigmoid.h5 | Keras 3 (torch backend) | keras
+    the same model in the legacy HDF5 format (`model.save(...h5)`)
+keras_sigmoid.weights.h5 | Keras 3 (torch backend) | keras
+    the same model's weights only (`model.save_weights`)
+reference.npz | numpy | -
+    `indices` (the first 300 MNIST test digits), `torch_probabilities` and `keras_probabilities`
+    float32 (300, 10), `torch_test_accuracy` and `keras_test_accuracy` (over all 10000 test digits)
+torch_conv.safetensors | safetensors (torch) | -
+    to refuse: untrained Conv2d(1,4,3), ReLU, Flatten, Linear(2704,10) state_dict
+torch_batchnorm.pt | PyTorch | -
+    to refuse: untrained Linear(784,16), BatchNorm1d(16), ReLU, Linear(16,10) state_dict (`torch.save`)
+torch_whole_model.pt | PyTorch | -
+    to refuse: a whole pickled `nn.Sequential(Linear(784,16), Sigmoid(), Linear(16,10))`
+    (`torch.save(model)`, not a state_dict)
+onnx_tanh.onnx | PyTorch (TorchScript ONNX exporter) | -
+    to refuse: untrained Linear(784,16), Tanh, Linear(16,10)
+onnx_two_inputs.onnx | PyTorch (TorchScript ONNX exporter) | -
+    to refuse: two inputs `a`, `b`, output Linear(784,10)(a) + Linear(784,10)(b)
+keras_conv.keras | Keras 3 (torch backend) | -
+    to refuse: untrained Input(28,28,1), Conv2D(4,3,relu), Flatten, Dense(10,softmax)
+torch_fc_names.safetensors | safetensors (torch) | -
+    untrained chain fc1=Linear(784,20), fc2=Linear(20,12), fc3=Linear(12,10) (keys fc1.weight ... fc3.bias)
+torch_layers_list.safetensors | safetensors (torch) | -
+    untrained `layers = ModuleList([Linear(784,16), Linear(16,16), Linear(16,16), Linear(16,10)])`
+    (keys layers.0.weight ... layers.3.bias)
+torch_layers_list_reference.npz | numpy | -
+    `probabilities` float32 (20, 10): softmax of torch_layers_list with ReLU between its layers on the
+    first 20 MNIST test digits as pixel/255 (`indices` 0..19)
+"""
 
 
 def write_imports_readme(report: dict) -> None:
-    rows = []
-    for name, library, what, trained in IMPORTS_FILES:
+    rows, listed = [], {"README.md"}
+    for entry in re.split(r"\n(?=\S)", IMPORTS_TABLE.strip()):
+        head, *lines = entry.splitlines()
+        name, library, trained = head.split(" | ")
+        what = " ".join(line.strip() for line in lines)
         size = (IMPORTS / name).stat().st_size
-        accuracy = "" if trained is None else f"{report[f'{trained}_test_accuracy']:.2%}"
+        accuracy = "" if trained == "-" else f"{report[f'{trained}_test_accuracy']:.2%}"
         rows.append(f"| `{name}` | {size:,} | {library} | {what} | {accuracy} |")
-    listed = {row[0] for row in IMPORTS_FILES} | {"README.md"}
+        listed.add(name)
     unlisted = sorted(p.name for p in IMPORTS.iterdir() if p.name not in listed)
     assert not unlisted, f"files not described in the README: {unlisted}"
     text = f"""# Networks trained elsewhere, for the importer's tests
 
-Written by `scripts/make_import_fixtures.py` (it says how to run it; torch, onnx, keras and friends are
-needed only to regenerate these files). Two networks were trained on MNIST's 60000 training digits:
+Written by `scripts/make_import_fixtures.py` (it says how to run it; torch, onnxscript, keras and
+safetensors are needed only to regenerate these files; nnexplain reads them with numpy, onnx and h5py,
+its `import` extra). Two networks were trained on MNIST's 60000 training digits:
 
 - **PyTorch**: `nn.Sequential(nn.Flatten(), nn.Linear(784,128), nn.ReLU(), nn.Linear(128,64), nn.ReLU(),
   nn.Linear(64,10))`, inputs `(pixel/255 - 0.1307)/0.3081` shaped `(batch, 1, 28, 28)`, outputs logits;
@@ -700,13 +486,11 @@ def main() -> None:
         assert (
             check["torch_probabilities"].shape == check["keras_probabilities"].shape == (REFERENCE_COUNT, 10)
         )
-    make_digits(report)
     write_imports_readme(report)
 
     print(json.dumps(report, indent=1))
-    for directory in (IMPORTS, FIXTURES / "digits8x8", FIXTURES / "digits28"):
-        for path in sorted(directory.iterdir()):
-            print(f"{path.stat().st_size:>10,}  {path.relative_to(ROOT)}")
+    for path in sorted(IMPORTS.iterdir()):
+        print(f"{path.stat().st_size:>10,}  {path.relative_to(ROOT)}")
     with zipfile.ZipFile(IMPORTS / "torch_relu.pt") as archive:
         print("torch_relu.pt members:", archive.namelist())
 

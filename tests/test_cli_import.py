@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from network.data import load_dataset, read_idx
+from network.data import load_dataset, load_sample, read_idx
 from network.export import load_stored_sample, load_weights, save_weights
 from network.model import MLP
 from tests.test_cli_network import assert_one_line_error
@@ -50,6 +50,18 @@ def test_predict_with_an_imported_network_equals_the_framework(run, torch_import
         rows = json.loads(stdout)
         got = np.array([row["probabilities"] for row in rows])
         np.testing.assert_allclose(got, REFERENCE[f"{framework}_probabilities"][:5], atol=2e-6)
+
+
+def test_exported_activations_hold_the_normalised_inputs_and_the_raw_pixels(run, torch_import, tmp_path):
+    from network.export import load_activations
+
+    out = tmp_path / "acts.npz"
+    assert run("export-activations", "--weights", torch_import, "--digit", 0, "--out", out)[0] == 0
+    acts = load_activations(out)
+    pixels = load_sample()[0][0]
+    np.testing.assert_allclose(acts.pixels[0], pixels)
+    np.testing.assert_allclose(acts.activations[0][0], (pixels - 0.1307) / 0.3081, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(acts.probabilities[0], REFERENCE["torch_probabilities"][0], atol=1e-5)
 
 
 def test_an_import_without_a_test_set_says_so(run, tmp_path):

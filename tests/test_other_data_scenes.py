@@ -97,7 +97,9 @@ def test_the_story_of_another_data_set_uses_its_own_images_and_names(digits28_co
     own = read_idx(digits28_dir / "t10k-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0
     mnist = load_sample()[0]
     story = load_story_inputs(digits28_config)
-    np.testing.assert_allclose(story.sample.pixels, own, atol=1e-6)
+    np.testing.assert_allclose(story.sample.pixels, own, atol=1e-6)  # the sample stored in the weights
+    beside = load_story_inputs(StoryConfig(weights=digits28_config.weights, data_dir=digits28_dir))
+    np.testing.assert_allclose(beside.sample.pixels, own, atol=1e-6)  # its own test split
     assert story.classes[3] == "three" and story.item == "image"
     entries = available_entries(STORY, digits28_config, everything=True, log=lambda line: None)
     assert "WhyLayers" not in [e.name for e in entries]  # it tells of MNIST's 8s and 9s
