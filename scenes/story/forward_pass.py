@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
+from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
 
 from scenes.network_diagram import NetworkDiagram
 from scenes.pixel_grid import PixelGrid
@@ -28,21 +28,28 @@ class ForwardPass(StoryScene):
             if config.full_edges
             else ink_and_background_pixels(inputs.pixels().reshape(-1), inputs.weights[0])
         )
-        self.diagram = NetworkDiagram(
-            inputs.weights,
-            theme=t,
-            input_pixels=shown_pixels,
-            full_edges=config.full_edges,
-            edge_config={"rasterise": not config.edge_lines},
-            width=7.0,
-            height=5.8,
-            output_labels=self.output_names(),
-        ).shift(1.3 * RIGHT + 0.3 * DOWN)
+
+        def diagram(width: float) -> NetworkDiagram:
+            return NetworkDiagram(
+                inputs.weights,
+                theme=t,
+                input_pixels=shown_pixels,
+                full_edges=config.full_edges,
+                edge_config={"rasterise": not config.edge_lines},
+                width=width,
+                height=5.8,
+                output_labels=self.output_names(),
+            ).shift(1.3 * RIGHT + 0.3 * DOWN)
+
+        self.diagram = diagram(7.0)
         self.legend = self.class_legend()
-        if len(self.legend):  # long class names: a legend at the right edge, the diagram beside it
+        if len(self.legend):  # long class names: a legend at the right edge, the diagram narrower
             self.legend.scale_to_fit_height(min(self.legend.height, 5.8)).to_edge(RIGHT, buff=0.2)
             overlap = self.diagram.get_right()[0] - self.legend.get_left()[0] + 0.3
-            self.diagram.shift(LEFT * max(0.0, overlap))
+            if overlap > 0:
+                left = self.diagram.get_left()[0]  # where the digit beside it leaves room
+                self.diagram = diagram(7.0 - overlap)
+                self.diagram.shift((left - self.diagram.get_left()[0]) * RIGHT)
         title = self.text(f"Real {inputs.item}s through the real network", "title").to_edge(UP)
         self.grid = self.marks = self.verdict = None
         self.fed = self.digits()
@@ -129,7 +136,9 @@ class ForwardPass(StoryScene):
         lines.append(self.text(f"predicted {inputs.class_name(predicted)}  ({confidence})", "label", colour))
         if not right:
             lines.append(self.text("wrong", "label", "wrong"))
-        text = VGroup(*lines).arrange(DOWN, buff=0.15).next_to(self.grid, DOWN, buff=0.3)
+        text = VGroup(*lines).arrange(DOWN, buff=0.15)
+        room = diagram.get_left()[0] - 0.15 + 6.9  # between the frame's edge and the diagram
+        text.scale_to_fit_width(min(text.width, room)).next_to(self.grid, DOWN, buff=0.3)
         text.shift(max(0.0, -6.9 - text.get_left()[0]) * RIGHT)  # inside the frame
         self.verdict = VGroup(ring, percent, text)
         return self.verdict
