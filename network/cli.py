@@ -17,20 +17,18 @@ import numpy as np
 
 from network.activations import ACTIVATIONS
 from network.atomic import STDOUT
+from network.cli_import import import_command
 from network.dataset_info import MAX_CLASSES, MIN_CLASSES
 from network.errors import NNExplainError
 from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
 
-MAX_LAYER = 65_536  # neurons in one layer
-MAX_LAYERS = 64
-MAX_PARAMETERS = 50_000_000  # 200 MB of float32: far beyond an MLP worth drawing, well within memory
 MAX_INDEX = 10**9  # a test-set index beyond any data set, small enough for every integer type
 SEED = click.IntRange(0, 2**32 - 1)  # what numpy's generators take
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
-    from network.model import parameter_count
+    from network.model import too_large
 
     try:
         sizes = tuple(int(part) for part in text.replace("-", ",").split(","))
@@ -41,12 +39,8 @@ def parse_sizes(text: str) -> tuple[int, ...]:
             f"{text!r}: need positive sizes ending in {MIN_CLASSES} to {MAX_CLASSES} outputs, "
             "such as 784,16,16,10"
         )
-    if len(sizes) > MAX_LAYERS or max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
-        raise click.BadParameter(
-            f"{text!r}: at most {MAX_LAYERS} layers, {MAX_LAYER:,} neurons a layer and "
-            f"{MAX_PARAMETERS:,} parameters in all",
-            param_hint="'--sizes'",
-        )
+    if problem := too_large(sizes):
+        raise click.BadParameter(f"{text!r}: {problem}", param_hint="'--sizes'")
     return sizes
 
 
@@ -458,108 +452,6 @@ def history(snapshots, keep, data_dir, out):
     )
 
 
-@cli.command("import")
-@click.argument("model_file", metavar="MODEL", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Weights .npz to write ('-': standard output).",
-)
-@click.option(
-    "--activation",
-    type=click.Choice(list(ACTIVATIONS)),
-    default=None,
-    help="The hidden layers' activation: needed where the file holds weights only "
-    "(safetensors, .pt, .weights.h5).",
-)
-@click.option(
-    "--normalize",
-    default=None,
-    metavar="MEAN,STD",
-    help="Inputs x = (pixel/255 - MEAN) / STD, as the network was trained "
-    "(PyTorch's MNIST recipe: 0.1307,0.3081).",
-)
-@click.option("--classes", default=None, help="Class names: a file (one per line) or name,name,...")
-@click.option(
-    "--name", default=None, help="The data set's name, shown in the scenes (default: the data directory's)."
-)
-@data_dir_option
-def import_command(model_file, out, activation, normalize, classes, name, data_dir):
-    """Convert an MLP trained in PyTorch (safetensors, .pt/.pth state_dict), ONNX or Keras (.keras,
-    .h5, .weights.h5) into a weights file every command and scene takes (--weights)."""
-    from network.dataset_info import DatasetInfo, class_names_option
-    from network.export import sample_arrays, save_weights
-    from network.formats import import_model, read_chain
-    from network.preprocessing import IDENTITY, Preprocessing
-
-    if out.is_dir():
-        raise NNExplainError(f"cannot write {out}: it is a directory")
-    preprocessing = Preprocessing.parse(normalize) if normalize else IDENTITY
-    names = class_names_option(classes) if classes else None
-    dataset = import_data_set(data_dir)
-    chain = read_chain(model_file)
-    sizes = chain.sizes
-    if dataset is not None and (
-        dataset.train_images.shape[1] != sizes[0] or len(dataset.classes) > sizes[-1]
-    ):
-        if data_dir is not None:
-            raise NNExplainError(
-                f"{data_dir}: {dataset.side}x{dataset.side} images in {len(dataset.classes)} classes "
-                f"do not fit the network's {sizes[0]} inputs and {sizes[-1]} outputs"
-            )
-        dataset = None  # $NNEXPLAIN_DATA's set is another one: say nothing about it
-    known = dataset.info if dataset is not None else None
-    info = DatasetInfo.for_network(
-        sizes,
-        name or (known.name if known else None),
-        names or (known.classes if known and len(known.classes) == sizes[-1] else None),
-        known.checksums if known else None,
-    )
-    model, manifest = import_model(model_file, activation, preprocessing, info, chain)
-    extra, accuracy = None, None
-    if dataset is not None:
-        accuracy = model.accuracy(preprocessing(dataset.test_images), dataset.test_labels)
-        manifest["test_accuracy"] = round(accuracy, 6)
-        manifest["data_checksums"] = dataset.checksums
-        if not info.is_mnist:
-            extra = sample_arrays(dataset.test_images, dataset.test_labels)
-    save_weights(model, out, manifest, extra_arrays=extra)
-    info, source = manifest["dataset"], manifest["source"]
-    shown = ", ".join(info["classes"][:4]) + (", ..." if len(info["classes"]) > 4 else "")
-    lines = [
-        f"imported {model_file.name} ({source['format']})",
-        f"  architecture   {'-'.join(map(str, model.sizes))}",
-        f"  activation     {model.activation}" + ("" if activation is None else " (--activation)"),
-        f"  preprocessing  {preprocessing.describe()}",
-        f"  parameters     {len(model.parameters):,}",
-        f"  data set       {info['name']}: {info['side']}x{info['side']} images, "
-        f"{len(info['classes'])} classes ({shown})",
-        "  test accuracy  "
-        + (
-            "not measured (no test set of these images here; --data-dir DIR measures it)"
-            if accuracy is None
-            else f"{accuracy:.2%} on {len(dataset.test_labels)} test images"
-        ),
-        f"wrote {out}",
-    ]
-    for line in lines:
-        report(out, line)
-
-
-def import_data_set(data_dir):
-    """The data set in --data-dir (or $NNEXPLAIN_DATA, or the download cache), if its files are there;
-    an import downloads nothing."""
-    from network.data import SPLITS, find_idx_file, load_dataset, resolve_data_dir
-
-    directory, named = resolve_data_dir(data_dir)
-    if all(find_idx_file(directory, stem) for stem in SPLITS.values()):
-        return load_dataset(directory, download=False)
-    if data_dir is not None:
-        raise NNExplainError(f"{data_dir}: no IDX files found (the four train/t10k images/labels files)")
-    return None
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup runs; exits 143 (128 + 15)."""
 
@@ -577,6 +469,7 @@ def _terminated(stop: BaseException | None) -> bool:
     return False
 
 
+cli.add_command(import_command)
 NETWORK_COMMANDS = (train, evaluate, predict, export_activations, history, import_command)
 
 

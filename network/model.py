@@ -14,12 +14,24 @@ import numpy as np
 
 from network.activations import ACTIVATIONS, relu, sigmoid, softmax
 
-__all__ = ["MLP", "Forward", "parameter_count", "relu", "sigmoid", "softmax"]
+__all__ = ["MLP", "Forward", "parameter_count", "relu", "sigmoid", "softmax", "too_large"]
 
 
 def parameter_count(sizes: tuple[int, ...]) -> int:
     """Weights plus biases: sum of n_in * n_out + n_out over the layers (13,002 for 784-16-16-10)."""
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+MAX_LAYER = 65_536  # neurons in one layer
+MAX_LAYERS = 64
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32: far beyond an MLP worth drawing, well within memory
+
+
+def too_large(sizes) -> str | None:
+    """What makes an architecture too large to train or draw here, or None."""
+    if len(sizes) > MAX_LAYERS or max(sizes) > MAX_LAYER or parameter_count(sizes) > MAX_PARAMETERS:
+        return f"at most {MAX_LAYERS} layers, {MAX_LAYER:,} neurons a layer and {MAX_PARAMETERS:,} parameters"
+    return None
 
 
 @dataclass
@@ -79,6 +91,8 @@ class MLP:
         sizes = (weights[0].shape[1], *(W.shape[0] for W in weights))
         model = cls(sizes, activation)
         for target, source in zip(model.weights + model.biases, list(weights) + list(biases)):
+            if np.shape(source) != target.shape:  # never broadcast a wrong shape into place
+                raise ValueError(f"a layer of shape {np.shape(source)} where {target.shape} belongs")
             target[...] = source
         return model
 

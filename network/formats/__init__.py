@@ -12,16 +12,16 @@ builds the network and its manifest (where it came from, preprocessing, data set
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from network.activations import ACTIVATIONS
+from network.data import sha256_of
 from network.dataset_info import DatasetInfo
 from network.errors import WeightsError
-from network.model import MLP
+from network.model import MLP, too_large
 from network.preprocessing import IDENTITY, Preprocessing
 
 __all__ = ["FORMATS", "ImportedChain", "import_model", "read_chain"]
@@ -35,6 +35,7 @@ class ImportedChain:
     biases: list[np.ndarray]
     activation: str | None  # sigmoid | relu as the file says; None when it holds weights only
     format: str
+    files: list[Path]  # the model file and any external data file it reads
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -51,6 +52,8 @@ FORMATS = {
     ".weights.h5": "Keras weights (.weights.h5)",
     ".h5": "Keras HDF5 (.h5)",
 }
+# what a broken file makes a reader's arithmetic raise: reported as one line, never a traceback
+BROKEN = (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError, MemoryError, EOFError)
 
 
 def format_of(path: Path) -> str:
@@ -63,51 +66,53 @@ def format_of(path: Path) -> str:
     )
 
 
-def read_chain(path: str | Path) -> ImportedChain:
-    """The linear layers of the model file, by its suffix."""
+def _state_dict_chain(tensors: dict, path: Path):
     from network.formats.chain import linear_layers, order_chain
+
+    return order_chain(linear_layers(tensors, str(path)), str(path)), None, []
+
+
+def _read(path: Path, suffix: str):
+    """(layers, activation or None, external files) by the file's format."""
+    if suffix == ".safetensors":
+        from network.formats.safetensors_file import read_safetensors
+
+        return _state_dict_chain(read_safetensors(path), path)
+    if suffix in (".pt", ".pth"):
+        from network.formats.torch_file import read_torch_state_dict
+
+        return _state_dict_chain(read_torch_state_dict(path), path)
+    if suffix == ".onnx":
+        from network.formats.onnx_file import read_onnx
+
+        return read_onnx(path)
+    from network.formats.keras_file import read_keras
+
+    return (*read_keras(path, suffix), [])
+
+
+def read_chain(path: str | Path) -> ImportedChain:
+    """The linear layers of the model file, by its suffix, checked to form one chain."""
+    from network.formats.chain import check_chain
 
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: no such file")
     suffix = format_of(path)
     try:
-        if suffix == ".safetensors":
-            from network.formats.safetensors_file import read_safetensors
-
-            layers, activation = (
-                order_chain(linear_layers(read_safetensors(path), str(path)), str(path)),
-                None,
-            )
-        elif suffix in (".pt", ".pth"):
-            from network.formats.torch_file import read_torch_state_dict
-
-            layers, activation = (
-                order_chain(linear_layers(read_torch_state_dict(path), str(path)), str(path)),
-                None,
-            )
-        elif suffix == ".onnx":
-            from network.formats.onnx_file import read_onnx
-
-            layers, activation = read_onnx(path)
-        else:
-            from network.formats.keras_file import read_keras
-
-            layers, activation = read_keras(path, suffix)
+        layers, activation, external = _read(path, suffix)
+        check_chain(layers, str(path))
+        weights = [np.asarray(W, dtype=np.float32) for W, _ in layers]
+        biases = [np.asarray(b, dtype=np.float32) for _, b in layers]
     except OSError as exc:
         raise WeightsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    weights = [np.asarray(W, dtype=np.float32) for W, _ in layers]
-    biases = [np.asarray(b, dtype=np.float32) for _, b in layers]
-    return ImportedChain(weights, biases, activation, FORMATS[suffix])
-
-
-def sha256_of_files(paths) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    except BROKEN as exc:
+        kind = FORMATS[suffix]
+        raise WeightsError(f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc})") from None
+    chain = ImportedChain(weights, biases, activation, FORMATS[suffix], [path, *external])
+    if problem := too_large(chain.sizes):
+        raise WeightsError(f"{path}: a {'-'.join(map(str, chain.sizes))} network is too large: {problem}")
+    return chain
 
 
 def import_model(
@@ -144,24 +149,14 @@ def import_model(
             f"{path}: the network takes {model.sizes[0]} inputs and gives {model.sizes[-1]} outputs, "
             f"but {info.name} has {info.side}x{info.side} images and {len(info.classes)} classes"
         )
-    files = [path, *external_data_files(path)]
     manifest = {
         "source": {
             "format": chain.format,
             "file": path.name,
-            "sha256": sha256_of_files(files),
-            "files": [p.name for p in files],
+            "sha256": sha256_of(*chain.files),
+            "files": [p.name for p in chain.files],
         },
         "preprocessing": preprocessing.to_manifest(),
         "dataset": info.to_manifest(),
     }
     return model, manifest
-
-
-def external_data_files(path: Path) -> list[Path]:
-    """An ONNX model's external data files (weights saved beside the graph), if any."""
-    if path.suffix.lower() != ".onnx":
-        return []
-    from network.formats.onnx_file import external_files
-
-    return external_files(path)

@@ -11,13 +11,14 @@ chains, else it refuses, saying what it found.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import numpy as np
 
 from network.errors import WeightsError
 
-__all__ = ["Layer", "hidden_activation", "linear_layers", "natural_key", "order_chain"]
+__all__ = ["Layer", "check_chain", "hidden_activation", "linear_layers", "natural_key", "order_chain"]
 
 Layer = tuple[np.ndarray, np.ndarray]  # (W (out, in), b (out,))
 NORMALISATION_KEYS = ("running_mean", "running_var", "num_batches_tracked")
@@ -35,7 +36,7 @@ def describe_shape(shape) -> str:
 def linear_layers(tensors: dict[str, np.ndarray], origin: str) -> dict[str, Layer]:
     """PyTorch state-dict tensors grouped into linear layers {prefix: (W, b)}; a convolution, a
     normalisation or any other tensor is refused in one line naming it."""
-    layers, seen = {}, set()
+    layers = {}
     for key in sorted(tensors, key=natural_key):
         prefix, _, kind = key.rpartition(".")
         tensor = tensors[key]
@@ -58,7 +59,6 @@ def linear_layers(tensors: dict[str, np.ndarray], origin: str) -> dict[str, Laye
             raise WeightsError(
                 f"{origin}: {key} ({describe_shape(tensor.shape)}) is not part of a linear layer"
             )
-        seen.add(key)
         if kind == "weight":
             bias = tensors.get(f"{prefix}.bias" if prefix else "bias")
             if bias is None:
@@ -76,16 +76,7 @@ def order_chain(layers: dict[str, Layer], origin: str) -> list[Layer]:
     if not layers:
         raise WeightsError(f"{origin}: no linear layers found")
     for name, (W, b) in layers.items():
-        if W.ndim != 2 or b.shape != (W.shape[0],):
-            raise WeightsError(
-                f"{origin}: layer {name or '(top)'} has weight {describe_shape(W.shape)} and bias "
-                f"{describe_shape(b.shape)}, which do not make a linear layer"
-            )
-        for array, what in ((W, "weight"), (b, "bias")):
-            if array.dtype.kind != "f":
-                raise WeightsError(f"{origin}: layer {name}'s {what} holds {array.dtype}, not floats")
-            if not np.all(np.isfinite(array)):
-                raise WeightsError(f"{origin}: layer {name}'s {what} contains NaN or Inf")
+        check_layer(name or "(top)", W, b, origin)
     names = sorted(layers, key=natural_key)
     if _chains([layers[n] for n in names]):
         return [layers[n] for n in names]
@@ -104,11 +95,40 @@ def order_chain(layers: dict[str, Layer], origin: str) -> list[Layer]:
     return [layers[n] for n in orders[0]]
 
 
+def check_layer(name: str, W, b, origin: str) -> None:
+    """One linear layer: a float weight matrix (out, in) and a bias (out,), finite, not empty."""
+    W, b = np.asarray(W), np.asarray(b)
+    if W.ndim != 2 or b.shape != (W.shape[0],) or min(W.shape) < 1:
+        raise WeightsError(
+            f"{origin}: layer {name} has weight {describe_shape(W.shape)} and bias "
+            f"{describe_shape(b.shape)}, which do not make a linear layer"
+        )
+    for array, what in ((W, "weight"), (b, "bias")):
+        if array.dtype.kind != "f":
+            raise WeightsError(f"{origin}: layer {name}'s {what} holds {array.dtype}, not floats")
+        if not np.all(np.isfinite(array)):
+            raise WeightsError(f"{origin}: layer {name}'s {what} contains NaN or Inf")
+
+
+def check_chain(layers: list[Layer], origin: str) -> None:
+    """Layers in order, whatever the format: each a linear layer, each feeding the next."""
+    if not layers:
+        raise WeightsError(f"{origin}: no linear layers found")
+    for number, (W, b) in enumerate(layers, start=1):
+        check_layer(str(number), W, b, origin)
+    if not _chains(layers):
+        found = ", ".join(describe_shape(W.shape[::-1]) for W, _ in layers)
+        raise WeightsError(
+            f"{origin}: the linear layers do not feed one another (found {found}, as in x out); "
+            "nnexplain imports an MLP whose layers form one chain"
+        )
+
+
 def _chains(layers: list[Layer]) -> bool:
     return all(after[0].shape[1] == before[0].shape[0] for before, after in itertools.pairwise(layers))
 
 
-def _shape_orders(names: list[str], layers: dict[str, Layer], limit: int = 40_000):
+def _shape_orders(names: list[str], layers: dict[str, Layer], limit: int = math.factorial(8)):
     """Every order of the layers in which each one's outputs feed the next one's inputs."""
     if len(names) > 8:  # beyond 8! orders, follow the shapes greedily instead
         yield from _greedy(names, layers)
@@ -139,10 +159,16 @@ def hidden_activation(path, steps: list[str]) -> str:
     """The one hidden activation between every two layers, from the graph's steps in order
     ("linear", "bias", "relu", "sigmoid", "softmax"); the output ends in softmax or logits."""
     plain = [step for step in steps if step != "bias"]
+    if not plain:
+        raise WeightsError(f"{path}: no linear layers found")
+    if plain[0] != "linear":
+        raise WeightsError(f"{path}: the input goes through {plain[0]} before the first layer")
     hidden = set()
     for before, after in zip(plain, plain[1:] + ["end"]):
         if before == "linear" and after == "linear":
             raise WeightsError(f"{path}: two linear layers with no activation between them")
+        if before == "softmax" and after != "end":
+            raise WeightsError(f"{path}: a softmax before the last layer; nnexplain's networks end in it")
         if before in ("relu", "sigmoid"):
             if after == "end" or after == "softmax":
                 raise WeightsError(

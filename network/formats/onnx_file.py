@@ -15,7 +15,7 @@ import numpy as np
 from network.errors import WeightsError
 from network.formats.chain import hidden_activation
 
-__all__ = ["external_files", "read_onnx"]
+__all__ = ["read_onnx"]
 
 HIDDEN = {"Relu": "relu", "Sigmoid": "sigmoid"}
 PASS_THROUGH = ("Identity", "Dropout")
@@ -39,22 +39,21 @@ def _load(path: Path, external: bool):
         raise WeightsError(f"{path}: not a readable ONNX model ({type(exc).__name__}: {exc})") from None
 
 
-def external_files(path: Path) -> list[Path]:
-    """The external data files the graph's initializers point to (beside the .onnx file)."""
-    model = _load(Path(path), external=False)
-    names = []
+def read_onnx(path: Path):
+    """([(W (out, in), b)], activation, external data files) of the graph's chain of linear layers."""
+    model = _load(path, external=False)
+    from onnx import numpy_helper
+    from onnx.external_data_helper import load_external_data_for_model
+
+    files = []
     for tensor in model.graph.initializer:
         for entry in tensor.external_data:
-            if entry.key == "location" and entry.value not in names:
-                names.append(entry.value)
-    return [Path(path).parent / name for name in names]
-
-
-def read_onnx(path: Path):
-    """([(W (out, in), b)], activation) of the graph's chain of linear layers."""
-    model = _load(path, external=True)
-    from onnx import numpy_helper
-
+            if entry.key == "location" and path.parent / entry.value not in files:
+                files.append(path.parent / entry.value)
+    try:
+        load_external_data_for_model(model, str(path.parent))
+    except Exception as exc:  # a missing or short data file: onnx's checker and OS errors alike
+        raise WeightsError(f"{path}: not a readable ONNX model (its external data: {exc})") from None
     graph = model.graph
     constants = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
     inputs = [value.name for value in graph.input if value.name not in constants]
@@ -62,17 +61,20 @@ def read_onnx(path: Path):
         raise WeightsError(
             f"{path}: the graph has {len(inputs)} inputs ({', '.join(inputs)}); an MLP has one"
         )
-    current, layers, steps = inputs[0], [], []  # steps: "linear", an activation, "softmax"
+    current, layers, steps = inputs[0], [], []  # steps: "linear", "bias", an activation, "softmax"
     for node in graph.node:
-        op, label = node.op_type, f"{node.op_type} node {node.name or node.output[0]!r}"
+        op = node.op_type
+        label = f"{op} node {node.name or (node.output[0] if node.output else '(unnamed)')!r}"
+        if len(node.output) != 1 and op not in PASS_THROUGH:
+            raise WeightsError(f"{path}: the {label} has {len(node.output)} outputs; an MLP layer has one")
         if op == "Constant":
-            constants[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+            constants[node.output[0]] = _constant(path, node, label)
             continue
         data = [name for name in node.input if name and name not in constants]
         if not data and op in FOLDABLE:  # arithmetic on weights, e.g. a transposed initializer
             constants[node.output[0]] = _fold(op, node, [constants[n] for n in node.input if n])
             continue
-        if data != [current] or len(node.output) != 1 and op not in PASS_THROUGH:
+        if data != [current]:
             raise WeightsError(f"{path}: the {label} does not continue a single chain from the input")
         if steps and steps[-1] == "softmax":
             raise WeightsError(f"{path}: a {label} after the output's softmax")
@@ -83,14 +85,14 @@ def read_onnx(path: Path):
             layers.append(_gemm(path, node, constants))
             steps.append("linear")
         elif op == "MatMul":
-            if node.input[0] != current or node.input[1] not in constants:
+            weight = constants.get(node.input[1]) if node.input[0] == current else None
+            if weight is None or weight.ndim != 2:
                 raise WeightsError(f"{path}: the {label} does not multiply the input by a weight matrix")
-            weight = constants[node.input[1]]
-            layers.append([weight.T, np.zeros(weight.shape[-1], weight.dtype)])
+            layers.append([weight.T, np.zeros(weight.shape[1], weight.dtype)])
             steps.append("linear")
-        elif op == "Add" and steps and steps[-1] == "linear":
+        elif op == "Add" and steps and steps[-1] == "linear":  # the bias of a MatMul (or added to a Gemm's)
             bias = np.asarray(constants[next(n for n in node.input if n in constants)])
-            layers[-1][1] = _bias(path, bias, layers[-1][0].shape[0], label)
+            layers[-1][1] = layers[-1][1] + _bias(path, bias, layers[-1][0].shape[0], label)
             steps.append("bias")
         elif op in HIDDEN:
             steps.append(HIDDEN[op])
@@ -101,7 +103,16 @@ def read_onnx(path: Path):
         current = node.output[0]
     if [value.name for value in graph.output] != [current]:
         raise WeightsError(f"{path}: the graph's output is not the end of the chain of layers")
-    return [tuple(layer) for layer in layers], hidden_activation(path, steps)
+    return [tuple(layer) for layer in layers], hidden_activation(path, steps), files
+
+
+def _constant(path, node, label: str) -> np.ndarray:
+    from onnx import AttributeProto, numpy_helper
+
+    for attribute in node.attribute:
+        if attribute.name == "value" and attribute.type == AttributeProto.TENSOR:
+            return numpy_helper.to_array(attribute.t)
+    raise WeightsError(f"{path}: the {label} holds no tensor")
 
 
 def _fold(op: str, node, values):

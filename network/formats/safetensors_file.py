@@ -7,6 +7,7 @@ then the tensors' bytes. Every offset and size is checked before anything is rea
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -55,19 +56,22 @@ def read_safetensors(path: str | Path) -> dict[str, np.ndarray]:
     for name, entry in header.items():
         if name == "__metadata__":
             continue
-        try:
-            dtype, shape, (start, end) = (
-                entry["dtype"],
-                [int(n) for n in entry["shape"]],
-                entry["data_offsets"],
-            )
-        except (KeyError, TypeError, ValueError):
-            raise WeightsError(f"{path}: tensor {name!r} has no dtype, shape and data_offsets") from None
+        entry = entry if isinstance(entry, dict) else {}
+        dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        if not (
+            isinstance(dtype, str)
+            and isinstance(shape, list)
+            and all(isinstance(n, int) and n >= 0 for n in shape)
+            and isinstance(offsets, list)
+            and len(offsets) == 2
+            and all(isinstance(n, int) for n in offsets)
+        ):
+            raise WeightsError(f"{path}: tensor {name!r} has no dtype, shape and data_offsets")
         if dtype not in DTYPES:
             raise WeightsError(f"{path}: tensor {name!r} has dtype {dtype}, which nnexplain does not read")
         itemsize = 2 if dtype == "BF16" else np.dtype(DTYPES[dtype]).itemsize
-        count = int(np.prod(shape, dtype=np.int64))
-        if min(shape, default=1) < 0 or not 0 <= start <= end <= len(body) or end - start != count * itemsize:
+        start, end = offsets
+        if not 0 <= start <= end <= len(body) or end - start != math.prod(shape) * itemsize:
             raise WeightsError(f"{path}: tensor {name!r} ({dtype} {shape}) does not fit the file's bytes")
         raw = bytes(body[start:end])
         if dtype == "BF16":

@@ -4,7 +4,9 @@ unpickling arbitrary objects.
 `torch.save` writes a zip archive: `<name>/data.pkl` (a pickle of the dict) and `<name>/data/<key>`
 (each storage's raw bytes). A pickle can name any Python callable and run it, so this reader's
 unpickler resolves only the handful of names a state dict needs (an OrderedDict, tensor rebuilds,
-storage types) to functions of its own; every other name is refused before anything runs. A whole
+storage types) to functions of its own; every other name is refused before anything runs. It also
+refuses the opcodes that reach objects without naming them: the copyreg extension codes (EXT1,
+EXT2, EXT4) and a BUILD (setting state) on anything but the state dict's own OrderedDict. A whole
 pickled model (`torch.save(model)`) names its module classes and is refused with a line saying to
 save the state_dict instead.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import io
+import math
 import pickle
 import zipfile
 from pathlib import Path
@@ -21,6 +24,7 @@ import numpy as np
 
 from network.errors import WeightsError
 from network.formats.safetensors_file import bfloat16_to_float32
+from network.model import MAX_PARAMETERS
 
 __all__ = ["read_torch_state_dict"]
 
@@ -59,6 +63,8 @@ def _rebuild_tensor(storage, offset, size, stride, *_ignored):
     last = int(offset) + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else int(offset) - 1
     if last >= len(array):
         raise pickle.UnpicklingError(f"a tensor reaching past its storage ({last} >= {len(array)})")
+    if math.prod(size) > MAX_PARAMETERS:  # a zero stride repeats one value: never copy out billions
+        raise pickle.UnpicklingError(f"a tensor of {math.prod(size):,} values, more than an MLP has")
     view = np.lib.stride_tricks.as_strided(
         array[int(offset) :], shape=size, strides=[s * array.itemsize for s in stride], writeable=False
     )
@@ -69,7 +75,29 @@ def _rebuild_parameter(data, *_ignored):
     return data
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
+class _RestrictedUnpickler(pickle._Unpickler):  # the Python unpickler: its opcodes can be replaced
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def load_build(self):
+        """BUILD sets an object's state: only the OrderedDict's `_metadata`, as torch.save writes it."""
+        state, target = self.stack[-1], self.stack[-2]
+        if (
+            type(target) is not collections.OrderedDict
+            or not isinstance(state, dict)
+            or set(state) - {"_metadata"}
+        ):
+            raise WeightsError(
+                f"{self.origin}: refusing to set the state of a {type(target).__name__} in the pickle"
+            )
+        super().load_build()
+
+    def refuse_extension(self):
+        raise WeightsError(f"{self.origin}: refusing a pickle extension code: not part of a state_dict")
+
+    dispatch[pickle.BUILD[0]] = load_build
+    for _code in (pickle.EXT1, pickle.EXT2, pickle.EXT4):
+        dispatch[_code[0]] = refuse_extension
+
     def __init__(self, file, archive: zipfile.ZipFile, prefix: str, origin: str, big_endian: bool):
         super().__init__(file)
         self.archive, self.prefix, self.origin, self.big_endian = archive, prefix, origin, big_endian
@@ -99,7 +127,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise WeightsError(f"{self.origin}: storage {key} is missing from the archive") from None
         dtype = STORAGE_DTYPES[storage_type.name]
         if dtype == "bfloat16":
-            array = bfloat16_to_float32(raw if not self.big_endian else np.frombuffer(raw, ">u2").tobytes())
+            array = bfloat16_to_float32(
+                raw if not self.big_endian else np.frombuffer(raw, ">u2").astype("<u2").tobytes()
+            )
         else:
             array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder(">" if self.big_endian else "<"))
         if len(array) < numel:
@@ -131,17 +161,7 @@ def read_torch_state_dict(path: str | Path) -> dict[str, np.ndarray]:
                 io.BytesIO(archive.read(pickles[0])), archive, prefix, str(path), big
             )
             state = unpickler.load()
-    except WeightsError:
-        raise
-    except (
-        zipfile.BadZipFile,
-        pickle.UnpicklingError,
-        EOFError,
-        ValueError,
-        TypeError,
-        IndexError,
-        AttributeError,
-    ) as exc:
+    except (zipfile.BadZipFile, pickle.UnpicklingError) as exc:  # and the arithmetic errors: see read_chain
         raise WeightsError(f"{path}: not a readable torch.save file ({exc})") from None
     if not isinstance(state, dict):
         raise WeightsError(f"{path}: holds a {type(state).__name__}, not a state_dict; {SAVE_STATE_DICT}")
