@@ -275,21 +275,22 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
 @data_dir_option
 def evaluate(weights, data_dir):
     """Accuracy on the test set, per class, and the confusion matrix."""
-    from network.data import load_dataset
+    from network.data import DATA_DIR_HINT, find_test_set, load_dataset
     from network.dataset_info import DatasetInfo
-    from network.export import load_weights
+    from network.export import load_stored_sample, load_weights
     from network.preprocessing import Preprocessing
 
     model, manifest = load_weights(weights)
-    dataset = load_dataset(data_dir)
-    check_inputs(model, dataset.test_images.shape[1])
-    classes = DatasetInfo.from_manifest(manifest).classes
-    labels = dataset.test_labels
-    if labels.max(initial=0) >= len(classes):
+    info = DatasetInfo.from_manifest(manifest)
+    if info.is_mnist:  # checks the named files, or downloads MNIST into an empty cache
+        check_inputs(model, load_dataset(data_dir).test_images.shape[1])
+    test_set = find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(weights))
+    if not test_set.complete:
         raise NNExplainError(
-            f"the test labels go up to {labels.max()}, but the network has {len(classes)} classes"
+            f"evaluate needs the whole test set of {info.name}, the weights' data set; {DATA_DIR_HINT}"
         )
-    predicted = model.predict(Preprocessing.from_manifest(manifest)(dataset.test_images))
+    classes, labels = info.classes, test_set.labels
+    predicted = model.predict(Preprocessing.from_manifest(manifest)(test_set.images))
     count = len(classes)
     confusion = np.zeros((count, count), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)

@@ -330,6 +330,15 @@ def find_test_set(info: DatasetInfo | None = None, data_dir=None, stored_sample=
     images have the right size and begin with the sample's images."""
     info = info or DatasetInfo.for_network((IMAGE_SIDE**2, NUM_CLASSES))
     reference = load_sample() if info.is_mnist else stored_sample
+    if reference is not None and (
+        not len(reference[1])
+        or np.shape(reference[0])[1:] != (info.inputs,)
+        or not 0 <= np.min(reference[1]) <= np.max(reference[1]) < len(info.classes)
+    ):
+        raise DataError(
+            f"the sample of {info.name} stored with the weights does not hold "
+            f"{info.side}x{info.side} images labelled 0-{len(info.classes) - 1}"
+        )
     directory, _ = resolve_data_dir(data_dir)
     paths = [find_idx_file(directory, SPLITS[key]) for key in ("test_images", "test_labels")]
     if None not in paths:

@@ -105,13 +105,20 @@ class DatasetInfo:
         try:
             info = cls(
                 str(entry["name"]),
-                tuple(str(c) for c in entry["classes"]),
+                parse_class_names(entry["classes"], "the manifest's class names"),
                 int(entry["side"]),
                 dict(entry.get("checksums") or {}),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise WeightsError(f"manifest dataset {entry!r} needs a name, classes and a side") from None
+        except DataError as exc:
+            raise WeightsError(str(exc)) from None
         sizes = manifest["sizes"]
+        if not MIN_SIDE <= info.side <= MAX_SIDE:
+            raise WeightsError(
+                f"manifest dataset has {info.side}x{info.side} images; "
+                f"nnexplain takes sides from {MIN_SIDE} to {MAX_SIDE}"
+            )
         if info.inputs != sizes[0] or len(info.classes) != sizes[-1]:
             raise WeightsError(
                 f"manifest dataset has {info.side}x{info.side} images and {len(info.classes)} classes, "

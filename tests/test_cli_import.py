@@ -5,6 +5,7 @@ any side, and the test images a network's commands draw from."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from tests.test_cli_network import assert_one_line_error
 
 pytestmark = pytest.mark.usefixtures("offline")
 
-IMPORTS = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+IMPORTS = FIXTURES_DIR / "imports"
 REFERENCE = np.load(IMPORTS / "reference.npz")
 FASHION = "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot"
 
@@ -201,7 +203,8 @@ def test_train_takes_class_names_and_checks_sizes_against_the_data(run, digits8_
     names = "zero,one,two,three,four,five,six,seven,eight,nine"
     args = ["train", "--data-dir", digits8_dir, "--epochs", 1, "--quiet", "--out", out]
     code, _, err = run(*args, "--classes", names)
-    assert code == 0, err and load_weights(out)[1]["dataset"]["classes"] == names.split(",")
+    assert code == 0, err
+    assert load_weights(out)[1]["dataset"]["classes"] == names.split(",")
     for extra, message in (
         (["--sizes", "784,16,10"], "the data has 64 inputs but --sizes starts with 784"),
         (["--sizes", "64,16,12"], "the data has 10 classes but --sizes ends with 12"),
@@ -233,3 +236,31 @@ def test_the_loader_takes_square_images_from_8_to_64_pixels(tmp_path, make_idx_d
         dataset = load_dataset(directory, download=False)
         assert dataset.side == side and dataset.classes == ("0", "1", "2")
         np.testing.assert_array_equal(dataset.train_images, images.reshape(40, -1) / np.float32(255))
+
+
+def test_evaluate_scores_a_network_on_its_own_data_set_only(
+    run, digits8_weights, digits8_dir, mnist_dir, tmp_path
+):
+    code, stdout, err = run("evaluate", "--weights", digits8_weights)  # offline, no data directory
+    assert_one_line_error(code, stdout, err)
+    assert "evaluate needs the whole test set of digits8x8" in err
+    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "nnexplain").exists()  # and no MNIST was downloaded
+    code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", digits8_dir)
+    accuracy = load_weights(digits8_weights)[1]["test_accuracy"]
+    assert code == 0 and f"test accuracy: {accuracy:.2%} ({round(accuracy * 300)}/300)" in stdout, err
+    code, stdout, err = run(
+        "evaluate", "--data-dir", FIXTURES_DIR / "digits28"
+    )  # MNIST weights, other images
+    assert_one_line_error(code, stdout, err)
+    assert "the whole test set of MNIST" in err
+
+
+def test_a_stored_sample_that_does_not_fit_the_network_is_refused(run, digits8_weights, tmp_path):
+    from network.export import read_npz, write_npz
+
+    arrays = read_npz(digits8_weights)
+    arrays["sample_labels"] = np.full_like(arrays["sample_labels"], 12)  # classes are 0-9
+    write_npz(tmp_path / "bad.npz", arrays)
+    code, stdout, err = run("predict", "--weights", tmp_path / "bad.npz", "--digit", 0)
+    assert_one_line_error(code, stdout, err)
+    assert "stored with the weights does not hold 8x8 images labelled 0-9" in err

@@ -5,7 +5,6 @@ predicted; what is not an MLP is refused in one line; no pickle can run code."""
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import sys
@@ -227,12 +226,140 @@ def test_importing_twice_writes_the_same_bytes(tmp_path):
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
 
 
-def test_the_reader_reads_bytes_not_pickles_for_safetensors(tmp_path):
-    """The safetensors header says where each tensor is; a header pointing past the end is refused."""
+def test_a_safetensors_dtype_nnexplain_does_not_read_is_named(tmp_path):
     raw = (FIXTURES / "torch_fc_names.safetensors").read_bytes()
     length = int.from_bytes(raw[:8], "little")
     header = raw[8 : 8 + length].replace(b'"F32"', b'"X99"', 1)
     (tmp_path / "odd.safetensors").write_bytes(raw[:8] + header + raw[8 + length :])
     with pytest.raises(WeightsError, match="dtype X99"):
         import_model(tmp_path / "odd.safetensors", "relu")
-    assert io.BytesIO(raw).read(8)  # (the original is intact)
+
+
+# ---------------------------------------------------------------- files broken or crafted by hand
+
+
+def onnx_model(tmp_path, name, nodes, initializers, inputs=784, outputs=10):
+    """An ONNX file written by onnx's own helpers."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, inputs])],
+        [helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, [None, outputs])],
+        [numpy_helper.from_array(np.asarray(array, np.float32), key) for key, array in initializers.items()],
+    )
+    onnx.save(helper.make_model(graph), tmp_path / name)
+    return tmp_path / name
+
+
+def test_a_gemm_bias_and_an_add_after_it_are_summed_and_wrong_shapes_refused(tmp_path):
+    from onnx import helper
+
+    rng = np.random.default_rng(1)
+    W1, W2 = rng.normal(size=(16, 784)), rng.normal(size=(10, 16))
+    nodes = [
+        helper.make_node("Gemm", ["x", "W1", "b1"], ["g"], transB=1),
+        helper.make_node("Add", ["g", "c"], ["h"]),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("Gemm", ["r", "W2"], ["y"], transB=1),
+    ]
+    path = onnx_model(tmp_path, "add.onnx", nodes, {"W1": W1, "b1": np.full(16, 2.0), "c": [1.0], "W2": W2})
+    model, _ = import_model(path)
+    np.testing.assert_allclose(model.biases[0], 3.0)  # Gemm's 2 plus the Add's 1
+    narrow = {"W1": W1, "b1": np.zeros(16), "c": [0.0], "W2": W2[:, :1]}  # a 10x1 layer after 16 neurons
+    with pytest.raises(WeightsError, match="do not feed one another"):
+        import_model(onnx_model(tmp_path, "narrow.onnx", nodes, narrow))
+    nan = {"W1": np.where(W1 > 2.5, np.nan, W1), "b1": np.zeros(16), "c": [0.0], "W2": W2}
+    with pytest.raises(WeightsError, match="NaN or Inf"):
+        import_model(onnx_model(tmp_path, "nan.onnx", nodes, nan))
+    early = [helper.make_node("Relu", ["x"], ["x1"]), helper.make_node("Gemm", ["x1", "W1"], ["h"], transB=1)]
+    early += [helper.make_node("Relu", ["h"], ["r"]), helper.make_node("Gemm", ["r", "W2"], ["y"], transB=1)]
+    with pytest.raises(WeightsError, match="goes through relu before the first layer"):
+        import_model(onnx_model(tmp_path, "early.onnx", early, {"W1": W1, "W2": W2}))
+
+
+def test_a_keras_softmax_between_layers_is_refused(tmp_path):
+    import json
+
+    with zipfile.ZipFile(FIXTURES / "keras_sigmoid.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][2]["config"]["activation"] = "softmax"  # dense_1, the second hidden layer
+    members["config.json"] = json.dumps(config).encode()
+    edited = tmp_path / "edited.keras"
+    with zipfile.ZipFile(edited, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    with pytest.raises(WeightsError, match="softmax before the last layer"):
+        import_model(edited)
+    members["config.json"] = b'["not", "a", "model"]'
+    with zipfile.ZipFile(edited, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    with pytest.raises(WeightsError, match="not a readable Keras 3"):
+        import_model(edited)
+
+
+def test_a_safetensors_header_with_an_impossible_shape_is_refused(tmp_path):
+    import json
+
+    header = json.dumps({"w.weight": {"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 0]}})
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(len(header).to_bytes(8, "little") + header.encode())
+    with pytest.raises(WeightsError, match="does not fit the file's bytes"):
+        import_model(path, "relu")
+    header = json.dumps({"w.weight": {"dtype": ["F32"], "shape": "12", "data_offsets": ["0", 4]}})
+    path.write_bytes(len(header).to_bytes(8, "little") + header.encode())
+    with pytest.raises(WeightsError, match="has no dtype, shape and data_offsets"):
+        import_model(path, "relu")
+
+
+def torch_archive(tmp_path, pickled: bytes, storages: dict | None = None) -> Path:
+    path = tmp_path / "crafted.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("crafted/data.pkl", pickled)
+        for key, raw in (storages or {}).items():
+            archive.writestr(f"crafted/data/{key}", raw)
+    return path
+
+
+def test_pickle_opcodes_that_reach_objects_without_naming_them_are_refused(tmp_path):
+    ext = pickle.PROTO + b"\x02" + pickle.EXT1 + b"\xf0" + pickle.STOP  # copyreg extension code 240
+    with pytest.raises(WeightsError, match="extension code"):
+        import_model(torch_archive(tmp_path, ext), "relu")
+    build = (  # BUILD on the allowed _rebuild_tensor_v2 function: would rewrite its defaults
+        pickle.PROTO + b"\x02" + pickle.GLOBAL + b"torch._utils\n_rebuild_tensor_v2\n"
+        + pickle.EMPTY_DICT + pickle.BUILD + pickle.STOP
+    )  # fmt: skip
+    with pytest.raises(WeightsError, match="refusing to set the state of a function"):
+        import_model(torch_archive(tmp_path, build), "relu")
+
+
+def test_a_tensor_repeating_one_value_billions_of_times_is_refused(tmp_path):
+    """A zero stride makes a 2**24 x 2**24 tensor of one stored float: never copied out. The pickle
+    is written opcode by opcode, as torch.save writes a tensor."""
+    import struct
+
+    def text(words: str) -> bytes:
+        return pickle.BINUNICODE + struct.pack("<I", len(words)) + words.encode()
+
+    def integer(n: int) -> bytes:
+        return pickle.BININT + struct.pack("<i", n)
+
+    storage = (
+        pickle.MARK + text("storage") + pickle.GLOBAL + b"torch\nFloatStorage\n" + text("0") + text("cpu")
+        + integer(1) + pickle.TUPLE + pickle.BINPERSID
+    )  # fmt: skip
+    tensor = (
+        pickle.GLOBAL + b"torch._utils\n_rebuild_tensor_v2\n" + pickle.MARK + storage + integer(0)
+        + integer(2**24) + integer(2**24) + pickle.TUPLE2 + integer(0) + integer(0) + pickle.TUPLE2
+        + pickle.NEWFALSE + pickle.TUPLE + pickle.REDUCE
+    )  # fmt: skip
+    pickled = (
+        pickle.PROTO + b"\x02" + pickle.EMPTY_DICT + text("0.weight") + tensor + pickle.SETITEM + pickle.STOP
+    )
+    path = torch_archive(tmp_path, pickled, {"0": np.ones(1, np.float32).tobytes()})
+    with pytest.raises(WeightsError, match="more than an MLP has"):
+        import_model(path, "relu")

@@ -154,7 +154,9 @@ def test_normalised_inputs_show_their_real_values_and_the_raw_picture(torch_impo
     np.testing.assert_allclose(story.layer(0), (pixels - 0.1307) / 0.3081, rtol=1e-6, atol=1e-6)
     scene, _ = render_last_frame(find("PixelsToInputLayer").load(), tmp_path, config)
     np.testing.assert_allclose(scene.run_values, story.layer(0)[scene.run_neurons])
-    assert any(":  -0.42" in words for words in texts(scene)) or scene.run_values.min() > -0.4
+    shown = [words for words in texts(scene) if words.startswith("pixel (") and ":  " in words]
+    assert [words.rsplit(":  ", 1)[1] for words in shown] == [f"{v:.2f}" for v in scene.run_values]
+    assert scene.run_values.min() < 0 or scene.run_values.max() > 1  # normalised: outside [0, 1]
     scene, _ = render_last_frame(find("EdgeDetector").load(), tmp_path, config)
     j = scene.neuron
     np.testing.assert_allclose(
