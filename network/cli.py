@@ -18,7 +18,7 @@ import numpy as np
 from network.activations import ACTIVATIONS
 from network.atomic import STDOUT
 from network.cli_import import import_command
-from network.dataset_info import MAX_CLASSES, MIN_CLASSES
+from network.dataset_info import MAX_CLASSES, MIN_CLASSES, square_side
 from network.errors import NNExplainError
 from network.export import DEFAULT_WEIGHTS
 from network.training import TrainConfig
@@ -313,7 +313,7 @@ def evaluate(weights, data_dir):
 
 def check_inputs(model, n_inputs: int) -> None:
     if model.sizes[0] != n_inputs:
-        side = int(round(np.sqrt(n_inputs)))
+        side = square_side(n_inputs)
         raise NNExplainError(
             f"the weights take {model.sizes[0]} inputs, but a {side}x{side} image has {n_inputs}"
         )

@@ -31,6 +31,7 @@ from network.dataset_info import (
     DatasetInfo,
     label_names,
     read_classes_file,
+    square_side,
 )
 from network.errors import DataError, NNExplainError
 
@@ -71,7 +72,7 @@ class Dataset:
 
     @property
     def side(self) -> int:
-        return int(round(np.sqrt(self.train_images.shape[1])))
+        return square_side(self.train_images.shape[1])
 
     @property
     def info(self) -> DatasetInfo:

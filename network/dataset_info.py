@@ -30,6 +30,7 @@ __all__ = [
     "label_names",
     "parse_class_names",
     "read_classes_file",
+    "square_side",
 ]
 
 MNIST = "MNIST"
@@ -37,6 +38,11 @@ CLASSES_FILE = "classes.txt"
 MIN_CLASSES, MAX_CLASSES = 2, 30
 MIN_SIDE, MAX_SIDE = 8, 64  # square grayscale images k x k
 MAX_NAME = 40  # characters in a class name
+
+
+def square_side(pixels: int) -> int:
+    """The side of a square image of `pixels` pixels (28 for 784); the nearest side if not square."""
+    return round(math.sqrt(pixels))
 
 
 def label_names(count: int) -> tuple[str, ...]:
@@ -78,7 +84,7 @@ class DatasetInfo:
     def for_network(cls, sizes, name: str | None = None, classes=None, checksums=None) -> DatasetInfo:
         """The data set of a network with these layer sizes: MNIST for 784 inputs and 10 outputs
         unless told otherwise, else `name` (default 'unnamed') with `classes` (default the labels)."""
-        side = math.isqrt(sizes[0])
+        side = square_side(sizes[0])
         if side * side != sizes[0] or not MIN_SIDE <= side <= MAX_SIDE:
             raise WeightsError(
                 f"the network takes {sizes[0]} inputs: the scenes need a square image of "

@@ -14,4 +14,4 @@ class WeightsError(NNExplainError):
 
 
 class ImageError(NNExplainError):
-    """A user's image that cannot be turned into a 28x28 digit."""
+    """A user's image that cannot be turned into a digit (28x28, or the network's own image size)."""

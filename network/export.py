@@ -31,6 +31,8 @@ import numpy as np
 from network import __version__
 from network.activations import ACTIVATIONS
 from network.atomic import atomic_path
+from network.data import SAMPLE_SIZE
+from network.dataset_info import square_side
 from network.errors import WeightsError
 from network.model import MLP
 from network.preprocessing import Preprocessing
@@ -109,9 +111,9 @@ def save_weights(model: MLP, path: str | Path, manifest: dict, extra_arrays: dic
     write_npz(path, arrays)
 
 
-def sample_arrays(images: np.ndarray, labels: np.ndarray, count: int = 1000) -> dict:
+def sample_arrays(images: np.ndarray, labels: np.ndarray, count: int = SAMPLE_SIZE) -> dict:
     """The first `count` test images as the `sample_*` arrays of a weights file (uint8 pictures)."""
-    side = int(round(np.sqrt(images.shape[1])))
+    side = square_side(images.shape[1])
     pictures = np.rint(np.asarray(images[:count]) * 255).astype(np.uint8).reshape(-1, side, side)
     return {"sample_images": pictures, "sample_labels": np.asarray(labels[:count], dtype=np.int64)}
 

@@ -81,7 +81,7 @@ def mnist_style(gray: np.ndarray, name: str = "image", side: int = IMAGE_SIDE) -
     total = small.sum()
     ys, xs = np.indices(small.shape)
     centre_y, centre_x = (ys * small).sum() / total, (xs * small).sum() / total
-    top = int(round(side / 2 - centre_y))  # centre of mass at (14, 14), as measured on MNIST
+    top = int(round(side / 2 - centre_y))  # centre of mass in the middle, (14, 14) on MNIST
     left = int(round(side / 2 - centre_x))
     top = min(max(top, 0), side - height)
     left = min(max(left, 0), side - width)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from network.data import Dataset
+from network.dataset_info import square_side
 from network.model import MLP
 
 
@@ -100,7 +101,7 @@ class ShiftedBatches:
     """
 
     def __init__(self, images: np.ndarray, max_shift: int, batch_size: int):
-        side, pad = int(round(np.sqrt(images.shape[1]))), max_shift
+        side, pad = square_side(images.shape[1]), max_shift
         self.side = side
         self.images = images.reshape(len(images), side, side)
         self.max_shift = max_shift

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from network.dataset_info import label_names, square_side
+
 __all__ = [
     "EIGHT",
     "NINE",
@@ -117,7 +119,7 @@ def example_with_parts(
 ) -> int | None:
     """The first image labelled `label` whose parts are exactly `names` (in digit_parts' order),
     e.g. (9, ("loop on top", "line on the right")); None if there is none. `images` are flat squares."""
-    side = int(round(np.sqrt(images.shape[1])))
+    side = square_side(images.shape[1])
     for index in np.flatnonzero(labels == label):
         if tuple(part.name for part in digit_parts(images[index].reshape(side, side))) == names:
             return int(index)
@@ -131,7 +133,7 @@ EIGHT = (8, ("loop on top", "loop below"))
 def missing_digit_examples(images: np.ndarray, labels: np.ndarray, classes) -> str | None:
     """Why the digits WhyLayers tells of (a 9: a loop on top and a line on the right; an 8: two
     loops) cannot be shown from these images (flat squares in [0, 1]), or None if they can."""
-    if tuple(classes) != tuple(str(k) for k in range(10)):
+    if tuple(classes) != label_names(10):
         return "it cuts the digits 9 and 8 into loops and lines; the weights' classes are not the digits 0-9"
     for label, names in (NINE, EIGHT):
         if example_with_parts(images, labels, label, names) is None:

@@ -34,10 +34,20 @@ from scenes.raster import CreatableGroup, RasterImage
 from scenes.selection import strongest_pixels
 from scenes.theme import DARK, Theme
 
-__all__ = ["DenseColumn", "NetworkDiagram"]
+__all__ = ["DenseColumn", "NetworkDiagram", "labels_beside"]
 
 MAX_OUTPUTS_SHOWN = 30  # up to this many outputs are all drawn, whatever max_shown says
 DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one column of cells
+
+
+def labels_beside(labels: VGroup, points: np.ndarray, buff: float) -> VGroup:
+    """Each label right of its point (a column, top to bottom), all scaled alike to fit between
+    the rows: with many classes the output labels get smaller, never overlap."""
+    spacing = float(np.min(np.abs(np.diff(points[:, 1])))) if len(points) > 1 else np.inf
+    labels.scale(min(1.0, 0.85 * spacing / max(label.height for label in labels)))
+    for label, point in zip(labels, points):
+        label.next_to(point, RIGHT, buff=buff)
+    return labels
 
 
 class NetworkDiagram(CreatableGroup):
@@ -235,16 +245,13 @@ class NetworkDiagram(CreatableGroup):
         if not names:
             return VGroup()
         layer = len(self.sizes) - 1
-        labels = [
-            Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
-            for k in self.shown[layer]
-        ]
-        rows = self.positions[layer][:, 1]
-        spacing = float(np.min(np.abs(np.diff(rows)))) if len(rows) > 1 else np.inf
-        scale = min(1.0, 0.85 * spacing / max(label.height for label in labels))  # many classes: smaller
-        for label, point in zip(labels, self.positions[layer]):
-            label.scale(scale).next_to(point, RIGHT, buff=self.radius + 0.15)
-        return VGroup(*labels)
+        labels = VGroup(
+            *(
+                Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
+                for k in self.shown[layer]
+            )
+        )
+        return labels_beside(labels, self.positions[layer], self.radius + 0.15)
 
     # -- accessors --------------------------------------------------------------------------------
     def neuron(self, layer: int, index: int):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, Text, VGroup
 
+from network.dataset_info import square_side
 from scenes.raster import CreatableGroup, RasterImage
 from scenes.text import caption
 from scenes.theme import DARK, Theme
@@ -125,7 +126,7 @@ class WeightHeatmap(PixelGrid):
     ):
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim == 1:
-            side = int(round(np.sqrt(weights.size)))
+            side = square_side(weights.size)
             if side * side != weights.size:
                 raise ValueError(
                     f"WeightHeatmap needs a 2-D array or a square number of weights, got {weights.size}"

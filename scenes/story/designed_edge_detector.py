@@ -58,8 +58,9 @@ class DesignedEdgeDetector(StoryScene):
         ]
         self.step(
             "The weighted sum",
-            f"Multiply each pixel by its weight and add everything up. This digit has ink on the stripe"
-            f" and little around it: its sum is {sums[0]:.2f}. The sample digit the design suits least"
+            f"Multiply each pixel by its weight and add everything up. This {inputs.item} has ink on the"
+            f" stripe and little around it: its sum is {sums[0]:.2f}. The sample {inputs.item} the design"
+            " suits least"
             f" gets {sums[1]:.2f}.",
         )
         for grid, words in zip(digits, self.sum_texts):
@@ -77,7 +78,7 @@ class DesignedEdgeDetector(StoryScene):
         self.step(
             "The bias is the threshold",
             f"A bias of -{threshold:g} is added before the squish: the neuron is only meaningfully"
-            f" active when the weighted sum passes {threshold:g}. The first digit clears it,"
+            f" active when the weighted sum passes {threshold:g}. The first {inputs.item} clears it,"
             f" {self.outputs[0]:.2f}; the second stays low, {self.outputs[1]:.2f}.",
         )
         self.play(Write(rule), *(FadeIn(text) for text in fires), run_time=1.5)
@@ -90,9 +91,9 @@ class DesignedEdgeDetector(StoryScene):
         label.next_to(trained, UP, buff=0.15)
         self.step(
             "What training found instead",
-            f"No one designed the trained network's weights. Neuron {j} of layer 1, the one this digit"
-            " excites most, learned weights like these: far less tidy than the stripe, yet they do"
-            " the same job of adding up evidence from the pixels.",
+            f"No one designed the trained network's weights. Neuron {j} of layer 1, the one this"
+            f" {inputs.item} excites most, learned weights like these: far less tidy than the stripe, yet"
+            " they do the same job of adding up evidence from the pixels.",
         )
         self.play(FadeIn(trained), FadeIn(label), run_time=1.5)
         self.wait(0.5)

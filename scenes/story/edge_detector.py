@@ -58,7 +58,7 @@ class EdgeDetector(StoryScene):
             f"A neuron's {n} weights",
             f"Hidden neuron {j} of layer 1 has one weight for every pixel, drawn here as a picture:"
             " blue where a bright pixel pushes the neuron up, red where it pushes it down. It is the"
-            " first-layer neuron this digit excites most.",
+            f" first-layer neuron this {inputs.item} excites most.",
         )
         self.play(Write(title), FadeIn(digit), FadeIn(names[0]), run_time=1.2)
         self.play(FadeIn(self.weights_grid), FadeIn(names[1]), FadeIn(bars[0]), FadeIn(keys), run_time=1.2)

@@ -15,7 +15,8 @@ options and hand it to each scene explicitly.
     NNEXPLAIN_HISTORY     the weights' training run (train --snapshots; default <weights>-history/)
 
 Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
-the activations that `network.export` computes for the followed digit and the shipped sample.
+the activations that `network.export` computes for the followed digit and a sample of the test images
+of the weights' own data set (network.data.find_test_set: for MNIST the shipped sample).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from network.data import find_test_set, resolve_data_dir
+from network.data import SAMPLE_SIZE, find_test_set, resolve_data_dir
 from network.dataset_info import DatasetInfo
 from network.errors import NNExplainError, WeightsError
 from network.export import (
@@ -53,7 +54,6 @@ __all__ = [
     "twin_weights",
 ]
 
-SAMPLE_SIZE = 1000  # test images the scenes choose from (the shipped MNIST sample's size)
 DEFAULT_DIGIT = 32  # a clear 3 of the MNIST test set, read as a 3 with 99.9 % confidence by the shipped net
 TRUE_WORDS = ("1", "true", "yes", "on")
 PATH_FIELDS = ("weights", "image", "data_dir", "history")

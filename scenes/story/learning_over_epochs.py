@@ -97,7 +97,7 @@ class LearningOverEpochs(StoryScene):
             f"Learning means finding these {count:,} weights and biases of the "
             f"{architecture(inputs.sizes)} network. Here they are at {start}: the first-layer weights"
             + (
-                f" are noise, and it reads {percent(first.test_accuracy)} of the test digits right."
+                f" are noise, and it reads {percent(first.test_accuracy)} of the test {inputs.item}s right."
                 if first.test_accuracy is not None
                 else " are noise."
             ),
@@ -154,7 +154,9 @@ class LearningOverEpochs(StoryScene):
 
     def legend_entry(self, name: str, colour) -> VGroup:
         swatch = Line(LEFT * 0.25, RIGHT * 0.25, color=colour, stroke_width=5)
-        return VGroup(swatch, self.text(f"{name} digits read right", "small")).arrange(RIGHT, buff=0.15)
+        return VGroup(swatch, self.text(f"{name} {self.story.item}s read right", "small")).arrange(
+            RIGHT, buff=0.15
+        )
 
     def curve_growth(self, after: int, upto: int) -> list:
         """Create each accuracy curve's segment over the epochs (after, upto]."""
@@ -215,9 +217,10 @@ class LearningOverEpochs(StoryScene):
             for s in history.snapshots[1:-1]
             if s.test_accuracy is not None
         ][:3]
-        said = f" It reads {', '.join(milestones)} of the test digits right." if milestones else ""
+        item = self.story.item
+        said = f" It reads {', '.join(milestones)} of the test {item}s right." if milestones else ""
         return (
-            "Each epoch is one pass over the training digits, nudging every number a little."
+            f"Each epoch is one pass over the training {item}s, nudging every number a little."
             + said
             + " The noise turns into smooth blotches of positive and negative weight."
         )
@@ -227,7 +230,7 @@ class LearningOverEpochs(StoryScene):
         outputs = self.outputs[-1]
         guess = int(np.argmax(outputs))
         accuracy = (
-            f" it reads {percent(final.test_accuracy)} of the test digits right, and"
+            f" it reads {percent(final.test_accuracy)} of the test {inputs.item}s right, and"
             if (final.test_accuracy is not None)
             else ""
         )
@@ -241,6 +244,7 @@ class LearningOverEpochs(StoryScene):
             else ""
         )
         return (
-            f"After {final.epoch} epochs{accuracy} this digit's outputs have settled on {guess},"
+            f"After {final.epoch} epochs{accuracy} this {inputs.item}'s outputs have settled on"
+            f" {inputs.class_name(guess)},"
             f" at {percent(outputs[guess] / outputs.sum())}.{shown}"
         )

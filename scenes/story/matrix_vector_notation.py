@@ -54,10 +54,17 @@ class MatrixVectorNotation(StoryScene):
         )
         self.play(FadeIn(title), Write(symbolic), run_time=2)
         self.play(FadeIn(dims), run_time=1)
+        preprocessing = inputs.preprocessing
+        pixels = (
+            f"this {inputs.item}'s pixels"
+            if preprocessing.is_identity
+            else f"this {inputs.item}'s pixels, normalised as the network was trained:"
+            f" {preprocessing.describe()}"
+        )
         self.step(
             "With the real entries",
-            "Here are the real numbers: the trained weights and biases, and this digit's pixels."
-            " Multiply, add the biases, squish each entry, and out come layer 1's real activations.",
+            f"Here are the real numbers: the trained weights and biases, and {pixels}. Multiply, add the"
+            " biases, squish each entry, and out come layer 1's real activations.",
         )
         self.play(*(ReplacementTransform(old, new) for old, new in zip(symbolic, self.formula)), run_time=2)
         self.play(Indicate(self.formula.blocks["a1"].mobjects(), color=theme.highlight), run_time=1.5)

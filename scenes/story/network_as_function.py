@@ -6,7 +6,7 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, TransformFromCopy, VGroup, Writ
 from network.activations import ACTIVATIONS
 from network.model import parameter_count
 from scenes.math_tex import MathFormula, elided_tuple, grouped, require_latex
-from scenes.network_diagram import NetworkDiagram
+from scenes.network_diagram import NetworkDiagram, labels_beside
 from scenes.selection import ink_run
 from scenes.story.base import StoryScene
 from scenes.story.matrix_vector_notation import vector_symbol
@@ -65,12 +65,9 @@ class NetworkAsFunction(StoryScene):
             .shift(0.6 * RIGHT)
         )
         names = self.output_names()
-        rows = diagram.positions[-1][:, 1]
-        spacing = float(np.min(-np.diff(rows))) if len(rows) > 1 else 1.0
         digits = VGroup(*(self.text(names[k], "small") for k in diagram.shown[-1]))
-        digits.scale(min(1.0, 0.85 * spacing / max(label.height for label in digits)))
-        for label, circle in zip(digits, diagram.layers[-1]):
-            label.next_to(circle, RIGHT, buff=0.12)
+        centres = np.array([circle.get_center() for circle in diagram.layers[-1]])  # where it was moved to
+        labels_beside(digits, centres, diagram.radius + 0.12)
         diagram.set_forward(inputs.forward())
         layer, j = inputs.followed_neuron()
         neuron = MathFormula(

@@ -92,7 +92,7 @@ class ParameterCount(StoryScene):
         self.step(
             f"{self.total:,} numbers to learn",
             f"Together that is {self.total:,} knobs and dials. Learning means finding values for all of"
-            " them that make the network read digits right.",
+            f" them that make the network read {self.story.item}s right.",
         )
         self.play(Write(self.total_line), run_time=1.2)
         self.wait(1)

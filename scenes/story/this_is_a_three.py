@@ -81,8 +81,8 @@ class ThisIsAThree(StoryScene):
         self.step(
             "Every pixel is a number",
             f"Zoom in on one of them. Each pixel holds one number, from 0 for black to 1 for white:"
-            f" this {self.zoom_side} by {self.zoom_side} window is where the digit has the most shades"
-            f" of gray. To the network, the {inputs.item} is nothing but these {side * side} numbers.",
+            f" this {self.zoom_side} by {self.zoom_side} window is where the {inputs.item} has the most"
+            f" shades of gray. To the network, the {inputs.item} is nothing but these {side * side} numbers.",
         )
         others_group = Group(*(grid for grid in row if grid is not self.digit_grid))
         self.play(

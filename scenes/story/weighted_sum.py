@@ -55,7 +55,8 @@ class WeightedSum(StoryScene):
         self.total[2].set_color(theme.highlight)
         shown = len(self.terms.weights_shown)
         note = self.text(
-            f"the {shown} largest of {self.terms.term_count} terms shown; digit: {inputs.source_label()}",
+            f"the {shown} largest of {self.terms.term_count} terms shown;"
+            f" {inputs.item}: {inputs.source_label()}",
             "small",
             "muted",
         ).to_edge(DOWN, buff=0.3)
@@ -70,7 +71,7 @@ class WeightedSum(StoryScene):
         self.play(Write(self.terms.symbols), run_time=1.5)
         self.step(
             "With the real numbers",
-            f"With the real weights and this digit's real activations, the largest terms are these;"
+            f"With the real weights and this {inputs.item}'s real activations, the largest terms are these;"
             f" all {self.terms.term_count} of them add up to {self.numbers['weighted_sum']:.2f}.",
         )
         self.play(TransformFromCopy(self.terms.symbols, self.terms.numbers), run_time=1.5)

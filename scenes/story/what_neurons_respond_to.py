@@ -3,12 +3,15 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UP, FadeIn, Group, LaggedStart, VGroup, Write
 
+from network.dataset_info import label_names
 from scenes.class_names import plural
 from scenes.pixel_grid import PixelGrid
 from scenes.selection import most_selective, top_activating
 from scenes.story.base import StoryScene
 
 __all__ = ["WhatNeuronsRespondTo"]
+
+DIGITS = label_names(10)
 
 
 class WhatNeuronsRespondTo(StoryScene):
@@ -63,13 +66,13 @@ class WhatNeuronsRespondTo(StoryScene):
         self.step(
             "What they have in common",
             f"{verdict}. We hoped for neurons that find loops and lines; the trained network found its"
-            " own way to tell the digits apart.",
+            f" own way to tell the {inputs.item}s apart.",
         )
         self.play(Write(self.verdict), run_time=1.5)
         self.wait(2.0)
 
     @staticmethod
-    def summary(labels: np.ndarray, classes=tuple("0123456789"), item: str = "digit") -> str:
+    def summary(labels: np.ndarray, classes=DIGITS, item: str = "digit") -> str:
         """What the top digits have in common, by their labels (named by `classes`)."""
         counts = np.bincount(labels, minlength=len(classes))
         ranked = [d for d in np.argsort(-counts, kind="stable") if counts[d]]
