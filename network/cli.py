@@ -114,9 +114,9 @@ def cli() -> None:
 @click.option(
     "--shift",
     type=click.IntRange(0, 4),
-    default=TrainConfig.max_shift,
-    show_default=True,
-    help="Augmentation: shift digits by up to this many pixels.",
+    default=None,
+    help="Augmentation: shift digits by up to this many pixels "
+    "(default: 1 for images of 16x16 pixels and more, 0 for smaller ones).",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option(
@@ -164,6 +164,7 @@ def train(
     from network.dataset_info import class_names_option
     from network.export import sample_arrays, save_snapshot, save_weights
     from network.model import MLP
+    from network.training import default_shift
     from network.training import train as run_training
 
     names = class_names_option(classes) if classes else None
@@ -188,7 +189,7 @@ def train(
         epochs=epochs,
         batch_size=batch_size,
         max_learning_rate=learning_rate,
-        max_shift=shift,
+        max_shift=default_shift(dataset.side) if shift is None else shift,
         seed=seed,
     )
     checkpoint = prepare_snapshots(

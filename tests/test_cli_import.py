@@ -205,6 +205,7 @@ def test_train_takes_class_names_and_checks_sizes_against_the_data(run, digits8_
     code, _, err = run(*args, "--classes", names)
     assert code == 0, err
     assert load_weights(out)[1]["dataset"]["classes"] == names.split(",")
+    assert load_weights(out)[1]["training"]["max_shift"] == 0  # no shifts by default below 16x16
     for extra, message in (
         (["--sizes", "784,16,10"], "the data has 64 inputs but --sizes starts with 784"),
         (["--sizes", "64,16,12"], "the data has 10 classes but --sizes ends with 12"),

@@ -255,6 +255,8 @@ def test_train_on_a_small_idx_set_writes_working_weights(run, tmp_path, subset_d
     assert model.sizes == (784, 16, 16, 10)
     assert REQUIRED_KEYS <= set(manifest)
     assert manifest["seed"] == 5 and manifest["epochs"] == 2
+    assert manifest["training"]["max_shift"] == 1  # MNIST's recipe: shifts of up to one pixel
+    assert manifest["dataset"]["name"] == "MNIST" and "sample_images" not in np.load(out_path).files
     # the recorded test accuracy is the real accuracy on the directory's 1000 test digits
     test = load_dataset(subset_dir, download=False)
     measured = model.accuracy(test.test_images, test.test_labels)
