@@ -123,8 +123,8 @@ class ShiftedBatches:
 
 def default_shift(side: int) -> int:
     """The augmentation's shift for images of side x side pixels: one pixel (MNIST's recipe), none
-    below 16x16, where one pixel is too much of the picture (an 8x8 digit: 96.0 % test accuracy
-    without shifts, 67.3 % with)."""
+    below 16x16, where one pixel is too much of the picture (the 8x8 digits, 100 epochs: 96.0 %
+    test accuracy without shifts, 80.3 % with)."""
     return TrainConfig.max_shift if side >= 16 else 0
 
 
