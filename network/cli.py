@@ -276,19 +276,28 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
 @data_dir_option
 def evaluate(weights, data_dir):
     """Accuracy on the test set, per class, and the confusion matrix."""
-    from network.data import DATA_DIR_HINT, find_test_set, load_dataset
+    from network.data import (
+        DATA_DIR_HINT,
+        SPLITS,
+        find_idx_file,
+        find_test_set,
+        load_dataset,
+        resolve_data_dir,
+    )
     from network.dataset_info import DatasetInfo
     from network.export import load_stored_sample, load_weights
     from network.preprocessing import Preprocessing
 
     model, manifest = load_weights(weights)
     info = DatasetInfo.from_manifest(manifest)
-    if info.is_mnist:  # checks the named files, or downloads MNIST into an empty cache
-        check_inputs(model, load_dataset(data_dir).test_images.shape[1])
+    directory, named = resolve_data_dir(data_dir)
+    if info.is_mnist and not named and find_idx_file(directory, SPLITS["test_images"]) is None:
+        load_dataset(directory)  # MNIST downloaded into the empty cache
     test_set = find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(weights))
     if not test_set.complete:
+        why = test_set.passed_over or DATA_DIR_HINT
         raise NNExplainError(
-            f"evaluate needs the whole test set of {info.name}, the weights' data set; {DATA_DIR_HINT}"
+            f"evaluate needs the whole test set of {info.name}, the weights' data set; {why}"
         )
     classes, labels = info.classes, test_set.labels
     predicted = model.predict(Preprocessing.from_manifest(manifest)(test_set.images))

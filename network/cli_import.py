@@ -60,15 +60,16 @@ def import_command(model_file, out, activation, normalize, classes, name, data_d
     preprocessing = Preprocessing.parse(normalize) if normalize else IDENTITY
     names = class_names_option(classes) if classes else None
     chain = read_chain(model_file)
-    info, dataset = trained_on(chain.sizes, data_dir, name, names)
+    info, test_set, checksums = trained_on(chain.sizes, data_dir, name, names)
     model, manifest = import_model(model_file, activation, preprocessing, info, chain)
     extra, accuracy = None, None
-    if dataset is not None:
-        accuracy = model.accuracy(preprocessing(dataset.test_images), dataset.test_labels)
+    if test_set is not None:
+        accuracy = model.accuracy(preprocessing(test_set.images), test_set.labels)
         manifest["test_accuracy"] = round(accuracy, 6)
-        manifest["data_checksums"] = dataset.checksums
+        if checksums:
+            manifest["data_checksums"] = checksums
         if not info.is_mnist:
-            extra = sample_arrays(dataset.test_images, dataset.test_labels)
+            extra = sample_arrays(test_set.images, test_set.labels)
     save_weights(model, out, manifest, extra_arrays=extra)
     shown = ", ".join(info.classes[:4]) + (", ..." if len(info.classes) > 4 else "")
     lines = [
@@ -83,7 +84,7 @@ def import_command(model_file, out, activation, normalize, classes, name, data_d
         + (
             "not measured (no test set of these images here; --data-dir DIR measures it)"
             if accuracy is None
-            else f"{accuracy:.2%} on {len(dataset.test_labels)} test images"
+            else f"{accuracy:.2%} on {len(test_set.labels)} test images"
         ),
         f"wrote {out}",
     ]
@@ -92,21 +93,23 @@ def import_command(model_file, out, activation, normalize, classes, name, data_d
 
 
 def trained_on(sizes, data_dir, name, names):
-    """(DatasetInfo, Dataset or None) of an imported network: --data-dir names the data set it was
-    trained on (its name, classes and checksums, and its test images for the accuracy); without
-    it, the network is MNIST's (784 inputs, 10 outputs) or unnamed, and $NNEXPLAIN_DATA (or the
-    cache) only measures an MNIST network's accuracy when it holds MNIST. Nothing is downloaded."""
-    from network.data import SPLITS, find_idx_file, load_dataset, resolve_data_dir
+    """(DatasetInfo, TestSet or None, checksums) of an imported network: --data-dir names the data
+    set it was trained on (its name, classes and checksums, and its test images for the accuracy);
+    without it the network is MNIST's (784 inputs, 10 outputs) or unnamed, and only an MNIST
+    network's accuracy is measured, on MNIST's test files where $NNEXPLAIN_DATA (or the cache)
+    holds them. Nothing is downloaded."""
+    from network.data import find_test_set, load_dataset
     from network.dataset_info import DatasetInfo
+    from network.errors import DataError
 
-    directory, _ = resolve_data_dir(data_dir)
-    present = all(find_idx_file(directory, stem) for stem in SPLITS.values())
-    if data_dir is not None and not present:
-        raise NNExplainError(f"{data_dir}: no IDX files found (the four train/t10k images/labels files)")
-    dataset = load_dataset(directory, download=False) if present else None
     if data_dir is None:
         info = DatasetInfo.for_network(sizes, name, names)
-        return info, dataset if dataset is not None and info.is_mnist and dataset.info.is_mnist else None
+        try:
+            test_set = find_test_set(info) if info.is_mnist else None
+        except DataError:  # a broken $NNEXPLAIN_DATA: the import does not need it
+            test_set = None
+        return info, test_set if test_set is not None and test_set.complete else None, None
+    dataset = load_dataset(data_dir, download=False)
     if dataset.train_images.shape[1] != sizes[0] or len(dataset.classes) > sizes[-1]:
         raise NNExplainError(
             f"{data_dir}: {dataset.side}x{dataset.side} images in {len(dataset.classes)} classes "
@@ -114,4 +117,5 @@ def trained_on(sizes, data_dir, name, names):
         )
     known = dataset.info
     classes = names or (known.classes if len(known.classes) == sizes[-1] else None)
-    return DatasetInfo.for_network(sizes, name or known.name, classes, known.checksums), dataset
+    info = DatasetInfo.for_network(sizes, name or known.name, classes, known.checksums)
+    return info, find_test_set(info, data_dir), dataset.checksums

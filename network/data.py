@@ -170,6 +170,8 @@ def load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nda
         raise DataError(f"{labels_path}: labels must be one-dimensional, found shape {labels.shape}")
     if len(images) != len(labels):
         raise DataError(f"{images_path.parent}: {len(images)} images but {len(labels)} labels")
+    if not len(images):
+        raise DataError(f"{images_path}: holds no images")
     if len(labels) and labels.max() >= MAX_CLASSES:
         raise DataError(f"{labels_path}: label {labels.max()} is outside 0-{MAX_CLASSES - 1}")
     return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
@@ -299,6 +301,7 @@ class TestSet:
     labels: np.ndarray
     complete: bool  # the whole test split, not a sample
     info: DatasetInfo
+    passed_over: str = ""  # why the data directory's test split was not taken, if it was not
 
     @property
     def source_prefix(self) -> str:
@@ -315,7 +318,9 @@ class TestSet:
         bad = indices[indices >= count]
         if len(bad) and not self.complete:
             raise DataError(
-                f"test images beyond {count - 1} need the {self.info.name} test files; {DATA_DIR_HINT}"
+                f"{self.info.name}: {count} test images are here (0-{count - 1}); for image {bad[0]} "
+                f"pass its test files: {DATA_DIR_HINT}"
+                + (f" ({self.passed_over})" if self.passed_over else "")
             )
         if len(bad):
             raise DataError(
@@ -328,7 +333,7 @@ class TestSet:
 def find_test_set(info: DatasetInfo | None = None, data_dir=None, stored_sample=None) -> TestSet:
     """The test set of data set `info` (default MNIST); `stored_sample` is (images, labels) of it,
     as a weights file may carry. The data directory's test split counts as that data set when its
-    images have the right size and begin with the sample's images."""
+    images have the right size and labels, and begin with the sample's images (all of them)."""
     info = info or DatasetInfo.for_network((IMAGE_SIDE**2, NUM_CLASSES))
     reference = load_sample() if info.is_mnist else stored_sample
     if reference is not None and (
@@ -342,27 +347,37 @@ def find_test_set(info: DatasetInfo | None = None, data_dir=None, stored_sample=
         )
     directory, _ = resolve_data_dir(data_dir)
     paths = [find_idx_file(directory, SPLITS[key]) for key in ("test_images", "test_labels")]
+    passed_over = ""
     if None not in paths:
         images, labels = load_split(*paths)
-        fits = images.shape[1] == info.inputs and labels.max(initial=0) < len(info.classes)
-        if fits and (reference is None or _begins_with(images, labels, *reference)):
+        passed_over = _why_not(images, labels, info, reference, directory)
+        if not passed_over:
             return TestSet(images, labels, True, info)
     if reference is not None:
-        return TestSet(np.asarray(reference[0], np.float32), np.asarray(reference[1], np.int64), False, info)
+        images, labels = np.asarray(reference[0], np.float32), np.asarray(reference[1], np.int64)
+        return TestSet(images, labels, False, info, passed_over)
     raise DataError(
         f"the weights were trained on {info.name} ({info.side}x{info.side} images, {len(info.classes)} "
         f"classes) and no test images of it are here; {DATA_DIR_HINT}"
+        + (f" ({passed_over})" if passed_over else "")
     )
 
 
-def _begins_with(images, labels, sample_images, sample_labels) -> bool:
-    """Whether a test split starts with the sample's images (or is the sample's first ones)."""
-    n = min(len(labels), len(sample_labels))
-    return (
-        bool(n)
-        and np.array_equal(images[:n], sample_images[:n])
-        and np.array_equal(labels[:n], sample_labels[:n])
-    )
+def _why_not(images, labels, info: DatasetInfo, reference, directory: Path) -> str:
+    """Why a test split is not data set `info`'s ('' if it is): its image size, its labels, or
+    images other than the reference sample's (its first ones must be the sample, all of it)."""
+    side = square_side(images.shape[1])
+    if images.shape[1] != info.inputs:
+        return f"{directory} holds {side}x{side} images, not {info.side}x{info.side}"
+    if labels.max() >= len(info.classes):
+        return f"{directory} has label {labels.max()}, but {info.name} has {len(info.classes)} classes"
+    if reference is not None:
+        n = len(reference[1])
+        if len(labels) < n or not (
+            np.array_equal(images[:n], reference[0]) and np.array_equal(labels[:n], reference[1])
+        ):
+            return f"{directory} does not hold the {info.name} test images the weights know"
+    return ""
 
 
 def test_digits(indices, data_dir=None, info: DatasetInfo | None = None, stored_sample=None):

@@ -87,7 +87,7 @@ def _manifest(arrays: dict, path: Path, error) -> dict:
         raise error(f"{path}: no manifest")
     try:
         manifest = json.loads(str(arrays["manifest"]))
-    except (json.JSONDecodeError, TypeError):
+    except (json.JSONDecodeError, TypeError, RecursionError):
         raise error(f"{path}: manifest is not valid JSON") from None
     if not isinstance(manifest, dict):
         raise error(f"{path}: manifest must be a JSON object")

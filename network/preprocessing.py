@@ -18,6 +18,8 @@ from network.errors import WeightsError
 
 __all__ = ["IDENTITY", "Preprocessing"]
 
+MAX_SCALE = 1000.0  # |mean| and std at most, std at least its inverse: inputs stay well within float32
+
 
 @dataclass(frozen=True)
 class Preprocessing:
@@ -69,8 +71,11 @@ class Preprocessing:
             mean, std = (float(part) for part in text.split(","))
         except ValueError:
             raise WeightsError(f"--normalize {text!r}: give MEAN,STD such as 0.1307,0.3081") from None
-        if not std > 0 or not np.isfinite(mean) or not np.isfinite(std):
-            raise WeightsError(f"--normalize {text!r}: the mean must be finite and the std positive")
+        if not (abs(mean) <= MAX_SCALE and 1 / MAX_SCALE <= std <= MAX_SCALE):
+            raise WeightsError(
+                f"--normalize {text!r}: the mean must be within ±{MAX_SCALE:g} and the std from "
+                f"{1 / MAX_SCALE:g} to {MAX_SCALE:g}"
+            )
         return cls(mean, std)
 
 

@@ -15,6 +15,7 @@ import pytest
 from network.data import load_dataset, load_sample, read_idx
 from network.export import load_stored_sample, load_weights, save_weights
 from network.model import MLP
+from tests.conftest import idx_bytes
 from tests.test_cli_network import assert_one_line_error
 
 pytestmark = pytest.mark.usefixtures("offline")
@@ -112,7 +113,8 @@ BAD_IMPORTS = {
         "not --activation",
     ),
     "bad-normalize": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--normalize", "0.1"], "MEAN,STD"),
-    "zero-std": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--normalize", "0.1,0"], "positive"),
+    "zero-std": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--normalize", "0.1,0"], "the std from 0.001"),
+    "huge-mean": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--normalize", "1e300,1"], "within ±1000"),
     "too-few-classes": (lambda t: [IMPORTS / "keras_sigmoid.keras", "--classes", "a,b,c"], "3 class names"),
     "twice-a-class": (
         lambda t: [IMPORTS / "keras_sigmoid.keras", "--classes", "a,b,c,d,e,f,g,h,i,a"],
@@ -183,7 +185,7 @@ def test_predict_draws_from_the_weights_own_data_set(run, digits8_weights, digit
     np.testing.assert_allclose(outputs[0], expected, atol=1e-6)
     code, stdout, err = run("predict", "--weights", digits8_weights, "--digit", 300)
     assert_one_line_error(code, stdout, err)
-    assert "beyond 299 need the digits8x8 test files" in err
+    assert "digits8x8: 300 test images are here (0-299); for image 300 pass its test files" in err
 
 
 def test_class_names_from_classes_txt_in_predict_and_evaluate(run, digits28_weights, digits28_dir):
@@ -265,3 +267,45 @@ def test_a_stored_sample_that_does_not_fit_the_network_is_refused(run, digits8_w
     code, stdout, err = run("predict", "--weights", tmp_path / "bad.npz", "--digit", 0)
     assert_one_line_error(code, stdout, err)
     assert "stored with the weights does not hold 8x8 images labelled 0-9" in err
+
+
+def test_evaluate_needs_only_the_test_files_and_says_why_a_folder_was_passed_over(
+    run, digits8_weights, digits8_dir, mnist_dir, tmp_path
+):
+    only_test = tmp_path / "mnist-test"
+    only_test.mkdir()
+    for stem in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (only_test / stem).write_bytes((mnist_dir / stem).read_bytes())
+    code, stdout, err = run("evaluate", "--data-dir", only_test)  # the shipped MNIST network
+    assert code == 0, err
+    assert "test accuracy: 95.93% (9593/10000)" in stdout and sorted(os.listdir(only_test)) == [
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # fmt: skip
+    shortened = tmp_path / "first-100"
+    images = read_idx(digits8_dir / "t10k-images-idx3-ubyte.gz")[:100]
+    labels = read_idx(digits8_dir / "t10k-labels-idx1-ubyte.gz")[:100]
+    shortened.mkdir()
+    (shortened / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(images))
+    (shortened / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(labels))
+    code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", shortened)
+    assert_one_line_error(code, stdout, err)  # 100 of the 300 test images are not the whole test set
+    assert f"{shortened} does not hold the digits8x8 test images the weights know" in err
+    code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", mnist_dir)
+    assert_one_line_error(code, stdout, err)
+    assert "holds 28x28 images, not 8x8" in err
+
+
+def test_import_does_not_need_a_broken_nnexplain_data(run, tmp_path, monkeypatch):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for stem in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
+        (broken / stem).write_bytes(b"not an IDX file")
+    monkeypatch.setenv("NNEXPLAIN_DATA", str(broken))
+    out = tmp_path / "k.npz"
+    code, stdout, err = run("import", IMPORTS / "keras_sigmoid.keras", "--out", out)
+    assert code == 0, err
+    assert "test accuracy  not measured" in stdout and load_weights(out)[1]["dataset"]["name"] == "MNIST"

@@ -12,6 +12,8 @@ builds the network and its manifest (where it came from, preprocessing, data set
 
 from __future__ import annotations
 
+import lzma
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +55,11 @@ FORMATS = {
     ".h5": "Keras HDF5 (.h5)",
 }
 # what a broken file makes a reader's arithmetic raise: reported as one line, never a traceback
-BROKEN = (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError, MemoryError, EOFError)
+BROKEN = (
+    TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError, MemoryError, EOFError,
+    RuntimeError,  # RecursionError (JSON nested too deep), NotImplementedError and encrypted zip members
+    zlib.error, lzma.LZMAError,  # corrupt compressed zip members
+)  # fmt: skip
 
 
 def format_of(path: Path) -> str:

@@ -53,30 +53,32 @@ class _StorageType:
         self.name = name
 
 
-def _rebuild_tensor(storage, offset, size, stride, *_ignored):
-    """torch._utils._rebuild_tensor_v2 in numpy, bounds checked (as_strided does not check)."""
-    if not isinstance(storage, _Storage):
-        raise pickle.UnpicklingError("a tensor without a storage")
-    array, size, stride = storage.array, tuple(int(n) for n in size), tuple(int(n) for n in stride)
-    if len(size) != len(stride) or min((*size, *stride, int(offset)), default=0) < 0:
-        raise pickle.UnpicklingError("a tensor with a negative size or stride")
-    last = int(offset) + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else int(offset) - 1
-    if last >= len(array):
-        raise pickle.UnpicklingError(f"a tensor reaching past its storage ({last} >= {len(array)})")
-    if math.prod(size) > MAX_PARAMETERS:  # a zero stride repeats one value: never copy out billions
-        raise pickle.UnpicklingError(f"a tensor of {math.prod(size):,} values, more than an MLP has")
-    view = np.lib.stride_tricks.as_strided(
-        array[int(offset) :], shape=size, strides=[s * array.itemsize for s in stride], writeable=False
-    )
-    return view.copy()
+def _ordered_dict(*args):
+    """collections.OrderedDict, as a state dict's pickle makes it: empty, filled by SETITEMS."""
+    if args:
+        raise pickle.UnpicklingError("an OrderedDict built from arguments")
+    return collections.OrderedDict()
 
 
 def _rebuild_parameter(data, *_ignored):
     return data
 
 
+MAX_PICKLE = 10_000_000  # bytes of data.pkl: a state dict's is about 100 bytes a tensor
+MAX_VALUES = 2 * MAX_PARAMETERS  # values in all tensors together
+
+
 class _RestrictedUnpickler(pickle._Unpickler):  # the Python unpickler: its opcodes can be replaced
     dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file, archive: zipfile.ZipFile, prefix: str, origin: str, big_endian: bool):
+        super().__init__(file)
+        self.archive, self.prefix, self.origin, self.big_endian = archive, prefix, origin, big_endian
+        self.storages: dict[str, _Storage] = {}
+        self.values = 0  # in the tensors rebuilt so far
+
+    def refuse(self, what: str):
+        raise WeightsError(f"{self.origin}: refusing {what} in the pickle: not part of a state_dict")
 
     def load_build(self):
         """BUILD sets an object's state: only the OrderedDict's `_metadata`, as torch.save writes it."""
@@ -86,27 +88,50 @@ class _RestrictedUnpickler(pickle._Unpickler):  # the Python unpickler: its opco
             or not isinstance(state, dict)
             or set(state) - {"_metadata"}
         ):
-            raise WeightsError(
-                f"{self.origin}: refusing to set the state of a {type(target).__name__} in the pickle"
-            )
+            self.refuse(f"to set the state of {type(target).__name__}")
         super().load_build()
 
-    def refuse_extension(self):
-        raise WeightsError(f"{self.origin}: refusing a pickle extension code: not part of a state_dict")
+    def _string_keys(self, keys) -> None:
+        """Keys must be strings: hashing a deeply nested tuple would overflow the C stack."""
+        if not all(type(key) is str for key in keys):
+            self.refuse("a dictionary key that is not a string")
+
+    def load_setitem(self):
+        self._string_keys([self.stack[-2]])
+        super().load_setitem()
+
+    def load_setitems(self):
+        items = self.pop_mark()
+        self._string_keys(items[0::2])
+        target = self.stack[-1]
+        for i in range(0, len(items), 2):
+            target[items[i]] = items[i + 1]
+
+    def load_dict(self):
+        items = self.pop_mark()
+        self._string_keys(items[0::2])
+        self.append({items[i]: items[i + 1] for i in range(0, len(items), 2)})
 
     dispatch[pickle.BUILD[0]] = load_build
-    for _code in (pickle.EXT1, pickle.EXT2, pickle.EXT4):
-        dispatch[_code[0]] = refuse_extension
-
-    def __init__(self, file, archive: zipfile.ZipFile, prefix: str, origin: str, big_endian: bool):
-        super().__init__(file)
-        self.archive, self.prefix, self.origin, self.big_endian = archive, prefix, origin, big_endian
+    dispatch[pickle.SETITEM[0]] = load_setitem
+    dispatch[pickle.SETITEMS[0]] = load_setitems
+    dispatch[pickle.DICT[0]] = load_dict
+    for _code, _what in (
+        (pickle.EXT1, "an extension code"),
+        (pickle.EXT2, "an extension code"),
+        (pickle.EXT4, "an extension code"),
+        (pickle.EMPTY_SET, "a set"),
+        (pickle.ADDITEMS, "a set"),
+        (pickle.FROZENSET, "a set"),
+    ):
+        dispatch[_code[0]] = lambda self, what=_what: self.refuse(what)
+    del _code, _what
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("collections", "OrderedDict"):
-            return collections.OrderedDict
+            return _ordered_dict
         if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            return _rebuild_tensor
+            return self.rebuild_tensor
         if (module, name) == ("torch._utils", "_rebuild_parameter"):
             return _rebuild_parameter
         if module == "torch" and name in STORAGE_DTYPES:
@@ -115,25 +140,52 @@ class _RestrictedUnpickler(pickle._Unpickler):  # the Python unpickler: its opco
             raise WeightsError(f"{self.origin}: a whole pickled model ({module}.{name}); {SAVE_STATE_DICT}")
         raise WeightsError(f"{self.origin}: refusing to unpickle {module}.{name}: not part of a state_dict")
 
+    def rebuild_tensor(self, storage, offset, size, stride, *_ignored):
+        """torch._utils._rebuild_tensor_v2 in numpy, bounds checked (as_strided does not check)."""
+        if not isinstance(storage, _Storage):
+            raise pickle.UnpicklingError("a tensor without a storage")
+        array, size, stride = storage.array, tuple(int(n) for n in size), tuple(int(n) for n in stride)
+        if len(size) != len(stride) or min((*size, *stride, int(offset)), default=0) < 0:
+            raise pickle.UnpicklingError("a tensor with a negative size or stride")
+        last = int(offset) + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else int(offset) - 1
+        if last >= len(array):
+            raise pickle.UnpicklingError(f"a tensor reaching past its storage ({last} >= {len(array)})")
+        self.values += math.prod(size)
+        if self.values > MAX_VALUES:  # a zero stride repeats one value: never copy out billions
+            raise pickle.UnpicklingError(f"tensors of {self.values:,} values, more than an MLP has")
+        view = np.lib.stride_tricks.as_strided(
+            array[int(offset) :], shape=size, strides=[s * array.itemsize for s in stride], writeable=False
+        )
+        return view.copy()
+
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage" and type(pid[2]) is str):
             raise WeightsError(f"{self.origin}: unexpected persistent id in the pickle")
-        storage_type, key, numel = pid[1], str(pid[2]), int(pid[4])
+        storage_type, key, numel = pid[1], pid[2], int(pid[4])
         if not isinstance(storage_type, _StorageType):
             raise WeightsError(f"{self.origin}: a storage of an unknown type")
+        if key not in self.storages:
+            self.storages[key] = self.read_storage(key, STORAGE_DTYPES[storage_type.name])
+        if len(self.storages[key].array) < numel:
+            raise WeightsError(f"{self.origin}: storage {key} holds fewer than {numel} values")
+        return self.storages[key]
+
+    def read_storage(self, key: str, dtype) -> _Storage:
+        name = f"{self.prefix}data/{key}"
         try:
-            raw = self.archive.read(f"{self.prefix}data/{key}")
+            size = self.archive.getinfo(name).file_size
         except KeyError:
             raise WeightsError(f"{self.origin}: storage {key} is missing from the archive") from None
-        dtype = STORAGE_DTYPES[storage_type.name]
+        if size > 8 * MAX_VALUES:
+            raise WeightsError(f"{self.origin}: storage {key} holds {size:,} bytes, more than an MLP has")
+        raw = self.archive.read(name)
         if dtype == "bfloat16":
-            array = bfloat16_to_float32(
-                raw if not self.big_endian else np.frombuffer(raw, ">u2").astype("<u2").tobytes()
+            return _Storage(
+                bfloat16_to_float32(
+                    raw if not self.big_endian else np.frombuffer(raw, ">u2").astype("<u2").tobytes()
+                )
             )
-        else:
-            array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder(">" if self.big_endian else "<"))
-        if len(array) < numel:
-            raise WeightsError(f"{self.origin}: storage {key} holds {len(array)} values, not {numel}")
+        array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder(">" if self.big_endian else "<"))
         return _Storage(array.astype(array.dtype.newbyteorder("=")))
 
 
@@ -155,6 +207,10 @@ def read_torch_state_dict(path: str | Path) -> dict[str, np.ndarray]:
             if len(pickles) != 1:
                 raise WeightsError(f"{path}: not a torch.save archive (no single data.pkl)")
             prefix = pickles[0][: -len("data.pkl")]
+            if archive.getinfo(pickles[0]).file_size > MAX_PICKLE:
+                raise WeightsError(
+                    f"{path}: its pickle is larger than any state_dict's ({MAX_PICKLE:,} bytes)"
+                )
             order = f"{prefix}byteorder"
             big = order in archive.namelist() and archive.read(order).strip() == b"big"
             unpickler = _RestrictedUnpickler(
