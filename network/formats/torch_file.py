@@ -65,7 +65,7 @@ def _rebuild_parameter(data, *_ignored):
 
 
 MAX_PICKLE = 10_000_000  # bytes of data.pkl: a state dict's is about 100 bytes a tensor
-MAX_VALUES = 2 * MAX_PARAMETERS  # values in all tensors together
+MAX_VALUES = MAX_PARAMETERS  # values in all tensors together: weights and biases, as train counts them
 
 
 class _RestrictedUnpickler(pickle._Unpickler):  # the Python unpickler: its opcodes can be replaced
