@@ -175,8 +175,7 @@ def train(
     if resume and not snapshots:
         raise click.UsageError("--resume needs --snapshots DIR")
     layer_sizes = parse_sizes(sizes) if sizes else None
-    dataset = load_dataset(data_dir)
-    dataset = with_class_names(dataset, names)
+    dataset = load_dataset(data_dir, classes=names)
     inputs, outputs = dataset.train_images.shape[1], len(dataset.classes)
     layer_sizes = layer_sizes or (inputs, 16, 16, outputs)
     if layer_sizes[0] != inputs:
@@ -234,18 +233,6 @@ def train(
     )
 
 
-def with_class_names(dataset, names):
-    """The data set with the class names given on the command line (checked against its labels)."""
-    from dataclasses import replace
-
-    if names is None:
-        return dataset
-    used = max(int(dataset.train_labels.max(initial=0)), int(dataset.test_labels.max(initial=0))) + 1
-    if len(names) < used:
-        raise NNExplainError(f"--classes: {len(names)} class names, but the labels go up to {used - 1}")
-    return replace(dataset, classes=names)
-
-
 def prepare_snapshots(directory: Path | None, config, resume: bool):
     """The checkpoint to resume from (the last snapshot), or None after clearing old snapshots."""
     from network.export import load_snapshot
@@ -276,16 +263,9 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
 @data_dir_option
 def evaluate(weights, data_dir):
     """Accuracy on the test set, per class, and the confusion matrix."""
-    from network.data import (
-        DATA_DIR_HINT,
-        SPLITS,
-        find_idx_file,
-        find_test_set,
-        load_dataset,
-        resolve_data_dir,
-    )
+    from network.data import DATA_DIR_HINT, SPLITS, find_idx_file, load_dataset, resolve_data_dir
     from network.dataset_info import DatasetInfo
-    from network.export import load_stored_sample, load_weights
+    from network.export import load_weights, weights_test_set
     from network.preprocessing import Preprocessing
 
     model, manifest = load_weights(weights)
@@ -293,7 +273,7 @@ def evaluate(weights, data_dir):
     directory, named = resolve_data_dir(data_dir)
     if info.is_mnist and not named and find_idx_file(directory, SPLITS["test_images"]) is None:
         load_dataset(directory)  # MNIST downloaded into the empty cache
-    test_set = find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(weights))
+    test_set = weights_test_set(weights, manifest, data_dir)
     if not test_set.complete:
         why = test_set.passed_over or DATA_DIR_HINT
         raise NNExplainError(
@@ -331,9 +311,8 @@ def check_inputs(model, n_inputs: int) -> None:
 
 def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
     """The exported forward pass of the chosen test digits, or of the user's image."""
-    from network.data import find_test_set
     from network.dataset_info import DatasetInfo
-    from network.export import compute_activations, load_stored_sample, load_weights
+    from network.export import compute_activations, load_weights, weights_test_set
     from network.images import chosen_digits
 
     if not digits and image is None:
@@ -341,13 +320,9 @@ def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | Non
     if digits and image is not None:
         raise click.UsageError("give --digit or --image, not both")
     model, manifest = load_weights(weights)
-    info = DatasetInfo.from_manifest(manifest)
-    test_set = (
-        None
-        if image
-        else find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(weights))
-    )
-    images, labels, indices, sources = chosen_digits(digits, image, test_set, info.side)
+    test_set = None if image else weights_test_set(weights, manifest, data_dir)
+    side = DatasetInfo.from_manifest(manifest).side
+    images, labels, indices, sources = chosen_digits(digits, image, test_set, side)
     check_inputs(model, images.shape[1])
     return compute_activations(model, manifest, images, labels, indices, sources)
 

@@ -177,8 +177,9 @@ def load_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nda
     return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
 
 
-def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = True) -> Dataset:
-    """Load train and test splits from the resolved data directory, downloading MNIST if empty."""
+def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = True, classes=None) -> Dataset:
+    """Load train and test splits from the resolved data directory, downloading MNIST if empty;
+    `classes` names the classes instead of the directory's classes.txt (train --classes)."""
     directory, named = resolve_data_dir(data_dir)
     paths = {key: find_idx_file(directory, stem) for key, stem in SPLITS.items()}
     missing = [SPLITS[key] for key, path in paths.items() if path is None]
@@ -200,38 +201,31 @@ def load_dataset(data_dir: str | os.PathLike | None = None, download: bool = Tru
             f"{directory}: the training images have {train[0].shape[1]} pixels but the test images "
             f"{test[0].shape[1]}"
         )
-    classes = directory_classes(directory, max(int(train[1].max(initial=0)), int(test[1].max(initial=0))) + 1)
+    classes = directory_classes(directory, max(int(train[1].max()), int(test[1].max())) + 1, classes)
     checksums = {path.name: sha256_of(path) for path in paths.values()}
     name = MNIST if is_mnist_test_set(*test, classes) else directory.absolute().name
     return Dataset(*train, *test, checksums=checksums, name=name, classes=classes)
 
 
-def directory_classes(directory: Path, labels_used: int) -> tuple[str, ...]:
-    """The class names: `classes.txt` in the data directory, else the labels 0 ... max label."""
-    if (directory / CLASSES_FILE).is_file():
-        classes = read_classes_file(directory / CLASSES_FILE)
-        if len(classes) < labels_used:
-            raise DataError(
-                f"{directory / CLASSES_FILE}: {len(classes)} class names, "
-                f"but the labels go up to {labels_used - 1}"
-            )
-        return classes
-    return label_names(max(MIN_CLASSES, labels_used))
+def directory_classes(directory: Path, labels_used: int, named=None) -> tuple[str, ...]:
+    """The class names: `named` (--classes), else `classes.txt` in the data directory, else the
+    labels 0 ... max label; named ones must cover every label."""
+    origin = "--classes"
+    if named is None:
+        origin = directory / CLASSES_FILE
+        if not origin.is_file():
+            return label_names(max(MIN_CLASSES, labels_used))
+        named = read_classes_file(origin)
+    if len(named) < labels_used:
+        raise DataError(f"{origin}: {len(named)} class names, but the labels go up to {labels_used - 1}")
+    return tuple(named)
 
 
 def is_mnist_test_set(images: np.ndarray, labels: np.ndarray, classes) -> bool:
     """Whether a test split is MNIST's: its first digits are those of the shipped sample."""
-    if (
-        tuple(classes) != label_names(NUM_CLASSES)
-        or images.shape[1] != IMAGE_SIDE**2
-        or len(images) < SAMPLE_SIZE
-    ):
+    if tuple(classes) != label_names(NUM_CLASSES) or images.shape[1] != IMAGE_SIDE**2:
         return False
-    sample_images, sample_labels = load_sample()
-    return bool(
-        np.array_equal(images[:SAMPLE_SIZE], sample_images)
-        and np.array_equal(labels[:SAMPLE_SIZE], sample_labels)
-    )
+    return starts_with(images, labels, load_sample())
 
 
 def _partial_mnist_download(paths: dict) -> bool:
@@ -371,13 +365,17 @@ def _why_not(images, labels, info: DatasetInfo, reference, directory: Path) -> s
         return f"{directory} holds {side}x{side} images, not {info.side}x{info.side}"
     if labels.max() >= len(info.classes):
         return f"{directory} has label {labels.max()}, but {info.name} has {len(info.classes)} classes"
-    if reference is not None:
-        n = len(reference[1])
-        if len(labels) < n or not (
-            np.array_equal(images[:n], reference[0]) and np.array_equal(labels[:n], reference[1])
-        ):
-            return f"{directory} does not hold the {info.name} test images the weights know"
+    if reference is not None and not starts_with(images, labels, reference):
+        return f"{directory} does not hold the {info.name} test images the weights know"
     return ""
+
+
+def starts_with(images, labels, sample) -> bool:
+    """Whether a test split begins with every image and label of `sample` (images, labels)."""
+    n = len(sample[1])
+    return (
+        len(labels) >= n and np.array_equal(images[:n], sample[0]) and np.array_equal(labels[:n], sample[1])
+    )
 
 
 def test_digits(indices, data_dir=None, info: DatasetInfo | None = None, stored_sample=None):

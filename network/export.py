@@ -129,6 +129,17 @@ def load_stored_sample(path: str | Path) -> tuple[np.ndarray, np.ndarray] | None
     return images.reshape(len(images), -1).astype(np.float32) / 255.0, labels.astype(np.int64)
 
 
+def weights_test_set(path: str | Path, manifest: dict, data_dir=None):
+    """The test images of the data set the weights at `path` were trained on (a network.data
+    TestSet: the data directory's test split when it holds that set, else the shipped MNIST sample
+    or the sample the file carries). Its `info` describes the data set."""
+    from network.data import find_test_set
+    from network.dataset_info import DatasetInfo
+
+    info = DatasetInfo.from_manifest(manifest)
+    return find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(path))
+
+
 def load_weights(path: str | Path) -> tuple[MLP, dict]:
     """Load and validate a weights file: consecutive W/b pairs, matching shapes, finite floats."""
     path = Path(path)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from network.data import SAMPLE_SIZE, find_test_set, resolve_data_dir
+from network.data import SAMPLE_SIZE, resolve_data_dir
 from network.dataset_info import DatasetInfo
 from network.errors import NNExplainError, WeightsError
 from network.export import (
@@ -37,8 +37,8 @@ from network.export import (
     RELU_WEIGHTS,
     Activations,
     compute_activations,
-    load_stored_sample,
     load_weights,
+    weights_test_set,
 )
 from network.images import chosen_digits
 from network.preprocessing import Preprocessing
@@ -321,22 +321,15 @@ def _load(weights: tuple, digit: int, image: tuple, data_dir: str) -> StoryInput
             f"{weights_path}: the scenes need at least one hidden layer, found sizes {model.sizes}"
         )
     try:
-        info = DatasetInfo.from_manifest(manifest)
+        test_set = weights_test_set(weights_path, manifest, data_dir)
     except WeightsError as exc:
         raise NNExplainError(f"{weights_path}: {exc}") from None
-    stored = None if info.is_mnist else load_stored_sample(weights_path)
-    test_set = find_test_set(info, data_dir, stored)
+    info = test_set.info
     images, labels, indices, sources = chosen_digits([digit], image or None, test_set, info.side)
     followed = compute_activations(model, manifest, images, labels, indices, sources)
-    count = min(SAMPLE_SIZE, len(test_set.labels))
-    sample = compute_activations(
-        model,
-        manifest,
-        test_set.images[:count],
-        test_set.labels[:count],
-        np.arange(count),
-        [f"{test_set.source_prefix}:{i}" for i in range(count)],
-    )
+    shown = np.arange(min(SAMPLE_SIZE, len(test_set.labels)))
+    sample_images, sample_labels, sample_sources = test_set.select(shown)
+    sample = compute_activations(model, manifest, sample_images, sample_labels, shown, sample_sources)
     return StoryInputs(
         [W.copy() for W in model.weights],
         [b.copy() for b in model.biases],
