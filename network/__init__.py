@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from network.activations import ACTIVATIONS, Activation  # noqa: E402
 from network.data import load_dataset, load_sample, test_digits  # noqa: E402
+from network.dataset_info import DatasetInfo  # noqa: E402
 from network.errors import NNExplainError  # noqa: E402
 from network.export import (  # noqa: E402
     DEFAULT_WEIGHTS,
@@ -24,6 +25,7 @@ from network.export import (  # noqa: E402
     save_weights,
 )
 from network.model import MLP, Forward, parameter_count  # noqa: E402
+from network.preprocessing import Preprocessing  # noqa: E402
 
 __all__ = [
     "ACTIVATIONS",
@@ -32,8 +34,10 @@ __all__ = [
     "RELU_WEIGHTS",
     "Activation",
     "Activations",
+    "DatasetInfo",
     "Forward",
     "NNExplainError",
+    "Preprocessing",
     "compute_activations",
     "load_activations",
     "load_dataset",
