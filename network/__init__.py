@@ -11,21 +11,13 @@ Nothing here knows about Manim or the scenes.
 __version__ = "0.1.0"
 
 from network.activations import ACTIVATIONS, Activation  # noqa: E402
+from network.activations_file import Activations, compute_activations, load_activations, save_activations
 from network.data import load_dataset, load_sample, test_digits  # noqa: E402
 from network.dataset_info import DatasetInfo  # noqa: E402
 from network.errors import NNExplainError  # noqa: E402
-from network.export import (  # noqa: E402
-    DEFAULT_WEIGHTS,
-    RELU_WEIGHTS,
-    Activations,
-    compute_activations,
-    load_activations,
-    load_weights,
-    save_activations,
-    save_weights,
-)
 from network.model import MLP, Forward, parameter_count  # noqa: E402
 from network.preprocessing import Preprocessing  # noqa: E402
+from network.weights_file import RELU_WEIGHTS, load_weights, save_weights
 
 __all__ = [
     "ACTIVATIONS",

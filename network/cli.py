@@ -1,6 +1,6 @@
 """The network's commands: train, evaluate, predict, export-activations, history, import.
 
-`python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli.py) adds them
+`python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli/) adds them
 to the scene commands. `run(group, argv)` turns every problem with the user's input into one line
 on stderr and a non-zero exit status, for both.
 """
@@ -16,19 +16,40 @@ import click
 import numpy as np
 
 from network.activations import ACTIVATIONS
+from network.activations_file import compute_activations, save_activations
 from network.atomic import STDOUT
+from network.cli_common import (
+    MAX_INDEX,
+    SEED,
+    data_dir_option,
+    echo,
+    finite,
+    one_line,
+    report,
+    stack_options,
+    weights_option,
+)
 from network.cli_import import import_command
-from network.dataset_info import MAX_CLASSES, MIN_CLASSES, square_side
+from network.data import DATA_DIR_HINT, SPLITS, find_idx_file, load_dataset, resolve_data_dir
+from network.dataset_info import MAX_CLASSES, MIN_CLASSES, DatasetInfo, class_names_option, square_side
 from network.errors import NNExplainError
-from network.export import DEFAULT_WEIGHTS
-from network.training import TrainConfig
-
-MAX_INDEX = 10**9  # a test-set index beyond any data set, small enough for every integer type
-SEED = click.IntRange(0, 2**32 - 1)  # what numpy's generators take
+from network.history import keep_epochs, snapshot_files
+from network.images import chosen_digits
+from network.model import MLP, too_large
+from network.preprocessing import Preprocessing
+from network.training import TrainConfig, default_shift
+from network.training import train as run_training
+from network.weights_file import (
+    load_snapshot,
+    load_weights,
+    sample_arrays,
+    save_snapshot,
+    save_weights,
+    weights_test_set,
+)
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
-    from network.model import too_large
 
     try:
         sizes = tuple(int(part) for part in text.replace("-", ",").split(","))
@@ -42,46 +63,6 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     if problem := too_large(sizes):
         raise click.BadParameter(f"{text!r}: {problem}", param_hint="'--sizes'")
     return sizes
-
-
-def finite(context, parameter, value):
-    """Reject nan and inf, which click's FloatRange lets through."""
-    if value is not None and not np.isfinite(value):
-        raise click.BadParameter(f"{value!r} is not a finite number")
-    return value
-
-
-def echo(message, err: bool = False) -> None:
-    """Print a line; bytes of a file name that are not UTF-8 are shown as \\xNN escapes (a name may
-    be any bytes, and a strict stdout would fail on them)."""
-    text = str(message).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    click.echo(text, err=err)
-
-
-def one_line(message) -> str:
-    """An error message on one line whatever the file names in it hold (newlines, tabs, ...)."""
-    return "".join(ch if ord(ch) >= 32 and ord(ch) != 127 else repr(ch)[1:-1] for ch in str(message))
-
-
-def report(out, message: str) -> None:
-    """A message about a written file: on stdout, unless the file itself is streaming there."""
-    echo(message, err=str(out) == STDOUT)
-
-
-weights_option = click.option(
-    "--weights",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_WEIGHTS,
-    show_default="the shipped sigmoid 784-16-16-10",
-    help="Weights .npz file.",
-)
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Directory with the four IDX files "
-    "(default: $NNEXPLAIN_DATA, else ~/.cache/nnexplain/mnist, downloaded if empty).",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -160,12 +141,6 @@ def train(
     Interrupting (Ctrl-C, SIGTERM) leaves the previous --out file untouched; with --snapshots,
     `--resume` continues from the last finished epoch and gives the same weights as an
     uninterrupted run."""
-    from network.data import load_dataset
-    from network.dataset_info import class_names_option
-    from network.export import sample_arrays, save_snapshot, save_weights
-    from network.model import MLP
-    from network.training import default_shift
-    from network.training import train as run_training
 
     names = class_names_option(classes) if classes else None
     if str(snapshots) == STDOUT:
@@ -235,7 +210,6 @@ def train(
 
 def prepare_snapshots(directory: Path | None, config, resume: bool):
     """The checkpoint to resume from (the last snapshot), or None after clearing old snapshots."""
-    from network.export import load_snapshot
 
     if directory is None:
         return None
@@ -263,10 +237,6 @@ def prepare_snapshots(directory: Path | None, config, resume: bool):
 @data_dir_option
 def evaluate(weights, data_dir):
     """Accuracy on the test set, per class, and the confusion matrix."""
-    from network.data import DATA_DIR_HINT, SPLITS, find_idx_file, load_dataset, resolve_data_dir
-    from network.dataset_info import DatasetInfo
-    from network.export import load_weights, weights_test_set
-    from network.preprocessing import Preprocessing
 
     model, manifest = load_weights(weights)
     info = DatasetInfo.from_manifest(manifest)
@@ -311,9 +281,6 @@ def check_inputs(model, n_inputs: int) -> None:
 
 def chosen_activations(weights: Path, digits: tuple[int, ...], image: Path | None, data_dir):
     """The exported forward pass of the chosen test digits, or of the user's image."""
-    from network.dataset_info import DatasetInfo
-    from network.export import compute_activations, load_weights, weights_test_set
-    from network.images import chosen_digits
 
     if not digits and image is None:
         raise click.UsageError("give --digit N (repeatable) or --image FILE")
@@ -344,10 +311,7 @@ digit_choice = [
 ]
 
 
-def with_digit_choice(function):
-    for option in reversed(digit_choice):
-        function = option(function)
-    return function
+with_digit_choice = stack_options(*digit_choice)
 
 
 @cli.command()
@@ -357,7 +321,6 @@ def with_digit_choice(function):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def predict(weights, digits, image, data_dir, as_json):
     """Classify test digits or your own image, with the probability of every class."""
-    from network.dataset_info import DatasetInfo
 
     result = chosen_activations(weights, digits, image, data_dir)
     sources = result.manifest["sources"]
@@ -395,7 +358,6 @@ def predict(weights, digits, image, data_dir, as_json):
 )
 def export_activations(weights, digits, image, data_dir, out):
     """Write every layer's activations a(l) and pre-activations z(l) for chosen digits."""
-    from network.export import save_activations
 
     result = chosen_activations(weights, digits, image, data_dir)
     save_activations(result, out)
@@ -416,8 +378,6 @@ def export_activations(weights, digits, image, data_dir, out):
 def history(snapshots, keep, data_dir, out):
     """Keep a few epochs of a training run (`train --snapshots`), small, with their test accuracy:
     what the LearningOverEpochs scene shows (`--history`)."""
-    from network.data import load_dataset
-    from network.history import keep_epochs, snapshot_files
 
     if str(out) == STDOUT:
         raise click.BadParameter("'-' is not a folder", param_hint="'--out'")

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from network.activations import ACTIVATIONS
-from network.errors import NNExplainError
+from network.cli_common import report
+from network.data import find_test_set, load_dataset
+from network.dataset_info import DatasetInfo, class_names_option
+from network.errors import DataError, NNExplainError
+from network.formats import import_model, read_chain
+from network.model import architecture
+from network.preprocessing import IDENTITY, Preprocessing
+from network.weights_file import sample_arrays, save_weights
 
 __all__ = ["import_command", "trained_on"]
 
@@ -49,11 +56,6 @@ __all__ = ["import_command", "trained_on"]
 def import_command(model_file, out, activation, normalize, classes, name, data_dir):
     """Convert an MLP trained in PyTorch (safetensors, .pt/.pth state_dict), ONNX or Keras (.keras,
     .h5, .weights.h5) into a weights file every command and scene takes (--weights)."""
-    from network.cli import report
-    from network.dataset_info import class_names_option
-    from network.export import sample_arrays, save_weights
-    from network.formats import import_model, read_chain
-    from network.preprocessing import IDENTITY, Preprocessing
 
     if out.is_dir():
         raise NNExplainError(f"cannot write {out}: it is a directory")
@@ -74,7 +76,7 @@ def import_command(model_file, out, activation, normalize, classes, name, data_d
     shown = ", ".join(info.classes[:4]) + (", ..." if len(info.classes) > 4 else "")
     lines = [
         f"imported {model_file.name} ({chain.format})",
-        f"  architecture   {'-'.join(map(str, model.sizes))}",
+        f"  architecture   {architecture(model.sizes)}",
         f"  activation     {model.activation}" + ("" if activation is None else " (--activation)"),
         f"  preprocessing  {preprocessing.describe()}",
         f"  parameters     {len(model.parameters):,}",
@@ -98,9 +100,6 @@ def trained_on(sizes, data_dir, name, names):
     without it the network is MNIST's (784 inputs, 10 outputs) or unnamed, and only an MNIST
     network's accuracy is measured, on MNIST's test files where $NNEXPLAIN_DATA (or the cache)
     holds them. Nothing is downloaded."""
-    from network.data import find_test_set, load_dataset
-    from network.dataset_info import DatasetInfo
-    from network.errors import DataError
 
     if data_dir is None:
         info = DatasetInfo.for_network(sizes, name, names)

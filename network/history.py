@@ -24,8 +24,8 @@ import numpy as np
 
 from network.data import Dataset
 from network.errors import NNExplainError, WeightsError
-from network.export import load_weights, save_weights
 from network.model import MLP
+from network.weights_file import load_weights, save_weights
 
 __all__ = ["DEFAULT_HISTORY", "Snapshot", "TrainingHistory", "keep_epochs", "load_history", "snapshot_files"]
 

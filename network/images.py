@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from network.data import IMAGE_SIDE
+from network.data import IMAGE_SIDE, find_test_set
 from network.errors import ImageError
 
 MAX_PIXELS = 40_000_000  # larger images are refused rather than decoded
@@ -93,8 +93,7 @@ def mnist_style(gray: np.ndarray, name: str = "image", side: int = IMAGE_SIDE) -
 def chosen_digits(digits, image: str | Path | None = None, test_set=None, side: int = IMAGE_SIDE):
     """(images, labels, indices, sources) for test-set digits by index (from `test_set`, a
     network.data.TestSet; default MNIST's), or for one image file of the user's own, made
-    side x side (label and index -1): what `network.export.compute_activations` takes."""
-    from network.data import find_test_set
+    side x side (label and index -1): what `network.weights_file.compute_activations` takes."""
 
     if image:
         return load_digit_image(image, side)[None], [-1], [-1], [f"image:{image}"]

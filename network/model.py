@@ -14,7 +14,12 @@ import numpy as np
 
 from network.activations import ACTIVATIONS, relu, sigmoid, softmax
 
-__all__ = ["MLP", "Forward", "parameter_count", "relu", "sigmoid", "softmax", "too_large"]
+__all__ = ["MLP", "Forward", "architecture", "parameter_count", "relu", "sigmoid", "softmax", "too_large"]
+
+
+def architecture(sizes) -> str:
+    """The layer sizes as the video writes them: "784-16-16-10"."""
+    return "-".join(str(int(n)) for n in sizes)
 
 
 def parameter_count(sizes: tuple[int, ...]) -> int:
@@ -109,9 +114,7 @@ class MLP:
         return Forward(activations, pre_activations)
 
     def __repr__(self) -> str:
-        return (
-            f"MLP({'-'.join(map(str, self.sizes))}, {self.activation}, {len(self.parameters):,} parameters)"
-        )
+        return f"MLP({architecture(self.sizes)}, {self.activation}, {len(self.parameters):,} parameters)"
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x).probabilities.argmax(axis=-1)

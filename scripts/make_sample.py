@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from network.data import SAMPLE_PATH, SAMPLE_SIZE, SPLITS, find_idx_file, read_idx, resolve_data_dir  # noqa: E402
-from network.export import write_npz  # noqa: E402
+from network.weights_file import write_npz  # noqa: E402
 
 directory, _ = resolve_data_dir(sys.argv[1] if len(sys.argv) > 1 else None)
 images = read_idx(find_idx_file(directory, SPLITS["test_images"]))[:SAMPLE_SIZE]

@@ -129,8 +129,8 @@ def relu_784_32_10(tmp_path_factory) -> Path:
     """A real 784-32-10 ReLU weights file: one epoch on 800 sample digits, tested on the other 200,
     written by the real exporter."""
     from network.data import Dataset, load_sample
-    from network.export import save_weights
     from network.training import TrainConfig, train
+    from network.weights_file import save_weights
 
     images, labels = load_sample()
     data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})

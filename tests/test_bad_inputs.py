@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from network.data import MNIST_SHA256, SPLITS
-from network.export import save_weights
 from network.images import MAX_PIXELS
 from network.model import MLP
+from network.weights_file import save_weights
 from tests.conftest import idx_bytes, write_idx_dir
 
 pytestmark = pytest.mark.usefixtures("offline")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import av
 import pytest
 
-from scenes.captions import Cue, chapter_lines, sentences, srt, step_cues, timeline, vtt
 from scenes.cli import main
-from scenes.handout import read_steps
-from scenes.video_files import video_summary
+from scenes.narration.subtitles import Cue, chapter_lines, sentences, srt, step_cues, timeline, vtt
+from scenes.production.steps import read_steps
+from scenes.production.video_files import video_summary
 
 
 def test_sentences_end_at_stops_not_inside_numbers():

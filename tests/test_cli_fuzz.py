@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from network.export import DEFAULT_WEIGHTS, save_weights
 from network.model import MLP
-from scenes.catalog import SceneEntry
+from network.weights_file import DEFAULT_WEIGHTS, save_weights
+from scenes.story.catalog import SceneEntry
 from tests.conftest import write_idx_dir
 
 TINY = SceneEntry("TinyScene", "tests.tiny_scene")
@@ -188,7 +188,8 @@ def snapshot(root: Path, skip: list[Path]) -> dict:
 @settings(max_examples=140, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(argv=st.one_of(command_lines(), well_formed_lines()))
 def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, capsysbinary, argv):
-    from scenes import catalog, cli
+    from scenes import cli
+    from scenes.story import catalog
 
     sandbox = make_sandbox(Path(tempfile.mkdtemp(prefix="fuzz-")), mnist_uint8)
     try:
@@ -218,7 +219,8 @@ def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, ca
 
 def test_the_fuzz_reaches_success_and_every_command(tmp_path, mnist_uint8, monkeypatch, capsys):
     """The fuzz is not all errors: the tiny scene renders through real workers, and trains."""
-    from scenes import catalog, cli
+    from scenes import cli
+    from scenes.story import catalog
 
     sandbox = make_sandbox(tmp_path, mnist_uint8)
     monkeypatch.setattr(catalog, "STORY", [TINY])

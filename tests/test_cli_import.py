@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from network.data import load_dataset, load_sample, read_idx
-from network.export import load_stored_sample, load_weights, save_weights
 from network.model import MLP
+from network.weights_file import load_stored_sample, load_weights, save_weights
 from tests.conftest import idx_bytes
 from tests.test_cli_network import assert_one_line_error
 
@@ -56,7 +56,7 @@ def test_predict_with_an_imported_network_equals_the_framework(run, torch_import
 
 
 def test_exported_activations_hold_the_normalised_inputs_and_the_raw_pixels(run, torch_import, tmp_path):
-    from network.export import load_activations
+    from network.activations_file import load_activations
 
     out = tmp_path / "acts.npz"
     assert run("export-activations", "--weights", torch_import, "--digit", 0, "--out", out)[0] == 0
@@ -259,7 +259,7 @@ def test_evaluate_scores_a_network_on_its_own_data_set_only(
 
 
 def test_a_stored_sample_that_does_not_fit_the_network_is_refused(run, digits8_weights, tmp_path):
-    from network.export import read_npz, write_npz
+    from network.weights_file import read_npz, write_npz
 
     arrays = read_npz(digits8_weights)
     arrays["sample_labels"] = np.full_like(arrays["sample_labels"], 12)  # classes are 0-9

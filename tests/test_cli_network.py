@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 import network
+from network.activations_file import load_activations
 from network.data import load_dataset, sha256_of
-from network.export import load_activations, load_weights, save_weights
 from network.images import load_digit_image
 from network.model import MLP
+from network.weights_file import load_weights, save_weights
 from tests.test_export import REQUIRED_KEYS
 
 pytestmark = pytest.mark.usefixtures("offline")

@@ -1,11 +1,17 @@
-"""Cutting a digit into loops and lines (scenes.digit_parts), on small drawn arrays and real digits."""
+"""Cutting a digit into loops and lines (scenes.choices.digit_parts), on drawn arrays and real digits."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from network.data import load_sample
-from scenes.digit_parts import bounding_square, digit_parts, enclosed_holes, example_with_parts, loop_arcs
+from scenes.choices.digit_parts import (
+    bounding_square,
+    digit_parts,
+    enclosed_holes,
+    example_with_parts,
+    loop_arcs,
+)
 
 
 def nine() -> np.ndarray:

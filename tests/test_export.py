@@ -1,4 +1,4 @@
-"""network.export: weights and activations files, their validation, and the shipped weights'
+"""network.weights_file: weights and activations files, their validation, and the shipped weights'
 accuracy on the real 10,000-digit MNIST test set."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import pytest
 
 import network
 from network import data
+from network.activations_file import compute_activations, load_activations, save_activations
 from network.errors import WeightsError
-from network.export import compute_activations, load_activations, load_weights, save_activations, save_weights
 from network.model import MLP
+from network.weights_file import load_weights, save_weights
 
 pytestmark = pytest.mark.usefixtures("offline")
 

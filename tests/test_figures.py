@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from scenes.cli import main
-from scenes.theme import DARK, LIGHT
+from scenes.mobjects.theme import DARK, LIGHT
 
 SVG = "{http://www.w3.org/2000/svg}"
 

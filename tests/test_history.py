@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from network.data import load_dataset
-from network.export import DEFAULT_WEIGHTS, load_weights, read_npz
 from network.history import DEFAULT_HISTORY, load_history, snapshot_files
 from network.model import MLP
+from network.weights_file import DEFAULT_WEIGHTS, load_weights, read_npz
 from tests.test_cli_network import assert_one_line_error
 
 

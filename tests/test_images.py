@@ -10,8 +10,8 @@ from PIL import Image
 
 import network
 from network.errors import ImageError
-from network.export import load_weights
 from network.images import load_digit_image
+from network.weights_file import load_weights
 
 pytestmark = pytest.mark.usefixtures("offline")
 

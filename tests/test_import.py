@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from network.activations_file import compute_activations
 from network.data import load_sample
 from network.errors import WeightsError
-from network.export import compute_activations, load_weights, save_weights
 from network.formats import import_model, read_chain
 from network.preprocessing import IDENTITY, Preprocessing
+from network.weights_file import load_weights, save_weights
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 REFERENCE = np.load(FIXTURES / "reference.npz")

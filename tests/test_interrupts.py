@@ -81,7 +81,8 @@ def test_concurrent_runs_over_one_media_folder_all_complete(tmp_path):
 
 DRIVER = """
 import sys
-from scenes import catalog, cli
+from scenes.story import catalog
+from scenes import cli
 entries = [catalog.SceneEntry(name, "tests.tiny_scene") for name in sys.argv[1].split(",")]
 catalog.STORY = cli.STORY = entries
 sys.exit(cli.main(sys.argv[2:]))

@@ -17,8 +17,8 @@ from manim import DOWN, DR, LEFT, UL, Create, FadeIn, Scene, Uncreate, tempconfi
 import scenes
 from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
 from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
-from scenes.network_diagram import DenseColumn
-from scenes.raster import RasterImage
+from scenes.mobjects.network_diagram import DenseColumn
+from scenes.mobjects.raster_image import RasterImage
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,7 +219,7 @@ def brightness_at(scene_class, seconds: float) -> float:
     """How bright the first layer's edges are at `seconds` (the scene stopped there, as a figure)."""
     from manim import Camera
 
-    from scenes.figure import StillRenderer, scene_mobjects
+    from scenes.production.figure import StillRenderer, scene_mobjects
 
     options = {"quality": "low_quality", "disable_caching": True, "write_to_movie": False,
                "progress_bar": "none", "verbosity": "ERROR"}  # fmt: skip

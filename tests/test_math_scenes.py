@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 from manim import ManimColor
 
+from network.activations_file import compute_activations
 from network.errors import NNExplainError
-from network.export import DEFAULT_WEIGHTS as SHIPPED_WEIGHTS
-from network.export import RELU_WEIGHTS, compute_activations, load_weights
 from network.model import relu, sigmoid
-from scenes import math_tex
+from network.weights_file import DEFAULT_WEIGHTS as SHIPPED_WEIGHTS
+from network.weights_file import RELU_WEIGHTS, load_weights
+from scenes.mobjects import math_tex
+from scenes.mobjects.theme import DARK, LIGHT
 from scenes.story.bias_and_sigmoid import BiasAndSigmoid
 from scenes.story.inputs import StoryConfig, load_story_inputs
 from scenes.story.matrix_vector_notation import MatrixVectorNotation
@@ -18,7 +20,6 @@ from scenes.story.network_as_function import NetworkAsFunction
 from scenes.story.parameter_count import ParameterCount
 from scenes.story.relu_vs_sigmoid import ReLUvsSigmoid
 from scenes.story.weighted_sum import WeightedSum
-from scenes.theme import DARK, LIGHT
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
 ALL_SCENES = [
@@ -230,7 +231,7 @@ def test_a_point_label_stays_off_the_curve_and_the_axes(kind, x):
     import numpy as np
     from manim import DOWN, LEFT, RIGHT, UP, Text
 
-    from scenes.activation_plot import ActivationPlot
+    from scenes.mobjects.activation_plot import ActivationPlot
 
     plot = ActivationPlot.covering(kind, [x], [x, 1], 10.5, 3.6)
     y = float(plot.function(x))

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from network.data import load_sample, read_idx
-from network.export import save_weights
 from network.model import MLP
-from scenes.catalog import STORY, find
-from scenes.class_names import article, in_sentence, output_labels, plural, this_is
-from scenes.cli_options import available_entries, unavailable
-from scenes.pixel_grid import PixelGrid, WeightHeatmap
+from network.weights_file import save_weights
+from scenes.choices.class_names import article, in_sentence, output_labels, plural, this_is
+from scenes.cli.options import available_entries, unavailable
+from scenes.mobjects.pixel_grid import PixelGrid, WeightHeatmap
+from scenes.story.catalog import STORY, find
 from scenes.story.inputs import StoryConfig, load_story_inputs
 from tests.scene_rendering import render_last_frame
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from network.data import parse_idx
 from network.errors import DataError, NNExplainError, WeightsError
-from network.export import load_weights, save_weights
 from network.model import MLP
+from network.weights_file import load_weights, save_weights
 from tests.conftest import idx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]

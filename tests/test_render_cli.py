@@ -13,13 +13,13 @@ import av
 import numpy as np
 import pytest
 
-from scenes import render as render_module
-from scenes.cache_key import source_closure
-from scenes.catalog import STORY, SceneEntry, find
 from scenes.cli import main
-from scenes.render import QUALITIES, cache_key, fingerprint, last_error_line
+from scenes.production import render as render_module
+from scenes.production.cache_key import source_closure
+from scenes.production.render import QUALITIES, cache_key, fingerprint, last_error_line
+from scenes.production.video_files import video_summary
+from scenes.story.catalog import STORY, SceneEntry, find
 from scenes.story.inputs import StoryConfig
-from scenes.video_files import video_summary
 
 SHORT = ["this-is-a-three", "pixels-to-input-layer"]
 
@@ -67,8 +67,8 @@ def test_the_command_line_starts_without_importing_manim():
     import sys
 
     code = (
-        "import sys, scenes.cli, scenes; sys.exit('manim' in sys.modules or 'scenes.figure' in sys.modules"
-        " or 'scenes.network_diagram' in sys.modules)"
+        "import sys, scenes.cli, scenes; sys.exit('manim' in sys.modules"
+        " or 'scenes.production.figure' in sys.modules or 'scenes.mobjects.network_diagram' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
@@ -147,7 +147,7 @@ def test_cache_key_follows_every_input():
     names = {line.split("=")[0] for line in fingerprint(shipped).splitlines()}
     assert {"default.npz", "relu.npz", "mnist_test_sample.npz", "manim_settings"} <= names
     sources = {path.name for path in source_closure(entry.module)}
-    assert {"this_is_a_three.py", "base.py", "theme.py", "inputs.py", "pixel_grid.py", "export.py"} <= sources
+    assert {"this_is_a_three.py", "base.py", "theme.py", "inputs.py", "pixel_grid.py", "weights_file.py"} <= sources
     assert "forward_pass.py" not in sources and "network_diagram.py" not in sources
 
 

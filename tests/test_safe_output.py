@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from network import atomic
-from network.export import load_activations
+from network.activations_file import load_activations
 
 REPO = Path(__file__).resolve().parents[1]
 EXPORT = ("export-activations", "--digit", "3", "--out")
@@ -225,7 +225,7 @@ def test_setuid_and_setgid_bits_survive_a_replacement(tmp_path):
 
 
 def test_publish_keeps_a_replaced_videos_mode_and_owner_and_writes_to_devices(tmp_path):
-    from scenes.video_files import publish
+    from scenes.production.video_files import publish
 
     cached = tmp_path / "cache.mp4"
     cached.write_bytes(b"video")

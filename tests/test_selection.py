@@ -1,4 +1,4 @@
-"""What the scenes choose to show (scenes/selection.py), checked as properties on small arrays."""
+"""What the scenes choose to show (scenes/choices/selection.py), checked as properties on small arrays."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from network.activations import ACTIVATIONS
-from scenes import selection
+from scenes.choices import selection
 
 
 def test_strongest_pixels_outweigh_every_pixel_left_out():

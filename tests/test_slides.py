@@ -22,10 +22,10 @@ from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
-from scenes.catalog import STORY
 from scenes.cli import main
-from scenes.handout import read_steps
+from scenes.production.steps import read_steps
 from scenes.story.base import StoryScene
+from scenes.story.catalog import STORY
 from tests.scene_rendering import render_last_frame
 from tests.test_interrupts import hidden, nnexplain
 from tests.test_render_cli import assert_one_line_error, run

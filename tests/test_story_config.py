@@ -12,9 +12,9 @@ import pytest
 
 from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
-from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS, load_weights, save_weights
-from scenes.catalog import STORY, find
+from network.weights_file import DEFAULT_WEIGHTS, RELU_WEIGHTS, load_weights, save_weights
 from scenes.story.base import StoryScene
+from scenes.story.catalog import STORY, find
 from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig, load_story_inputs
 
 REPO = Path(__file__).resolve().parents[1]

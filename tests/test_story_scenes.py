@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from manim import Group, ManimColor
 
-from network.export import save_weights
 from network.model import MLP
-from scenes.network_diagram import DenseColumn
+from network.weights_file import save_weights
+from scenes.mobjects.network_diagram import DenseColumn
+from scenes.mobjects.theme import DARK
 from scenes.story.all_hidden_weights import AllHiddenWeights
 from scenes.story.designed_edge_detector import DesignedEdgeDetector
 from scenes.story.edge_detector import EdgeDetector
@@ -18,7 +19,6 @@ from scenes.story.layer_diagram import LayerDiagram
 from scenes.story.pixels_to_input_layer import PixelsToInputLayer
 from scenes.story.this_is_a_three import ThisIsAThree
 from scenes.story.what_neurons_respond_to import WhatNeuronsRespondTo
-from scenes.theme import DARK
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
 ALL_SCENES = [
@@ -180,7 +180,7 @@ def test_edge_detector_colours_weights_by_sign_and_ends_in_the_real_activation(t
 def test_designed_edge_detector_fires_for_the_digit_with_the_edge_only(tmp_path):
     from network.activations import sigmoid
     from network.data import load_sample
-    from scenes.selection import designed_edge_weights
+    from scenes.choices.selection import designed_edge_weights
 
     scene, _ = render_last_frame(DesignedEdgeDetector, tmp_path)
     inputs = story_inputs()

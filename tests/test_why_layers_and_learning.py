@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from network.errors import NNExplainError
-from network.export import RELU_WEIGHTS, save_snapshot, save_weights
 from network.history import DEFAULT_HISTORY, load_history
 from network.model import MLP
+from network.weights_file import RELU_WEIGHTS, save_snapshot, save_weights
+from scenes.mobjects.theme import DARK
 from scenes.story.inputs import StoryConfig, load_story_inputs
 from scenes.story.learning_over_epochs import LearningOverEpochs
 from scenes.story.why_layers import WhyLayers
-from scenes.theme import DARK
 from tests.scene_rendering import render_last_frame
 
 
@@ -123,8 +123,8 @@ def test_why_layers_follows_a_network_with_one_wide_hidden_layer(tmp_path, relu_
 
 
 def test_the_whole_story_leaves_learning_out_for_weights_without_a_run(tmp_path, run):
-    from scenes.catalog import STORY
-    from scenes.cli_options import available_entries
+    from scenes.cli.options import available_entries
+    from scenes.story.catalog import STORY
 
     notes = []
     without = StoryConfig(weights=RELU_WEIGHTS)

@@ -9,7 +9,7 @@ import time
 
 from manim import FadeIn
 
-from scenes.pixel_grid import PixelGrid
+from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
 

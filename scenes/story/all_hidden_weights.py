@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, UP, FadeIn, Group, LaggedStart, VGroup, Write
 
-from scenes.pixel_grid import WeightHeatmap
-from scenes.selection import grid_layout, shared_weight_scale
+from scenes.choices.selection import grid_layout, shared_weight_scale
+from scenes.mobjects.pixel_grid import WeightHeatmap
 from scenes.story.base import StoryScene
 from scenes.story.edge_detector import weight_bar
 

@@ -13,18 +13,19 @@ from manim import DOWN, LEFT, RIGHT, Scene, VGroup
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.exceptions import EndSceneEarlyException
 
-from scenes.captions import step_cues
-from scenes.class_names import output_labels
-from scenes.raster import HeldFrameWriter, RasterCamera
+from scenes.camera.held_frames import HeldFrameWriter
+from scenes.camera.raster_camera import RasterCamera
+from scenes.choices.class_names import output_labels
+from scenes.mobjects.text import caption
+from scenes.mobjects.theme import Theme, apply_theme, get_theme
+from scenes.narration.subtitles import step_cues
+from scenes.narration.voice import TTS, recording, recording_name, silence, speak, wav_seconds
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs, twin_weights
-from scenes.text import caption
-from scenes.theme import Theme, apply_theme, get_theme
-from scenes.voice import TTS, recording, recording_name, silence, speak, wav_seconds
 
 READING_WORDS_PER_SECOND = 2.7  # a first-time viewer reading captions, a narrator speaking
 AUDIO_TAIL = 0.3  # seconds of quiet after a recording before the next step starts
 
-__all__ = ["Step", "StoryScene", "accuracy_text", "architecture", "neuron_name", "weight_legend"]
+__all__ = ["Step", "StoryScene", "accuracy_text", "neuron_name", "weight_legend"]
 
 
 class Step(NamedTuple):
@@ -58,7 +59,7 @@ class StoryScene(Scene):
         self.step_ended: Callable[[StoryScene, Step], None] | None = None
         self.step_start = self.step_audio = 0.0  # when the current step began; its recording's length
         kwargs.setdefault("camera_class", RasterCamera)  # images painted by cairo: crisp and fast
-        if kwargs.get("renderer") is None:  # held frames converted once (scenes.raster)
+        if kwargs.get("renderer") is None:  # held frames converted once (scenes.camera.raster_camera)
             kwargs["renderer"] = CairoRenderer(
                 file_writer_class=HeldFrameWriter,
                 camera_class=kwargs["camera_class"],
@@ -156,10 +157,6 @@ def weight_legend(theme: Theme) -> VGroup:
 
 def neuron_name(layer: int, j: int) -> str:
     return f"neuron {j} of layer {layer}"
-
-
-def architecture(sizes) -> str:
-    return "-".join(str(n) for n in sizes)
 
 
 def accuracy_text(manifest: dict) -> str:

@@ -16,8 +16,8 @@ from manim import (
 )
 
 from network.activations import ACTIVATIONS
-from scenes.activation_plot import ActivationPlot
-from scenes.math_tex import number, require_latex, text_number
+from scenes.mobjects.activation_plot import ActivationPlot
+from scenes.mobjects.math_tex import number, require_latex, text_number
 from scenes.story.base import StoryScene
 
 __all__ = ["BiasAndSigmoid"]

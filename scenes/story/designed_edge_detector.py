@@ -4,8 +4,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, Rectangle, VGroup, Write
 
 from network.activations import ACTIVATIONS
-from scenes.pixel_grid import PixelGrid, WeightHeatmap
-from scenes.selection import designed_edge_weights, most_excited
+from scenes.choices.selection import designed_edge_weights, most_excited
+from scenes.mobjects.pixel_grid import PixelGrid, WeightHeatmap
 from scenes.story.base import StoryScene
 from scenes.story.edge_detector import weight_bar
 

@@ -4,8 +4,8 @@ import numpy as np
 from manim import DOWN, UP, FadeIn, FadeOut, Transform, Write
 
 from network.activations import ACTIVATIONS
-from scenes.pixel_grid import ColourBar, PixelGrid, WeightHeatmap
-from scenes.selection import most_excited
+from scenes.choices.selection import most_excited
+from scenes.mobjects.pixel_grid import ColourBar, PixelGrid, WeightHeatmap
 from scenes.story.base import StoryScene
 
 __all__ = ["EdgeDetector"]

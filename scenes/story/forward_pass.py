@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, RIGHT, UP, Circle, Create, FadeIn, FadeOut, VGroup, Write
 
-from scenes.network_diagram import NetworkDiagram
-from scenes.pixel_grid import PixelGrid
-from scenes.selection import forward_pass_digits, ink_and_background_pixels
+from scenes.choices.selection import forward_pass_digits, ink_and_background_pixels
+from scenes.mobjects.network_diagram import NetworkDiagram
+from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
 __all__ = ["ForwardPass"]

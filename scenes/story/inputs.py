@@ -15,7 +15,7 @@ options and hand it to each scene explicitly.
     NNEXPLAIN_HISTORY     the weights' training run (train --snapshots; default <weights>-history/)
 
 Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
-the activations that `network.export` computes for the followed digit and a sample of the test images
+the activations that `network.weights_file` computes for the followed digit and a sample of the test images
 of the weights' own data set (network.data.find_test_set: for MNIST the shipped sample).
 """
 
@@ -29,21 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
+from network.activations_file import Activations, compute_activations
 from network.data import SAMPLE_SIZE, resolve_data_dir
 from network.dataset_info import DatasetInfo
 from network.errors import NNExplainError, WeightsError
-from network.export import (
-    DEFAULT_WEIGHTS,
-    RELU_WEIGHTS,
-    Activations,
-    compute_activations,
-    load_weights,
-    weights_test_set,
-)
+from network.history import load_history
 from network.images import chosen_digits
+from network.model import MLP, architecture
 from network.preprocessing import Preprocessing
-from scenes.selection import bias_effect_neuron
-from scenes.theme import THEMES
+from network.weights_file import DEFAULT_WEIGHTS, RELU_WEIGHTS, load_weights, weights_test_set
+from scenes.choices.selection import bias_effect_neuron
+from scenes.mobjects.theme import THEMES
 
 __all__ = [
     "DEFAULT_DIGIT",
@@ -258,7 +254,7 @@ class StoryInputs:
 
     def followed_neuron(self) -> tuple[int, int]:
         """(layer, j): the neuron the math beats follow, in `deep_layer`: of the neurons active for
-        the followed digit, the one whose bias matters most (scenes.selection.bias_effect_neuron)."""
+        the followed digit, the one whose bias matters most (scenes.choices.selection.bias_effect_neuron)."""
         layer = self.deep_layer
         return layer, bias_effect_neuron(
             self.z(layer), self.biases[layer - 1], self.layer(layer), self.activation
@@ -280,7 +276,6 @@ class StoryInputs:
     def run(self, images: np.ndarray) -> list[np.ndarray]:
         """a(0) ... a(L) of the network for other pictures (n, side * side) in [0, 1], such as a
         digit's parts (preprocessed as the network's inputs are)."""
-        from network.model import MLP
 
         model = MLP.from_layers(self.weights, self.biases, self.activation)
         return model.forward(self.preprocessing(np.atleast_2d(images))).activations
@@ -364,11 +359,10 @@ def missing_history(config: StoryConfig) -> str:
 
 
 def architecture_name(sizes, activation: str) -> str:
-    return "-".join(str(n) for n in sizes) + f" {activation}"
+    return f"{architecture(sizes)} {activation}"
 
 
 @functools.lru_cache(maxsize=2)
 def _history(folder: str, mtime: int, size: int):
-    from network.history import load_history
 
     return load_history(folder)

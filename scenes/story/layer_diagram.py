@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from manim import DOWN, UP, FadeIn, FadeOut, VGroup, Write
 
-from scenes.network_diagram import NetworkDiagram
+from scenes.mobjects.network_diagram import NetworkDiagram
 from scenes.story.base import StoryScene, weight_legend
 
 __all__ = ["LayerDiagram"]

@@ -18,10 +18,10 @@ from manim import (
     Write,
 )
 
-from network.model import parameter_count
-from scenes.pixel_grid import PixelGrid, WeightHeatmap
-from scenes.selection import closest_snapshot, curve_until, grid_layout, shared_weight_scale
-from scenes.story.base import StoryScene, architecture
+from network.model import architecture, parameter_count
+from scenes.choices.selection import closest_snapshot, curve_until, grid_layout, shared_weight_scale
+from scenes.mobjects.pixel_grid import PixelGrid, WeightHeatmap
+from scenes.story.base import StoryScene
 from scenes.story.inputs import load_story_history
 
 __all__ = ["LearningOverEpochs"]

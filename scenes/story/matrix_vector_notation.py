@@ -3,10 +3,10 @@ from __future__ import annotations
 from manim import DOWN, UP, FadeIn, Indicate, ReplacementTransform, Write
 
 from network.activations import ACTIVATIONS
-from scenes.math_tex import MathFormula, elided_matrix, require_latex
-from scenes.selection import ink_run
+from scenes.choices.selection import ink_run
+from scenes.mobjects.math_tex import MathFormula, elided_matrix, require_latex
+from scenes.mobjects.theme import Theme
 from scenes.story.base import StoryScene
-from scenes.theme import Theme
 
 __all__ = ["MatrixVectorNotation"]
 

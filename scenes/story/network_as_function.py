@@ -5,9 +5,9 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, TransformFromCopy, VGroup, Writ
 
 from network.activations import ACTIVATIONS
 from network.model import parameter_count
-from scenes.math_tex import MathFormula, elided_tuple, grouped, require_latex
-from scenes.network_diagram import NetworkDiagram, labels_beside
-from scenes.selection import ink_run
+from scenes.choices.selection import ink_run
+from scenes.mobjects.math_tex import MathFormula, elided_tuple, grouped, require_latex
+from scenes.mobjects.network_diagram import NetworkDiagram, labels_beside
 from scenes.story.base import StoryScene
 from scenes.story.matrix_vector_notation import vector_symbol
 

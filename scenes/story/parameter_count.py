@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from manim import DOWN, UP, FadeIn, Indicate, VGroup, Write
 
-from scenes.math_tex import MathFormula, grouped, require_latex
-from scenes.network_diagram import NetworkDiagram
+from scenes.mobjects.math_tex import MathFormula, grouped, require_latex
+from scenes.mobjects.network_diagram import NetworkDiagram
 from scenes.story.base import StoryScene
 
 __all__ = ["ParameterCount"]

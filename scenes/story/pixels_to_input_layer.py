@@ -20,9 +20,9 @@ from manim import (
     Write,
 )
 
-from scenes.network_diagram import DenseColumn
-from scenes.pixel_grid import PixelGrid
-from scenes.selection import busiest_window
+from scenes.choices.selection import busiest_window
+from scenes.mobjects.network_diagram import DenseColumn
+from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
 __all__ = ["PixelsToInputLayer"]

@@ -4,12 +4,13 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, MathTex, VGroup, Write
 
 from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
-from scenes.activation_plot import ActivationPlot
-from scenes.math_tex import number, require_latex
-from scenes.story.base import StoryScene, accuracy_text, architecture, neuron_name
+from network.model import architecture
+from scenes.mobjects.activation_plot import ActivationPlot
+from scenes.mobjects.math_tex import number, require_latex
+from scenes.mobjects.text import caption
+from scenes.mobjects.theme import Theme
+from scenes.story.base import StoryScene, accuracy_text, neuron_name
 from scenes.story.inputs import StoryInputs
-from scenes.text import caption
-from scenes.theme import Theme
 
 __all__ = ["ReLUvsSigmoid"]
 

@@ -16,9 +16,9 @@ from manim import (
     Write,
 )
 
-from scenes.class_names import article, in_sentence, plural, this_is
-from scenes.pixel_grid import ColourBar, PixelGrid
-from scenes.selection import busiest_window
+from scenes.choices.class_names import article, in_sentence, plural, this_is
+from scenes.choices.selection import busiest_window
+from scenes.mobjects.pixel_grid import ColourBar, PixelGrid
 from scenes.story.base import StoryScene
 
 __all__ = ["ThisIsAThree"]

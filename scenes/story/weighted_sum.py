@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from manim import DOWN, RIGHT, UP, Create, FadeIn, MathTex, TransformFromCopy, Write
 
-from scenes.math_tex import number, require_latex
-from scenes.selection import largest_terms
+from scenes.choices.selection import largest_terms
+from scenes.mobjects.math_tex import number, require_latex
+from scenes.mobjects.weighted_sum_terms import NeuronFan, WeightedSumTerms
 from scenes.story.base import StoryScene, neuron_name
-from scenes.weighted_sum_terms import NeuronFan, WeightedSumTerms
 
 __all__ = ["WeightedSum"]
 

@@ -4,9 +4,9 @@ import numpy as np
 from manim import DOWN, UP, FadeIn, Group, LaggedStart, VGroup, Write
 
 from network.dataset_info import label_names
-from scenes.class_names import plural
-from scenes.pixel_grid import PixelGrid
-from scenes.selection import most_selective, top_activating
+from scenes.choices.class_names import plural
+from scenes.choices.selection import most_selective, top_activating
+from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
 __all__ = ["WhatNeuronsRespondTo"]

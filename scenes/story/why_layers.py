@@ -19,7 +19,7 @@ from manim import (
 )
 
 from network.errors import NNExplainError
-from scenes.digit_parts import (
+from scenes.choices.digit_parts import (
     EIGHT,
     NINE,
     bounding_square,
@@ -28,8 +28,8 @@ from scenes.digit_parts import (
     loop_arcs,
     missing_digit_examples,
 )
-from scenes.pixel_grid import PixelGrid
-from scenes.selection import loop_neuron, neurons_to_show
+from scenes.choices.selection import loop_neuron, neurons_to_show
+from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
 __all__ = ["WhyLayers"]
@@ -41,7 +41,7 @@ class WhyLayers(StoryScene):
     """The hope behind the hidden layers: a 9 is a loop on top and a line on the right, an 8 two
     loops, a loop small edges; then what the trained network really does with those parts.
 
-    The parts are cut from real sample digits' pixels (scenes.digit_parts: the ink around each
+    The parts are cut from real sample digits' pixels (scenes.choices.digit_parts: the ink around each
     enclosed hole is a loop, the rest lines); the hoped-for neurons are drawn as such. The last step
     feeds the parts alone to the real network and shows its deep layer's real activations.
     """

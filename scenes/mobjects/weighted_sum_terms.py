@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, Circle, Line, MathTex, VGroup
 
-from scenes.math_tex import elided, factor, number
-from scenes.theme import DARK, Theme
+from scenes.mobjects.math_tex import elided, factor, number
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["NeuronFan", "WeightedSumTerms"]
 

@@ -9,8 +9,8 @@ import cairo
 import numpy as np
 from manim import Line, ManimColor, VGroup, config
 
-from scenes.raster import RasterImage
-from scenes.theme import Theme
+from scenes.mobjects.raster_image import RasterImage
+from scenes.mobjects.theme import Theme
 
 __all__ = ["full_edge_lines", "full_edge_styles", "rasterised_edges"]
 

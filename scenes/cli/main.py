@@ -13,11 +13,11 @@ from pathlib import Path
 import click
 
 from network.atomic import STDOUT
-from network.cli import NETWORK_COMMANDS, echo, run
+from network.cli import NETWORK_COMMANDS, run
+from network.cli_common import echo
 from network.errors import NNExplainError
-from scenes.catalog import STORY
-from scenes.cli_lecture import explainer_timeline, narration, slides, write_captions
-from scenes.cli_options import (
+from scenes.cli.lecture import explainer_timeline, narration, slides, write_captions
+from scenes.cli.options import (
     available_entries,
     fail_if_any,
     full_edges_option,
@@ -27,6 +27,9 @@ from scenes.cli_options import (
     story_config,
     video_options,
 )
+from scenes.production.render import ensure_writable_dir
+from scenes.production.video_files import join_videos
+from scenes.story.catalog import STORY
 
 __all__ = ["cli", "main"]
 
@@ -63,7 +66,6 @@ def render(names, render_all, **options):
 @video_options
 def explainer(only, **options):
     """Render every scene in story order (re-using rendered ones) and join them into explainer.mp4."""
-    from scenes.video_files import join_videos
 
     if only:
         wanted = {lookup(name) for text in only for name in text.split(",") if name.strip()}
@@ -133,7 +135,9 @@ def figure(
     name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir, history
 ):
     """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
-    from scenes.render import ensure_writable_dir
+    from scenes.production.figure import (
+        render_figure,  # deferred: imports Manim, which the CLI starts without
+    )
 
     entry = lookup(name)
     at = parse_at(at_text)
@@ -145,7 +149,6 @@ def figure(
         raise NNExplainError(f"cannot write {out}: it is a directory")
     if not streamed and (not out.exists() or out.is_file()):  # a device or a pipe: written to as it is
         ensure_writable_dir(out.parent)
-    from scenes.figure import render_figure
 
     render_figure(entry, config, out, fmt=fmt, at=at, transparent=transparent, width=width)
     if not streamed:

@@ -6,7 +6,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Axes, DashedLine, Dot, MathTex, VGroup
 
 from network.activations import ACTIVATIONS
-from scenes.theme import DARK, Theme
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["ActivationPlot", "symmetric_range"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 __all__ = ["STORY", "SceneEntry", "find"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder holding scenes/ and network/
 
 
 @dataclass(frozen=True)

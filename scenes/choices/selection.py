@@ -4,7 +4,7 @@ Nothing here draws or imports Manim; every function takes arrays and returns ind
 choice is unit-tested on small arrays (tests/test_selection.py) and any scene of yours can make
 the same choices:
 
-    >>> from scenes.selection import strongest_pixels, top_activating
+    >>> from scenes.choices.selection import strongest_pixels, top_activating
     >>> pixels = strongest_pixels(model.weights[0], 16)        # the 16 inputs the net listens to most
     >>> digits = top_activating(sample.activations[2][:, 6], 10)  # the 10 digits neuron 6 likes best
 """

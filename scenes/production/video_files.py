@@ -44,7 +44,7 @@ def publish(cached: Path, destination: Path) -> Path:
 
 def join_videos(parts: list[Path], destination: Path, cues=(), chapters=()) -> None:
     """Concatenate videos of one codec, size and frame rate into `destination` (written atomically),
-    with `cues` (scenes.captions.Cue) as an English subtitle track and `chapters` ((start, end,
+    with `cues` (scenes.narration.subtitles.Cue) as an English subtitle track and `chapters` ((start, end,
     title) in seconds) as the mp4's chapter marks.
 
     Streams are copied packet by packet when every part carries the same codec parameters (as

@@ -11,12 +11,15 @@ from pathlib import Path
 import click
 
 from network.atomic import STDOUT
-from network.cli import MAX_INDEX, data_dir_option, echo, weights_option
+from network.cli_common import MAX_INDEX, data_dir_option, echo, stack_options, weights_option
+from network.data import resolve_data_dir
 from network.errors import NNExplainError
-from scenes import catalog
-from scenes.catalog import SceneEntry, find
-from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig
-from scenes.theme import THEMES
+from scenes.mobjects.theme import THEMES
+from scenes.production.render import QUALITIES, ensure_writable_dir, render_scenes, validate
+from scenes.production.video_files import publish
+from scenes.story import catalog
+from scenes.story.catalog import SceneEntry, find
+from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig, load_story_inputs, missing_history
 
 __all__ = [
     "available_entries",
@@ -53,9 +56,6 @@ def story_config(
     """The story configuration the options name, checked by loading it as the scenes will."""
     import shutil
 
-    from network.data import resolve_data_dir
-    from scenes.render import validate
-
     if digit is not None and image is not None:
         raise click.UsageError("give --digit or --image, not both")
     if voice == "tts" and shutil.which("espeak-ng") is None:
@@ -80,40 +80,36 @@ def story_config(
     return config
 
 
-def input_options(function):
-    options = [
-        weights_option,
-        click.option(
-            "--digit",
-            type=click.IntRange(0, MAX_INDEX),
-            default=None,
-            help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3).",
-        ),
-        click.option(
-            "--image",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Your own digit image instead of a test digit.",
-        ),
-        click.option(
-            "--theme",
-            type=click.Choice(list(THEMES)),
-            default="dark",
-            show_default=True,
-            help="dark for video, light for print.",
-        ),
-        data_dir_option,
-        click.option(
-            "--history",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="The weights' training run for LearningOverEpochs: a `train --snapshots` folder "
-            "(default: <weights>-history/ beside the weights, if there).",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+input_options = stack_options(
+    weights_option,
+    click.option(
+        "--digit",
+        type=click.IntRange(0, MAX_INDEX),
+        default=None,
+        help=f"Test-set index of the digit the story follows (default {DEFAULT_DIGIT}, a 3).",
+    ),
+    click.option(
+        "--image",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Your own digit image instead of a test digit.",
+    ),
+    click.option(
+        "--theme",
+        type=click.Choice(list(THEMES)),
+        default="dark",
+        show_default=True,
+        help="dark for video, light for print.",
+    ),
+    data_dir_option,
+    click.option(
+        "--history",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The weights' training run for LearningOverEpochs: a `train --snapshots` folder "
+        "(default: <weights>-history/ beside the weights, if there).",
+    ),
+)
 
 
 def quality_option(default: str):
@@ -140,35 +136,35 @@ jobs_option = click.option(
 )
 
 
+_video_only_options = stack_options(
+    quality_option("l"),
+    full_edges_option,
+    click.option(
+        "--transparent",
+        type=click.Choice(["mov", "webm"]),
+        default=None,
+        help="Video with an alpha channel, to lay over footage: mov (QuickTime Animation: Premiere, "
+        "Final Cut, DaVinci Resolve, After Effects) or webm (VP9: browsers, Kdenlive, Shotcut, OBS).",
+    ),
+    click.option(
+        "--voice",
+        default=None,
+        help="Narrate: a folder of your recordings <Scene>.<n>.wav (see `nnexplain narration`), "
+        "or 'tts' for a draft spoken by espeak-ng. Each step lasts as long as its recording.",
+    ),
+    click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path("media"),
+        show_default=True,
+        help="Output directory.",
+    ),
+    jobs_option,
+)
+
+
 def video_options(function):
-    options = [
-        quality_option("l"),
-        full_edges_option,
-        click.option(
-            "--transparent",
-            type=click.Choice(["mov", "webm"]),
-            default=None,
-            help="Video with an alpha channel, to lay over footage: mov (QuickTime Animation: Premiere, "
-            "Final Cut, DaVinci Resolve, After Effects) or webm (VP9: browsers, Kdenlive, Shotcut, OBS).",
-        ),
-        click.option(
-            "--voice",
-            default=None,
-            help="Narrate: a folder of your recordings <Scene>.<n>.wav (see `nnexplain narration`), "
-            "or 'tts' for a draft spoken by espeak-ng. Each step lasts as long as its recording.",
-        ),
-        click.option(
-            "--out",
-            type=click.Path(path_type=Path),
-            default=Path("media"),
-            show_default=True,
-            help="Output directory.",
-        ),
-        jobs_option,
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return input_options(function)
+    return input_options(_video_only_options(function))
 
 
 def available_entries(entries, config: StoryConfig, everything: bool, log=None) -> list:
@@ -186,12 +182,10 @@ def available_entries(entries, config: StoryConfig, everything: bool, log=None) 
 
 def unavailable(entry, config: StoryConfig) -> str | None:
     """Why `entry` cannot be told from the configuration's weights, or None."""
-    from scenes.story.inputs import load_story_inputs, missing_history
-
     if entry.needs_history and config.history_folder is None:
         return missing_history(config)
     if entry.needs_digits:
-        from scenes.digit_parts import missing_digit_examples
+        from scenes.choices.digit_parts import missing_digit_examples  # deferred: scipy, 0.35 s at start-up
 
         story = load_story_inputs(config)
         return missing_digit_examples(story.sample.pixels, story.sample.labels, story.classes)
@@ -209,8 +203,6 @@ def render_videos(
     jobs, everything=False,
 ):  # fmt: skip
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
-    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
-    from scenes.video_files import publish
 
     if str(out) == STDOUT:
         raise click.BadParameter("'-' is not a folder: render and explainer write a folder of videos",

@@ -1,4 +1,4 @@
-"""The exported files every scene reads: trained weights and per-digit activations, as `.npz`.
+"""The weights file every scene and command reads: a trained network as `.npz`.
 
 Weights file (`numpy.load(path, allow_pickle=False)`):
     W1 ... WL   float32 (n_out, n_in), so that a(l) = f(Wl a(l-1) + bl)
@@ -8,14 +8,7 @@ Weights file (`numpy.load(path, allow_pickle=False)`):
                 classes, side, checksums), preprocessing (mean, std), source (imports), ...
     sample_images, sample_labels  uint8 (n, side, side), int64 (n,): optional, a sample of the
                 test set for data sets other than MNIST, so that the scenes can show its images
-Activations file, for N digits:
-    pixels      float32 (N, n_0): the images' pixel / 255 in [0, 1]
-    a0 ... aL   float32 (N, n_l): a0 is the input (the pixels, preprocessed), aL the softmax probabilities
-    z1 ... zL   float32 (N, n_l): pre-activations
-    prediction  int64 (N,);  probabilities  float32 (N, n_classes)
-    label       int64 (N,), -1 where unknown;  index  int64 (N,), the test-set index or -1
-    manifest    a JSON string: sources (one per digit) and the weights' manifest
-Both are written atomically and byte-for-byte reproducibly (fixed zip timestamps).
+Written atomically and byte-for-byte reproducibly (fixed zip timestamps).
 """
 
 from __future__ import annotations
@@ -23,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +23,15 @@ import numpy as np
 from network import __version__
 from network.activations import ACTIVATIONS
 from network.atomic import atomic_path
-from network.data import SAMPLE_SIZE
-from network.dataset_info import square_side
+from network.data import SAMPLE_SIZE, find_test_set
+from network.dataset_info import DatasetInfo, square_side
 from network.errors import WeightsError
 from network.model import MLP
-from network.preprocessing import Preprocessing
+from network.training import Checkpoint
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "default.npz"  # the shipped sigmoid 784-16-16-10
 RELU_WEIGHTS = DEFAULT_WEIGHTS.with_name("relu.npz")  # and its ReLU twin
 WEIGHTS_FORMAT = "nnexplain-weights/1"
-ACTIVATIONS_FORMAT = "nnexplain-activations/1"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -82,7 +73,7 @@ def read_npz(path: str | Path, error=WeightsError) -> dict[str, np.ndarray]:
         raise error(f"{path}: not a valid .npz file ({type(exc).__name__}: {exc})") from None
 
 
-def _manifest(arrays: dict, path: Path, error) -> dict:
+def read_manifest(arrays: dict, path: Path, error) -> dict:
     if "manifest" not in arrays:
         raise error(f"{path}: no manifest")
     try:
@@ -133,8 +124,6 @@ def weights_test_set(path: str | Path, manifest: dict, data_dir=None):
     """The test images of the data set the weights at `path` were trained on (a network.data
     TestSet: the data directory's test split when it holds that set, else the shipped MNIST sample
     or the sample the file carries). Its `info` describes the data set."""
-    from network.data import find_test_set
-    from network.dataset_info import DatasetInfo
 
     info = DatasetInfo.from_manifest(manifest)
     return find_test_set(info, data_dir, None if info.is_mnist else load_stored_sample(path))
@@ -144,7 +133,7 @@ def load_weights(path: str | Path) -> tuple[MLP, dict]:
     """Load and validate a weights file: consecutive W/b pairs, matching shapes, finite floats."""
     path = Path(path)
     arrays = read_npz(path)
-    manifest = _manifest(arrays, path, WeightsError)
+    manifest = read_manifest(arrays, path, WeightsError)
     activation = manifest.get("activation", "sigmoid")
     if activation not in ACTIVATIONS:
         raise WeightsError(f"{path}: unknown activation {activation!r} in manifest")
@@ -179,88 +168,6 @@ def load_weights(path: str | Path) -> tuple[MLP, dict]:
     return MLP.from_layers(weights, biases, activation), manifest
 
 
-@dataclass
-class Activations:
-    """The exported forward pass of N digits (see the module docstring for the arrays)."""
-
-    activations: list[np.ndarray]
-    pre_activations: list[np.ndarray]
-    labels: np.ndarray
-    indices: np.ndarray
-    manifest: dict
-    pixels: np.ndarray  # (N, n_0) in [0, 1]: the images as seen; activations[0] is what the network takes
-
-    @property
-    def probabilities(self) -> np.ndarray:
-        return self.activations[-1]
-
-    @property
-    def predictions(self) -> np.ndarray:
-        return self.probabilities.argmax(axis=1)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-
-def compute_activations(
-    model: MLP, weights_manifest: dict, images: np.ndarray, labels=None, indices=None, sources=None
-) -> Activations:
-    """Run images (N, n_inputs) in [0, 1] through the model, preprocessed as the manifest says,
-    and package every layer for export."""
-    images = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
-    n = len(images)
-    forward = model.forward(Preprocessing.from_manifest(weights_manifest)(images))
-    labels = np.full(n, -1) if labels is None else np.asarray(labels)
-    indices = np.full(n, -1) if indices is None else np.asarray(indices)
-    manifest = {
-        "format": ACTIVATIONS_FORMAT,
-        "sources": list(sources or [""] * n),
-        "weights": weights_manifest,
-    }
-    return Activations(
-        forward.activations,
-        forward.pre_activations,
-        labels.astype(np.int64),
-        indices.astype(np.int64),
-        manifest,
-        images,
-    )
-
-
-def save_activations(activations: Activations, path: str | Path) -> None:
-    arrays = {f"a{l}": a for l, a in enumerate(activations.activations)}
-    arrays.update({f"z{l}": z for l, z in enumerate(activations.pre_activations, start=1)})
-    arrays.update(
-        pixels=activations.pixels,
-        prediction=activations.predictions,
-        probabilities=activations.probabilities,
-        label=activations.labels,
-        index=activations.indices,
-        manifest=np.array(json.dumps(activations.manifest, sort_keys=True)),
-    )
-    write_npz(path, arrays)
-
-
-def load_activations(path: str | Path) -> Activations:
-    path = Path(path)
-    arrays = read_npz(path)
-    manifest = _manifest(arrays, path, WeightsError)
-    try:
-        layers = 1 + max(int(name[1:]) for name in arrays if name[0] == "z" and name[1:].isdigit())
-        activations = [arrays[f"a{l}"].astype(np.float32) for l in range(layers)]
-        pre = [arrays[f"z{l}"].astype(np.float32) for l in range(1, layers)]
-        labels, indices = arrays["label"], arrays["index"]
-    except (KeyError, ValueError) as exc:
-        raise WeightsError(f"{path}: not an activations file (missing {exc})") from None
-    n = len(labels)
-    pixels = arrays["pixels"].astype(np.float32) if "pixels" in arrays else activations[0]
-    if any(a.ndim != 2 or len(a) != n for a in activations + pre) or len(indices) != n:
-        raise WeightsError(f"{path}: activation arrays do not all describe the same {n} digits")
-    if pixels.shape != activations[0].shape:
-        raise WeightsError(f"{path}: pixels {pixels.shape} do not match a0 {activations[0].shape}")
-    return Activations(activations, pre, labels, indices, manifest, pixels)
-
-
 def save_snapshot(path: str | Path, model: MLP, checkpoint, manifest: dict) -> None:
     """A weights file of the model at `checkpoint.epoch` that also holds the optimiser and random
     state, so that `nnexplain train --resume` continues exactly where training stopped."""
@@ -283,7 +190,6 @@ def save_snapshot(path: str | Path, model: MLP, checkpoint, manifest: dict) -> N
 
 def load_snapshot(path: str | Path):
     """(Checkpoint, manifest) from a snapshot written by `save_snapshot`."""
-    from network.training import Checkpoint
 
     model, manifest = load_weights(path)
     arrays = read_npz(path)

@@ -1,6 +1,6 @@
 """Slide decks from rendered scenes: one slide per step (see `StoryScene.step`), in three forms.
 
-- `<deck>.html` + `<deck>_assets/`: plays offline in any browser (scenes/deck_html.py);
+- `<deck>.html` + `<deck>_assets/`: plays offline in any browser (scenes/production/deck_html.py);
 - `<deck>.pptx`: one slide per step with its video (poster: its last frame) and speaker notes;
 - `<deck>.pdf`: a vector handout, the steps' handout pages (scenes/handout.py) joined, with a
   bookmark per step.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network.errors import NNExplainError
-from scenes.handout import read_steps
-from scenes.render import steps_folder
+from scenes.production.deck_html import deck_page
+from scenes.production.steps import read_steps, steps_folder
 
 __all__ = ["FORMATS", "Slide", "collect_slides", "deck_targets", "write_deck"]
 
@@ -134,8 +134,6 @@ def asset_names(slides: list[Slide]) -> list[str]:
 def write_html(slides: list[Slide], build: Path, name: str) -> tuple[Path, Path]:
     """The page and its assets folder (a video and a poster per step) in `build`."""
     from urllib.parse import quote
-
-    from scenes.deck_html import deck_page
 
     assets = build / f"{name}_assets"
     assets.mkdir()

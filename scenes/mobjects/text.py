@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manim import Text
 
-from scenes.theme import DARK, Theme
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["caption"]
 

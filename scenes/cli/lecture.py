@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from network.cli import echo
-from scenes import catalog
-from scenes.cli_options import (
+from network.atomic import atomic_path
+from network.cli_common import echo
+from scenes.cli.options import (
     available_entries,
     fail_if_any,
     full_edges_option,
@@ -22,6 +22,13 @@ from scenes.cli_options import (
     require_folder,
     story_config,
 )
+from scenes.mobjects.theme import get_theme
+from scenes.narration.subtitles import chapter_lines, srt, timeline, vtt
+from scenes.narration.voice import recording_name
+from scenes.production.render import QUALITIES, ensure_writable_dir, render_scenes
+from scenes.production.slides import FORMATS, collect_slides, deck_targets, write_deck
+from scenes.production.steps import read_chapter, read_steps, steps_folder
+from scenes.story import catalog
 
 __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
 
@@ -57,9 +64,6 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
 def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
            image, theme, data_dir, history):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
-    from scenes.render import QUALITIES, ensure_writable_dir, render_scenes
-    from scenes.slides import FORMATS, collect_slides, deck_targets, write_deck
-    from scenes.theme import get_theme
 
     if not names and not render_all:
         raise click.UsageError("name scenes for the deck, or give --all")
@@ -99,10 +103,7 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
 @input_options
 def narration(names, out, weights, digit, image, theme, data_dir, history):
     """What to record for --voice: every step's narration, as <Scene>.<n>.txt and narration.md."""
-    from network.atomic import atomic_path
-    from scenes.figure import run_to
-    from scenes.render import ensure_writable_dir
-    from scenes.voice import recording_name
+    from scenes.production.figure import run_to  # deferred: imports Manim, which the CLI starts without
 
     entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
     require_folder(out, "--out")
@@ -129,9 +130,6 @@ def narration(names, out, weights, digit, image, theme, data_dir, history):
 
 def explainer_timeline(results):
     """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
-    from scenes.captions import timeline
-    from scenes.handout import read_chapter, read_steps
-    from scenes.render import steps_folder
 
     scenes = []
     for result in results:
@@ -144,8 +142,6 @@ def explainer_timeline(results):
 
 def write_captions(video: Path, cues, chapters) -> None:
     """<video>.srt, <video>.vtt and <video>.chapters.txt beside the video, each written atomically."""
-    from network.atomic import atomic_path
-    from scenes.captions import chapter_lines, srt, vtt
 
     texts = {".srt": srt(cues), ".vtt": vtt(cues), ".chapters.txt": chapter_lines([c[::2] for c in chapters])}
     for suffix, text in texts.items():

@@ -29,10 +29,10 @@ from manim import (
     there_and_back,
 )
 
-from scenes.edge_drawing import full_edge_lines, rasterised_edges
-from scenes.raster import CreatableGroup, RasterImage
-from scenes.selection import strongest_pixels
-from scenes.theme import DARK, Theme
+from scenes.choices.selection import strongest_pixels
+from scenes.mobjects.edge_drawing import full_edge_lines, rasterised_edges
+from scenes.mobjects.raster_image import CreatableGroup, RasterImage
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["DenseColumn", "NetworkDiagram", "labels_beside"]
 

@@ -8,12 +8,15 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-from scenes.catalog import SceneEntry
+from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
+from network.history import snapshot_files
+from network.weights_file import DEFAULT_WEIGHTS, RELU_WEIGHTS
+from scenes.narration.voice import TTS, tts_version
+from scenes.story.catalog import PROJECT_ROOT, SceneEntry
 from scenes.story.inputs import StoryConfig
 
 __all__ = ["MANIM_SETTINGS", "cache_key", "fingerprint", "source_closure", "voice_fingerprint"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
 # per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
 # keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). x264's veryfast preset
@@ -30,9 +33,6 @@ def fingerprint(config: StoryConfig) -> str:
     """Every file a scene's pixels may depend on: the weights, both shipped networks (ReLUvsSigmoid
     shows the twin of the one it is given), the weights' training history, the sample, and the test
     split the digit comes from."""
-    from network.data import SAMPLE_PATH, SPLITS, find_idx_file, resolve_data_dir, sha256_of
-    from network.export import DEFAULT_WEIGHTS, RELU_WEIGHTS
-    from network.history import snapshot_files
 
     files = [Path(config.weights), DEFAULT_WEIGHTS, RELU_WEIGHTS, SAMPLE_PATH]
     if config.history_folder is not None and config.history_folder.is_dir():  # LearningOverEpochs
@@ -58,8 +58,6 @@ def fingerprint(config: StoryConfig) -> str:
 
 def voice_fingerprint(voice: str | None) -> str:
     """What the narration depends on: espeak-ng's version, or every recording in the folder."""
-    from network.data import sha256_of
-    from scenes.voice import TTS, tts_version
 
     if voice is None:
         return "none"
@@ -99,9 +97,10 @@ def _module_path(name: str) -> Path | None:
 
 
 def cache_key(entry: SceneEntry, inputs_fingerprint: str, quality) -> str:
-    """The cache folder name of `entry` rendered at `quality` (a scenes.render.Quality) from these inputs."""
+    """The cache folder name of `entry` rendered at `quality` (a render.Quality) from these inputs: the
+    source of the scene and of the render worker, with everything each imports."""
     digest = hashlib.sha256()
-    for path in sorted({*source_closure(entry.module), *source_closure("scenes.handout")}):
+    for path in sorted({*source_closure(entry.module), *source_closure("scenes.production.render_worker")}):
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(inputs_fingerprint.encode())
     digest.update(f"quality={quality.letter}\nmanim={metadata.version('manim')}".encode())

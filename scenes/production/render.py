@@ -13,7 +13,6 @@ This module imports neither manim nor numpy at the top, so that `nnexplain` stay
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -28,13 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from network.errors import NNExplainError
-from scenes.cache_key import MANIM_SETTINGS, cache_key, fingerprint
-from scenes.catalog import SceneEntry
-from scenes.story.inputs import StoryConfig
+from scenes.production.cache_key import MANIM_SETTINGS, cache_key, fingerprint
+from scenes.production.steps import STEPS_FILE, steps_folder
+from scenes.story.catalog import PROJECT_ROOT, SceneEntry
+from scenes.story.inputs import StoryConfig, load_story_inputs
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER_ERROR = "nnexplain-worker-error: "
-STEPS_FILE = "steps.json"  # in each scene's steps folder: its steps, written last (scenes/handout.py)
 
 __all__ = [
     "MANIM_SETTINGS",
@@ -76,7 +74,6 @@ QUALITIES = {
 
 def validate(config: StoryConfig) -> None:
     """Load weights, digit and image exactly as the scenes will, so that bad input fails at once."""
-    from scenes.story.inputs import load_story_inputs
 
     load_story_inputs(config)
 
@@ -174,8 +171,8 @@ class Workers:
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
         entry = result.entry
-        command = [sys.executable, "-m", "scenes.render", entry.name, entry.module, quality.letter,
-                   str(result.path), str(workdir), config.to_json()]  # fmt: skip
+        command = [sys.executable, "-m", "scenes.production.render_worker", entry.name, entry.module,
+                   quality.letter, str(result.path), str(workdir), config.to_json()]  # fmt: skip
         try:
             with self.lock:
                 if self.stopping:
@@ -260,85 +257,6 @@ def last_error_line(stderr: str) -> str:
     return ""
 
 
-def _worker(
-    name: str, module: str, letter: str, destination: Path, workdir: Path, config: StoryConfig
-) -> None:
-    """Run in the subprocess: render one scene with manim's cairo renderer in `workdir`, then move
-    the video to `destination` in one rename (so the cache only ever holds complete videos)."""
-    from manim import tempconfig
-
-    from scenes.handout import StepRecorder
-    from scenes.story.base import Step
-
-    quality, extension = QUALITIES[letter], destination.suffix.lstrip(".")
-    try:
-        alpha = {"transparent": True, "format": extension} if extension != "mp4" else {}
-        options = {
-            **alpha,
-            **MANIM_SETTINGS,
-            "quality": quality.manim_name,
-            "media_dir": str(workdir),
-            "disable_caching": True,
-            "write_to_movie": True,
-            "save_sections": extension != "webm",  # manim 0.22 fails on webm sections
-            "save_last_frame": False,
-            "preview": False,
-            "progress_bar": "none",
-            "verbosity": "ERROR",
-            "output_file": name,
-        }
-        steps = workdir / "steps"
-        with tempconfig(options):
-            scene = SceneEntry(name, module).load()(story_config=config)
-            recorder = StepRecorder(steps, name)
-            scene.step_ended = recorder
-            scene.render()
-            if not scene.steps:  # a beat without steps is one step: the whole scene
-                recorder(scene, Step(name, "", "autocreated"))
-        videos = sorted(path for path in workdir.rglob(f"{name}.{extension}") if steps not in path.parents)
-        if not videos:
-            raise NNExplainError(f"manim wrote no video for {name}")
-        recorder.close(section_videos(workdir))
-        if is_cached(destination):  # another run rendered the same scene meanwhile: keep its files
-            return
-        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # leftovers of a broken run
-        try:
-            os.replace(steps, steps_folder(destination))
-        except OSError:  # another run placed its (identical) steps in between
-            if not (steps_folder(destination) / STEPS_FILE).is_file():
-                raise
-        os.replace(videos[0], destination)  # last: a cached video means its steps are complete
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
 def is_cached(video: Path) -> bool:
     """A scene is in the cache when its video and its steps both are."""
     return video.is_file() and (steps_folder(video) / STEPS_FILE).is_file()
-
-
-def steps_folder(video: Path) -> Path:
-    """Where the steps of a cached scene video are: <Scene>.steps/ beside <Scene>.mp4."""
-    return video.with_suffix(".steps")
-
-
-def section_videos(workdir: Path) -> dict[str, Path]:
-    """The section videos manim wrote (--save_sections), by section name."""
-    found = {}
-    for index in workdir.rglob("sections/*.json"):
-        for section in json.loads(index.read_text("utf-8")):
-            found[section["name"]] = index.parent / section["video"]
-    return found
-
-
-if __name__ == "__main__":
-    try:
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # run the finally blocks
-        name, module, letter, destination, workdir, config = sys.argv[1:7]
-        _worker(name, module, letter, Path(destination), Path(workdir), StoryConfig.from_json(config))
-    except Exception as exc:  # one line for the parent; the traceback is not for the user
-        message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        if not isinstance(exc, NNExplainError):
-            message = f"{type(exc).__name__}: {message}"
-        print(f"{WORKER_ERROR}{message}", file=sys.stderr)
-        sys.exit(1)

@@ -7,9 +7,9 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, Text, VGroup
 
 from network.dataset_info import square_side
-from scenes.raster import CreatableGroup, RasterImage
-from scenes.text import caption
-from scenes.theme import DARK, Theme
+from scenes.mobjects.raster_image import CreatableGroup, RasterImage
+from scenes.mobjects.text import caption
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["ColourBar", "PixelGrid", "WeightHeatmap"]
 

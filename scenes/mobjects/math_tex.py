@@ -18,7 +18,7 @@ import numpy as np
 from manim import MathTex, VGroup
 
 from network.errors import NNExplainError
-from scenes.theme import DARK, Theme
+from scenes.mobjects.theme import DARK, Theme
 
 __all__ = [
     "ElidedBlock",

@@ -1,0 +1,87 @@
+"""What a render worker process runs: one scene rendered by Manim's cairo renderer in a private work
+folder, its steps recorded, and the video moved into the render cache in one rename, so the cache only
+ever holds complete videos. `scenes/production/render.py` starts it as
+`python -m scenes.production.render_worker NAME MODULE QUALITY DESTINATION WORKDIR CONFIG_JSON`;
+a failure is one line on stderr, after WORKER_ERROR.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from manim import tempconfig
+
+from network.errors import NNExplainError
+from scenes.production.cache_key import MANIM_SETTINGS
+from scenes.production.render import QUALITIES, WORKER_ERROR, is_cached
+from scenes.production.step_recorder import StepRecorder
+from scenes.production.steps import STEPS_FILE, section_videos, steps_folder
+from scenes.story.base import Step
+from scenes.story.catalog import SceneEntry
+from scenes.story.inputs import StoryConfig
+
+__all__ = ["render_one"]
+
+
+def render_one(
+    name: str, module: str, letter: str, destination: Path, workdir: Path, config: StoryConfig
+) -> None:
+    """Run in the subprocess: render one scene with manim's cairo renderer in `workdir`, then move
+    the video to `destination` in one rename (so the cache only ever holds complete videos)."""
+    quality, extension = QUALITIES[letter], destination.suffix.lstrip(".")
+    try:
+        alpha = {"transparent": True, "format": extension} if extension != "mp4" else {}
+        options = {
+            **alpha,
+            **MANIM_SETTINGS,
+            "quality": quality.manim_name,
+            "media_dir": str(workdir),
+            "disable_caching": True,
+            "write_to_movie": True,
+            "save_sections": extension != "webm",  # manim 0.22 fails on webm sections
+            "save_last_frame": False,
+            "preview": False,
+            "progress_bar": "none",
+            "verbosity": "ERROR",
+            "output_file": name,
+        }
+        steps = workdir / "steps"
+        with tempconfig(options):
+            scene = SceneEntry(name, module).load()(story_config=config)
+            recorder = StepRecorder(steps, name)
+            scene.step_ended = recorder
+            scene.render()
+            if not scene.steps:  # a beat without steps is one step: the whole scene
+                recorder(scene, Step(name, "", "autocreated"))
+        videos = sorted(path for path in workdir.rglob(f"{name}.{extension}") if steps not in path.parents)
+        if not videos:
+            raise NNExplainError(f"manim wrote no video for {name}")
+        recorder.close(section_videos(workdir))
+        if is_cached(destination):  # another run rendered the same scene meanwhile: keep its files
+            return
+        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # leftovers of a broken run
+        try:
+            os.replace(steps, steps_folder(destination))
+        except OSError:  # another run placed its (identical) steps in between
+            if not (steps_folder(destination) / STEPS_FILE).is_file():
+                raise
+        os.replace(videos[0], destination)  # last: a cached video means its steps are complete
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # run the finally blocks
+        name, module, letter, destination, workdir, config = sys.argv[1:7]
+        render_one(name, module, letter, Path(destination), Path(workdir), StoryConfig.from_json(config))
+    except Exception as exc:  # one line for the parent; the traceback is not for the user
+        message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, NNExplainError):
+            message = f"{type(exc).__name__}: {message}"
+        print(f"{WORKER_ERROR}{message}", file=sys.stderr)
+        sys.exit(1)
