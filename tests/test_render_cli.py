@@ -147,7 +147,14 @@ def test_cache_key_follows_every_input():
     names = {line.split("=")[0] for line in fingerprint(shipped).splitlines()}
     assert {"default.npz", "relu.npz", "mnist_test_sample.npz", "manim_settings"} <= names
     sources = {path.name for path in source_closure(entry.module)}
-    assert {"this_is_a_three.py", "base.py", "theme.py", "inputs.py", "pixel_grid.py", "weights_file.py"} <= sources
+    assert {
+        "this_is_a_three.py",
+        "base.py",
+        "theme.py",
+        "inputs.py",
+        "pixel_grid.py",
+        "weights_file.py",
+    } <= sources
     assert "forward_pass.py" not in sources and "network_diagram.py" not in sources
 
 

@@ -23,6 +23,11 @@ from network.activations import ACTIVATIONS
 from network.data import sha256_of
 from network.dataset_info import DatasetInfo
 from network.errors import WeightsError
+from network.formats.chain import check_chain, linear_layers, order_chain
+from network.formats.keras_file import read_keras
+from network.formats.onnx_file import read_onnx
+from network.formats.safetensors_file import read_safetensors
+from network.formats.torch_file import read_torch_state_dict
 from network.model import MLP, too_large
 from network.preprocessing import IDENTITY, Preprocessing
 
@@ -73,7 +78,6 @@ def format_of(path: Path) -> str:
 
 
 def _state_dict_chain(tensors: dict, path: Path):
-    from network.formats.chain import linear_layers, order_chain
 
     return order_chain(linear_layers(tensors, str(path)), str(path)), None, []
 
@@ -81,25 +85,17 @@ def _state_dict_chain(tensors: dict, path: Path):
 def _read(path: Path, suffix: str):
     """(layers, activation or None, external files) by the file's format."""
     if suffix == ".safetensors":
-        from network.formats.safetensors_file import read_safetensors
-
         return _state_dict_chain(read_safetensors(path), path)
     if suffix in (".pt", ".pth"):
-        from network.formats.torch_file import read_torch_state_dict
-
         return _state_dict_chain(read_torch_state_dict(path), path)
     if suffix == ".onnx":
-        from network.formats.onnx_file import read_onnx
-
         return read_onnx(path)
-    from network.formats.keras_file import read_keras
 
     return (*read_keras(path, suffix), [])
 
 
 def read_chain(path: str | Path) -> ImportedChain:
     """The linear layers of the model file, by its suffix, checked to form one chain."""
-    from network.formats.chain import check_chain
 
     path = Path(path)
     if not path.is_file():

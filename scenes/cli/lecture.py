@@ -103,7 +103,7 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
 @input_options
 def narration(names, out, weights, digit, image, theme, data_dir, history):
     """What to record for --voice: every step's narration, as <Scene>.<n>.txt and narration.md."""
-    from scenes.production.figure import run_to  # deferred: imports Manim, which the CLI starts without
+    from scenes.production.figure import run_to  # deferred: Manim, kept out of start-up
 
     entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
     require_folder(out, "--out")

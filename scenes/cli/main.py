@@ -135,9 +135,7 @@ def figure(
     name, at_text, fmt, transparent, width, full_edges, out, weights, digit, image, theme, data_dir, history
 ):
     """A still of any scene as PNG or true vector SVG/PDF, for lectures and print."""
-    from scenes.production.figure import (
-        render_figure,  # deferred: imports Manim, which the CLI starts without
-    )
+    from scenes.production.figure import render_figure  # deferred: Manim, kept out of start-up
 
     entry = lookup(name)
     at = parse_at(at_text)
