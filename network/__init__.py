@@ -1,4 +1,4 @@
-"""nnexplain's numpy network: data (IDX files), model (MLP), training, export (.npz files).
+"""nnexplain's numpy network: data (IDX files), model (MLP), training, weights and activations files (.npz).
 
     >>> from network import load_weights, load_sample
     >>> model, manifest = load_weights(DEFAULT_WEIGHTS)   # the shipped 784-16-16-10 sigmoid net
@@ -11,13 +11,18 @@ Nothing here knows about Manim or the scenes.
 __version__ = "0.1.0"
 
 from network.activations import ACTIVATIONS, Activation  # noqa: E402
-from network.activations_file import Activations, compute_activations, load_activations, save_activations
+from network.activations_file import (  # noqa: E402
+    Activations,
+    compute_activations,
+    load_activations,
+    save_activations,
+)
 from network.data import load_dataset, load_sample, test_digits  # noqa: E402
 from network.dataset_info import DatasetInfo  # noqa: E402
 from network.errors import NNExplainError  # noqa: E402
 from network.model import MLP, Forward, parameter_count  # noqa: E402
 from network.preprocessing import Preprocessing  # noqa: E402
-from network.weights_file import RELU_WEIGHTS, load_weights, save_weights
+from network.weights_file import DEFAULT_WEIGHTS, RELU_WEIGHTS, load_weights, save_weights  # noqa: E402
 
 __all__ = [
     "ACTIVATIONS",

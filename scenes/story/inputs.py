@@ -15,8 +15,8 @@ options and hand it to each scene explicitly.
     NNEXPLAIN_HISTORY     the weights' training run (train --snapshots; default <weights>-history/)
 
 Scenes never train or run the network themselves: `load_story_inputs(config)` loads the weights and
-the activations that `network.weights_file` computes for the followed digit and a sample of the test images
-of the weights' own data set (network.data.find_test_set: for MNIST the shipped sample).
+the activations that `network.activations_file` computes for the followed digit and a sample of the
+test images of the weights' own data set (network.data.find_test_set: for MNIST the shipped sample).
 """
 
 from __future__ import annotations
