@@ -194,7 +194,6 @@ def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, ca
     sandbox = make_sandbox(Path(tempfile.mkdtemp(prefix="fuzz-")), mnist_uint8)
     try:
         monkeypatch.setattr(catalog, "STORY", [TINY])
-        monkeypatch.setattr(cli, "STORY", [TINY])
         monkeypatch.chdir(sandbox)
         monkeypatch.setenv("NNEXPLAIN_DATA", str(sandbox / "data"))
         outputs = named_outputs(argv, sandbox)
@@ -224,7 +223,6 @@ def test_the_fuzz_reaches_success_and_every_command(tmp_path, mnist_uint8, monke
 
     sandbox = make_sandbox(tmp_path, mnist_uint8)
     monkeypatch.setattr(catalog, "STORY", [TINY])
-    monkeypatch.setattr(cli, "STORY", [TINY])
     monkeypatch.chdir(sandbox)
     monkeypatch.setenv("NNEXPLAIN_DATA", str(sandbox / "data"))
     assert cli.main(["render", "tiny-scene", "--digit", "7", "--out", "ok-media"]) == 0

@@ -235,7 +235,7 @@ def test_missing_latex_reaches_the_user_as_one_line(capsys, tmp_path, monkeypatc
 
 def test_a_failing_scene_keeps_the_others_and_is_named(capsys, explained, monkeypatch, tmp_path):
     broken = SceneEntry("NoSuchScene")  # no scenes/story/no_such_scene.py
-    monkeypatch.setattr("scenes.cli.STORY", [find("ThisIsAThree"), broken])
+    monkeypatch.setattr("scenes.story.catalog.STORY", [find("ThisIsAThree"), broken])
     out = tmp_path / "media"
     for cached in (explained / "scenes").glob("*/ThisIsAThree.mp4"):  # already rendered: re-use it
         target = out / "scenes" / cached.parent.name

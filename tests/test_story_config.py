@@ -139,7 +139,12 @@ def test_one_description_per_scene_in_catalogue_docstring_and_readme(capsys):
 def test_each_scene_module_is_named_after_its_scene():
     modules = sorted(p.stem for p in REPO.joinpath("scenes/story").glob("*.py"))
     scenes = sorted(entry.path.stem for entry in STORY)
-    assert set(scenes) <= set(modules) and set(modules) - set(scenes) == {"__init__", "base", "inputs"}
+    assert set(scenes) <= set(modules) and set(modules) - set(scenes) == {
+        "__init__",
+        "base",
+        "catalog",
+        "inputs",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))

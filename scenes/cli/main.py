@@ -29,7 +29,7 @@ from scenes.cli.options import (
 )
 from scenes.production.render import ensure_writable_dir
 from scenes.production.video_files import join_videos
-from scenes.story.catalog import STORY
+from scenes.story import catalog
 
 __all__ = ["cli", "main"]
 
@@ -37,9 +37,9 @@ __all__ = ["cli", "main"]
 @click.command("scenes")
 def list_scenes():
     """Every scene in story order: class name, kebab-case name, what it shows."""
-    width = max(len(entry.name) for entry in STORY)
-    kebab = max(len(entry.kebab) for entry in STORY)
-    for entry in STORY:
+    width = max(len(entry.name) for entry in catalog.STORY)
+    kebab = max(len(entry.kebab) for entry in catalog.STORY)
+    for entry in catalog.STORY:
         echo(f"{entry.name:<{width}}  {entry.kebab:<{kebab}}  {entry.description}")
 
 
@@ -51,7 +51,7 @@ def render(names, render_all, **options):
     """Render scenes to video (class or kebab-case names, or --all)."""
     if not names and not render_all:
         raise click.UsageError("name scenes to render, or give --all")
-    entries = list(STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
+    entries = list(catalog.STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
     results, _ = render_videos(entries, everything=render_all, **options)
     for result in results:
         if result.error is None:
@@ -69,9 +69,9 @@ def explainer(only, **options):
 
     if only:
         wanted = {lookup(name) for text in only for name in text.split(",") if name.strip()}
-        entries = [entry for entry in STORY if entry in wanted]
+        entries = [entry for entry in catalog.STORY if entry in wanted]
     else:
-        entries = list(STORY)
+        entries = list(catalog.STORY)
     start = time.monotonic()
     results, folder = render_videos(entries, everything=not only, **options)
     fail_if_any(results)
