@@ -1,21 +1,25 @@
 """nnexplain's Manim library: mobjects drawn from a real network's weights and activations.
 
-    from manim import LEFT, UR, Create, FadeIn, Scene
-    from network import load_sample, load_weights
-    from scenes import LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
-
-    class MyScene(Scene):
-        def construct(self):
-            model, manifest = load_weights("my.npz")
-            diagram = NetworkDiagram(model, theme=LIGHT)
-            self.play(Create(diagram))
-            x = load_sample()[0][0]
-            self.play(diagram.forward_pass(model.forward(x)))
+>>> from manim import Create, Scene
+>>> from network import DEFAULT_WEIGHTS, Preprocessing, load_sample, load_weights
+>>> from scenes import LIGHT, NetworkDiagram, apply_theme
+>>> class LibraryExample(Scene):
+...     def construct(self):
+...         apply_theme(self, LIGHT)
+...         model, manifest = load_weights(DEFAULT_WEIGHTS)  # or any weights file: "my.npz"
+...         preprocess = Preprocessing.from_manifest(manifest)  # pixels -> the network's inputs
+...         images, labels = load_sample()  # pixels in [0, 1]
+...         diagram = NetworkDiagram(model, theme=LIGHT, typical=model.forward(preprocess(images)))
+...         self.play(Create(diagram))
+...         self.play(diagram.animate.set_forward(model.forward(preprocess(images[0]))))
 
 Every mobject takes its data and its theme as arguments (the theme defaults to DARK) and reads
-nothing from the environment. The story told by `nnexplain` is built on top, in scenes.story.
-The names below are imported on first use, so that `import scenes` (and the command line) does
-not pay for importing Manim until a mobject is needed.
+nothing from the environment. An imported network may take normalised inputs: always feed it
+`Preprocessing.from_manifest(manifest)(pixels)`, never the raw pixels. The story told by
+`nnexplain` is built on top, in scenes.story. The names below are imported on first use, so that
+`import scenes` (and the command line) does not pay for importing Manim until a mobject is needed;
+the plain numpy choices (which pixels, neurons and digits to show) are `scenes.selection` and
+`scenes.diagram_choices`, the most useful of them exported here too.
 """
 
 from __future__ import annotations
@@ -40,12 +44,20 @@ _EXPORTS = {
     "Theme": "scenes.theme",
     "WeightHeatmap": "scenes.pixel_grid",
     "WeightedSumTerms": "scenes.weighted_sum_terms",
+    "activation_range": "scenes.diagram_choices",
     "apply_theme": "scenes.theme",
     "caption": "scenes.text",
     "elided_matrix": "scenes.math_tex",
     "elided_tuple": "scenes.math_tex",
     "get_theme": "scenes.theme",
+    "ink_and_background_pixels": "scenes.selection",
+    "largest_terms": "scenes.selection",
+    "most_selective": "scenes.selection",
     "require_latex": "scenes.math_tex",
+    "shared_weight_scale": "scenes.selection",
+    "strongest_pixels": "scenes.selection",
+    "telling_pixels": "scenes.diagram_choices",
+    "top_activating": "scenes.selection",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -3,9 +3,10 @@ of the step) and a vector handout page (the step's final state drawn by `VectorC
 step's title, over its speaker notes). `nnexplain render` records them beside every scene video;
 `nnexplain slides` builds its decks from them.
 
->>> recorder = StepRecorder(Path("ForwardPass.steps"), "ForwardPass")
->>> scene.step_ended = recorder          # a StoryScene; called as each step ends
->>> scene.render(); recorder.close()     # ForwardPass.steps/step00.png, ..., handout.pdf
+`render_scenes` (scenes/render.py) does, for each StoryScene `scene` it renders:
+`recorder = StepRecorder(Path("ForwardPass.steps"), "ForwardPass")`, `scene.step_ended = recorder`
+(called as each step ends), `scene.render()`, then `recorder.close(section_videos)`: the folder
+then holds step00.png, ..., handout.pdf and steps.json (tests/test_slides.py checks them).
 """
 
 from __future__ import annotations

@@ -446,8 +446,13 @@ class NetworkDiagram(CreatableGroup):
 class DenseColumn(CreatableGroup):
     """All neurons of a large layer as one tall image of cells, lit by their activations.
 
-    >>> column = DenseColumn(positions, LIGHT)     # positions: (n, 3) centres, top to bottom
-    >>> column.set_values(images[0])               # cell k shows value k in the theme's grays
+    >>> import numpy as np
+    >>> from network import load_sample
+    >>> from scenes import LIGHT
+    >>> positions = np.stack([np.zeros(784), np.linspace(3, -3, 784), np.zeros(784)], axis=1)  # top down
+    >>> column = DenseColumn(positions, LIGHT).set_values(load_sample()[0][0])  # cell k: value k, in [0, 1]
+    >>> column.image.pixel_array.shape  # one row of pixels per cell
+    (784, 4, 4)
     """
 
     def __init__(self, positions: np.ndarray, theme: Theme = DARK):
