@@ -49,18 +49,15 @@ def telling_pixels(W1: np.ndarray, inputs: np.ndarray, count: int) -> np.ndarray
 
 def activation_range(values: np.ndarray, percentile: float = 99) -> tuple[float, float]:
     """The activations a layer's colours span, from the layer's values over typical inputs (any
-    shape, pooled over neurons): (0, 1) when they all lie in [0, 1] (sigmoid, softmax, pixels);
-    otherwise each end that the values pass is moved to their `percentile` (high) or
-    100 - `percentile` (low), so a few outliers saturate and the rest keep their shades (a ReLU
-    layer: (0, p99); normalised pixels: from the background's value to the ink's)."""
-    values = np.asarray(values, dtype=np.float64)
-    low, high = UNIT_RANGE
-    if values.size and values.min() < low:
-        low = float(np.percentile(values, 100 - percentile))
-    if values.size and values.max() > high:
-        high = float(np.percentile(values, percentile))
-    if high <= low:  # all but the outliers equal: a range around them
-        low, high = (low - 0.5, low + 0.5) if low < 0 else (low, low + 1.0)
+    shape, pooled over neurons): (0, 1) widened to their `percentile` (high) and 100 - `percentile`
+    (low), so that a few outliers saturate and the rest keep their shades. Values within [0, 1]
+    (sigmoid, softmax, pixels) keep (0, 1); a ReLU layer gets (0, its p99); normalised pixels run
+    from the background's value to the ink's."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not values.size:
+        return UNIT_RANGE
+    low = min(UNIT_RANGE[0], float(np.percentile(values, 100 - percentile)))
+    high = max(UNIT_RANGE[1], float(np.percentile(values, percentile)))
     return low, high
 
 

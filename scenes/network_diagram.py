@@ -52,10 +52,12 @@ DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one
 
 
 def short_number(value: float) -> str:
-    """`value` to two significant digits without an exponent: 22.16 -> "22", -0.4242 -> "-0.42"."""
+    """`value` to two significant digits without an exponent: 22.16 -> "22", -0.4242 -> "-0.42",
+    5.0 -> "5"."""
     if value == 0:
         return "0"
-    return f"{value:.{max(0, 1 - int(np.floor(np.log10(abs(value)))))}f}"
+    text = f"{value:.{max(0, 1 - int(np.floor(np.log10(abs(value)))))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def labels_beside(labels: VGroup, points: np.ndarray, buff: float) -> VGroup:
