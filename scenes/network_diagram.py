@@ -284,8 +284,11 @@ class NetworkDiagram(CreatableGroup):
 
     def _range_legend(self, layer: int) -> ColourBar:
         """A small colour bar above the layer: the activations its fills run between."""
-        low, high = self.ranges[layer]
-        bar = ColourBar("digit", short_number(low), short_number(high), width=0.9, theme=self.theme)
+        ends, width = [short_number(end) for end in self.ranges[layer]], 0.9
+        bar = ColourBar("digit", *ends, width=width, theme=self.theme)
+        crowded = bar.labels[0].get_right()[0] + 0.12 - bar.labels[1].get_left()[0]
+        if crowded > 0:  # long numbers: a wider bar keeps them apart
+            bar = ColourBar("digit", *ends, width=width + crowded, theme=self.theme)
         column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
         return bar.next_to(column, UP, buff=0.12)
 

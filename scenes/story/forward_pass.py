@@ -36,7 +36,7 @@ class ForwardPass(StoryScene):
                 input_pixels=shown_pixels,
                 typical=inputs.sample,  # each layer's colours span its typical activations
                 full_edges=config.full_edges,
-                edge_config={"rasterise": not config.edge_lines},
+                edge_config={"rasterise": config.full_edges and not config.edge_lines},
                 width=width,
                 height=5.8,
                 output_labels=self.output_names(),
