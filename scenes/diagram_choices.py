@@ -21,11 +21,35 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from network.data import load_sample
 from scenes.selection import strongest_pixels
 
-__all__ = ["UNIT_RANGE", "activation_range", "layer_ranges", "telling_pixels"]
+__all__ = [
+    "SAMPLE_PIXELS",
+    "UNIT_RANGE",
+    "activation_range",
+    "layer_ranges",
+    "short_number",
+    "telling_pixels",
+    "typical_layers",
+]
 
 UNIT_RANGE = (0.0, 1.0)  # sigmoid, softmax and pixels: 0 is unlit, 1 fully lit
+SAMPLE_PIXELS = 784  # inputs of the shipped MNIST sample's digits (28 x 28)
+
+
+def typical_layers(network, n_inputs: int, typical=None) -> tuple[np.ndarray | None, list | None]:
+    """(inputs, a(0) ... a(L) over them) for a network with `n_inputs`: those of `typical` (a
+    forward pass of a batch, or its list of layers); else, for 784 inputs, the shipped MNIST
+    sample's pixels (in [0, 1], as our own networks take them) and their forward pass if
+    `network` can run them (a list of weight matrices cannot: None); else (None, None)."""
+    if typical is not None:
+        layers = [np.atleast_2d(values) for values in getattr(typical, "activations", typical)]
+        return layers[0], layers
+    if n_inputs != SAMPLE_PIXELS:
+        return None, None
+    images, _ = load_sample()
+    return images, (network.forward(images).activations if hasattr(network, "forward") else None)
 
 
 def telling_pixels(W1: np.ndarray, inputs: np.ndarray, count: int) -> np.ndarray:
@@ -59,6 +83,15 @@ def activation_range(values: np.ndarray, percentile: float = 99) -> tuple[float,
     low = min(UNIT_RANGE[0], float(np.percentile(values, 100 - percentile)))
     high = max(UNIT_RANGE[1], float(np.percentile(values, percentile)))
     return low, high
+
+
+def short_number(value: float) -> str:
+    """`value` to two significant digits without an exponent: 22.16 -> "22", -0.4242 -> "-0.42",
+    5.0 -> "5"."""
+    if value == 0:
+        return "0"
+    text = f"{value:.{max(0, 1 - int(np.floor(np.log10(abs(value)))))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def layer_ranges(

@@ -8,8 +8,7 @@ With `full_edges=True` every neuron of every layer and every edge is drawn: the 
 column, and all n_in x n_out edges of each layer rasterised with cairo into one image per layer.
 
 A neuron's fill runs from unlit to lit over its layer's activation range: (0, 1) for sigmoid and
-softmax layers and pixels, the typical activations' range for a ReLU layer (which a small colour
-bar above the layer states), so that ReLU activations of 5 and 18 do not both look fully lit.
+softmax layers and pixels, a ReLU layer's typical range (stated by a small colour bar above it).
 """
 
 from __future__ import annotations
@@ -35,29 +34,18 @@ from manim import (
     there_and_back,
 )
 
-from network.data import load_sample
-from scenes.diagram_choices import UNIT_RANGE, layer_ranges, telling_pixels
+from scenes.diagram_choices import UNIT_RANGE, layer_ranges, short_number, telling_pixels, typical_layers
 from scenes.edge_drawing import edge_lines, edge_options, edge_styles, rasterised_edges
 from scenes.pixel_grid import ColourBar
 from scenes.raster import CreatableGroup, RasterImage
 from scenes.selection import strongest_pixels
 from scenes.theme import DARK, Theme
 
-__all__ = ["DenseColumn", "NetworkDiagram", "labels_beside", "short_number"]
+__all__ = ["DenseColumn", "NetworkDiagram", "labels_beside"]
 
 MAX_OUTPUTS_SHOWN = 30  # up to this many outputs are all drawn, whatever max_shown says
 LEGEND_ROOM = 0.65  # height of a range legend above its column
-SAMPLE_PIXELS = 784  # inputs of the shipped MNIST sample's digits (28 x 28)
 DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one column of cells
-
-
-def short_number(value: float) -> str:
-    """`value` to two significant digits without an exponent: 22.16 -> "22", -0.4242 -> "-0.42",
-    5.0 -> "5"."""
-    if value == 0:
-        return "0"
-    text = f"{value:.{max(0, 1 - int(np.floor(np.log10(abs(value)))))}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def labels_beside(labels: VGroup, points: np.ndarray, buff: float) -> VGroup:
@@ -77,26 +65,22 @@ class NetworkDiagram(CreatableGroup):
     matrices. Options:
 
     - layout: `width`, `height` (scene units), `max_shown` neurons per layer (the rest elided);
-    - `typical`: the forward pass of a batch of typical inputs (`model.forward(inputs)`, inputs as
-      the network takes them). It chooses the input neurons shown: the pixels that tell the inputs
-      apart most, by spread times weight (`scenes.diagram_choices.telling_pixels`), so that a
-      digit lights some and not others; and each layer's activation range
-      (`activation_range`). Default: for 784 inputs, the shipped MNIST sample's pixels
-      (`network.load_sample()`, in [0, 1] as our own networks take them) run through `network`;
-      a network taking normalised inputs or another data set should be given its own;
-    - `input_pixels`: the input neurons to show instead (e.g. `selection.ink_and_background_pixels`
-      for one digit); with no `typical` and no sample that fits, the pixels with the largest weights;
-    - `activation_range`: (low, high) for every layer, one per layer, or {layer: (low, high)}: the
-      activations drawn unlit and fully lit (default (0, 1), or from `typical`); a layer whose
-      range is not (0, 1) gets a small colour bar above it (`range_legends=False`: none);
+    - `typical`: `model.forward(inputs)` of typical inputs (as the network takes them): the input
+      neurons shown are the pixels that tell them apart (`diagram_choices.telling_pixels`), each
+      layer's colours span its typical activations (`activation_range`). Default, for 784
+      inputs: the shipped MNIST sample (`diagram_choices.typical_layers`); give a network taking
+      normalised inputs or another data set its own;
+    - `input_pixels`: the input neurons to show instead (e.g. `ink_and_background_pixels` of one
+      digit); with no typical inputs, the pixels with the largest weights;
+    - `activation_range`: (low, high) drawn unlit and fully lit, for every layer, one per layer or
+      {layer: (low, high)}; a range other than (0, 1) gets a colour bar (`range_legends=False`: none);
     - what is shown: `show_edges`, `output_labels` (True: 0, 1, ...; a list: class names; False),
       `size_labels` (each elided layer's true size);
     - `full_edges=True`: every neuron and every edge;
     - `neuron_config`: radius, stroke_width, stroke_color, fill_color (the unlit fill);
-    - `edge_config` (the same meaning with full edges, an unknown key is an error): min_width,
-      max_width, min_opacity, max_opacity (an edge's width and opacity grow with |w| from the min
-      to the max; with full edges a crowded layer is thinned, see `edge_drawing.edge_styles`), and
-      rasterise (one cairo image per layer; default only with full edges, else Manim Lines).
+    - `edge_config` (the same with full edges; unknown keys are an error): min_width, max_width,
+      min_opacity, max_opacity (from weight 0 to the largest |w|; crowded full-edge layers thin,
+      see `edge_drawing.edge_styles`); rasterise (one image per layer; default: with full edges).
 
     `diagram.animate.set_activations(layer, a)` and `diagram.animate.set_forward(forward)` are the
     animations `light_up(layer, a)` and `forward_pass(forward)`; `signal(layer)` flashes edges.
@@ -146,7 +130,7 @@ class NetworkDiagram(CreatableGroup):
             **(neuron_config or {}),
         }
         self.edge_config = edge_options(theme, edge_config, full_edges)
-        typical = self._typical(network, typical)
+        typical_inputs, typical = typical_layers(network, self.sizes[0], typical)
         self.ranges = layer_ranges(self.sizes, typical, activation_range)
         self._flashes: dict[int, object] = {}
         legends = [layer for layer, span in enumerate(self.ranges) if range_legends and span != UNIT_RANGE]
@@ -157,7 +141,7 @@ class NetworkDiagram(CreatableGroup):
         )
         self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
         self.shown = [
-            self._choose_shown(layer, n, max_shown, input_pixels, typical)
+            self._choose_shown(layer, n, max_shown, input_pixels, typical_inputs)
             for layer, n in enumerate(self.sizes)
         ]
         self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
@@ -188,28 +172,16 @@ class NetworkDiagram(CreatableGroup):
         self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
         self.add(self.range_legends)
 
-    def _typical(self, network, typical) -> list[np.ndarray] | None:
-        """a(0) ... a(L) over typical inputs: those given, else the shipped sample for 784 inputs
-        (through `network` if it can run them; else its pixels alone, a(0), for the input layer)."""
-        if typical is not None:
-            return [np.atleast_2d(values) for values in getattr(typical, "activations", typical)]
-        if self.sizes[0] != SAMPLE_PIXELS:
-            return None
-        images, _ = load_sample()
-        return network.forward(images).activations if hasattr(network, "forward") else None
-
     # -- layout -----------------------------------------------------------------------------------
-    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels, typical) -> np.ndarray:
+    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels, typical_inputs) -> np.ndarray:
         if self.full_edges or n <= max_shown or (layer == len(self.sizes) - 1 and n <= MAX_OUTPUTS_SHOWN):
             return np.arange(n)  # every output (every class) is always drawn
         if layer == 0:
             if input_pixels is not None:
                 return np.sort(np.asarray(input_pixels))
-            if typical is None and n == SAMPLE_PIXELS:  # a network that cannot run: the sample's pixels
-                return telling_pixels(self.weights[0], load_sample()[0], max_shown)
-            if typical is None:
+            if typical_inputs is None:
                 return strongest_pixels(self.weights[0], max_shown)
-            return telling_pixels(self.weights[0], typical[0], max_shown)
+            return telling_pixels(self.weights[0], typical_inputs, max_shown)
         half = max_shown // 2
         return np.concatenate([np.arange(half), np.arange(n - (max_shown - half), n)])
 
