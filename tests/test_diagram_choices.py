@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes.diagram_choices import activation_range, layer_ranges, telling_pixels
+from scenes.diagram_choices import activation_range, layer_ranges, short_number, telling_pixels
 from scenes.edge_drawing import edge_options, edge_styles
 from scenes.theme import DARK
 
@@ -19,7 +19,8 @@ def test_telling_pixels_pass_over_pixels_no_input_changes_however_strong_their_w
             [0.0, 1.0, 1.0, 0.5, 0.0, 0.2],
         ]
     )  # pixels 0, 3 and 4 never change; 1 and 2 change most, 5 a little
-    W1 = np.array([[9.0, 1.0, 2.0, 9.0, 9.0, 1.0], [9.0, 1.0, -1.0, 9.0, 9.0, 1.0]])
+    W1 = np.array([[9.0, 1.0, 2.0, 9.0, 9.0, 3.0], [9.0, 1.0, -1.0, 9.0, 9.0, 3.0]])
+    # spread x total |w|: pixel 1 0.47 x 2, pixel 2 0.47 x 3, pixel 5 0.08 x 6 (weighs most, varies least)
     assert telling_pixels(W1, inputs, 2).tolist() == [1, 2]
     assert telling_pixels(W1, inputs, 3).tolist() == [1, 2, 5]
     # the spread counts times the weight: pixel 5's weights 100 times larger outrank pixel 1
@@ -100,3 +101,9 @@ def test_edge_styles_run_from_the_min_to_the_max_options_weakest_first():
     assert opacity[-1] == pytest.approx(0.6) and opacity[0] == pytest.approx(0.2 / 100**0.55)
     assert width[-1] == pytest.approx(5.0 / 100**0.15) and width[0] == pytest.approx(1.0 / 100**0.15)
     assert opacity[-2] < 0.2 + 0.4 * 0.5  # a middling weight stands back: strength 0.5 ** 2.2
+
+
+def test_legend_numbers_have_two_significant_digits_and_no_exponent():
+    cases = {0.0: "0", 22.16: "22", 20.12: "20", -0.4242: "-0.42", 2.8088: "2.8", 5.0: "5", 180.4: "180",
+             0.0123: "0.012", 1.0: "1", 8.55: "8.6"}  # fmt: skip
+    assert {value: short_number(value) for value in cases} == cases

@@ -111,6 +111,13 @@ def test_a_sigmoid_diagram_keeps_zero_to_one_and_draws_no_legend(sample):
     low, high = tilted.ranges[0]
     assert low == pytest.approx(-0.4242, abs=1e-4) and 2.75 < high <= 2.8215  # (1 - 0.1307) / 0.3081
     assert [label.original_text for label in tilted.legend_of[0].labels] == ["-0.42", "2.8"]
+    # lit by a normalised digit, the input neurons show its pixels: background dark, ink bright
+    pixels = sample[0][0]
+    tilted.set_activations(0, (pixels - 0.1307) / 0.3081)
+    shown = tilted.shown[0]
+    brightness = [circle.get_fill_color().to_rgb()[0] for circle in tilted.layers[0]]  # DARK: gray
+    np.testing.assert_allclose(brightness, pixels[shown], atol=0.02)
+    assert pixels[shown].max() > 0.95 and pixels[shown].min() == 0  # both ends are checked
 
 
 def test_a_list_of_weight_matrices_gets_the_samples_pixels_and_other_sizes_the_strongest():
