@@ -134,7 +134,8 @@ class NetworkDiagram(CreatableGroup):
         self.ranges = layer_ranges(self.sizes, typical, activation_range)
         self._flashes: dict[int, object] = {}
         legends = [layer for layer, span in enumerate(self.ranges) if range_legends and span != UNIT_RANGE]
-        self.column_height = height - (LEGEND_ROOM if legends else 0)  # the legends fit in `height` too
+        room = LEGEND_ROOM if legends else 0.0  # the columns move down to make room: all within `height`
+        self.column_height, self.column_centre = height - room, -room / 2
         tallest = max(min(max(self.sizes), max_shown), min(self.sizes[-1], MAX_OUTPUTS_SHOWN))
         self.radius = self.neuron_config.pop(
             "radius", min(theme.neuron_radius, 0.42 * self.column_height / (tallest + 1))
@@ -199,7 +200,7 @@ class NetworkDiagram(CreatableGroup):
             ys = (np.arange(slots) - (slots - 1) / 2) * -spacing
             if self._truncated(layer):
                 ys = np.delete(ys, count // 2)
-        return np.stack([np.full(count, self.xs[layer]), ys, np.zeros(count)], axis=1)
+        return np.stack([np.full(count, self.xs[layer]), ys + self.column_centre, np.zeros(count)], axis=1)
 
     # -- parts ------------------------------------------------------------------------------------
     def _neurons(self, layer: int):
