@@ -104,8 +104,9 @@ def layer_ranges(
     (low, high) for every layer, a list of one per layer, or {layer: (low, high)}."""
     if typical is None:
         ranges = [UNIT_RANGE] * len(sizes)
-    elif len(typical) != len(sizes):
-        raise ValueError(f"typical: activations of {len(typical)} layers for {len(sizes)} layers")
+    elif [np.shape(values)[-1] for values in typical] != list(sizes):
+        shapes = [np.shape(values)[-1] for values in typical]
+        raise ValueError(f"typical: activations of sizes {shapes} for a network of {list(sizes)}")
     else:
         ranges = [activation_range(values) for values in typical]
     if chosen is None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -69,8 +71,12 @@ def test_layer_ranges_from_typical_activations_overridden_by_the_users():
         layer_ranges((2, 2, 2), None, {3: (0, 1)})
     with pytest.raises(ValueError, match="give \\(low, high\\), 3 pairs"):
         layer_ranges((2, 2, 2), None, [(0, 1), (0, 2)])
-    with pytest.raises(ValueError, match="activations of 2 layers for 3 layers"):
+    with pytest.raises(
+        ValueError, match=re.escape("typical: activations of sizes [2, 2] for a network of [2, 2, 2]")
+    ):
         layer_ranges((2, 2, 2), typical[:2])
+    with pytest.raises(ValueError, match="sizes \\[2, 2, 2\\] for a network of \\[2, 3, 2\\]"):
+        layer_ranges((2, 3, 2), typical)
 
 
 def test_edge_options_refuse_unknown_keys_in_one_message():
