@@ -1,9 +1,12 @@
 """nnexplain's numpy network: data (IDX files), model (MLP), training, weights and activations files (.npz).
 
-    >>> from network import load_weights, load_sample
+    >>> from network import DEFAULT_WEIGHTS, Preprocessing, load_sample, load_weights
     >>> model, manifest = load_weights(DEFAULT_WEIGHTS)   # the shipped 784-16-16-10 sigmoid net
     >>> images, labels = load_sample()                     # 1000 MNIST test digits, (1000, 784) in [0, 1]
-    >>> forward = model.forward(images[0])                 # a(0) ... a(L) and z(1) ... z(L) of one digit
+    >>> x = Preprocessing.from_manifest(manifest)(images[0])  # its input (normalised if the net wants)
+    >>> forward = model.forward(x)                         # a(0) ... a(L) and z(1) ... z(L) of one digit
+    >>> model.sizes, int(forward.probabilities.argmax()), int(labels[0])
+    ((784, 16, 16, 10), 7, 7)
 
 Nothing here knows about Manim or the scenes.
 """

@@ -6,8 +6,11 @@ A data directory may hold `classes.txt`, one class name per line (Fashion-MNIST'
 nothing about their data (older files, imported models) are taken to be MNIST when they have 784
 inputs and 10 outputs.
 
+    >>> from network import DEFAULT_WEIGHTS, load_weights
+    >>> model, manifest = load_weights(DEFAULT_WEIGHTS)
     >>> info = DatasetInfo.from_manifest(manifest)
-    >>> info.name, info.classes[3], info.side                    # ('MNIST', '3', 28)
+    >>> info.name, info.classes[3], info.side
+    ('MNIST', '3', 28)
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ copies a few of them without the optimiser state (about 50 KB each instead of 26
 kept network's test accuracy and the whole validation curve: network/weights/default-history/ is
 that copy of the shipped network's own run, so the LearningOverEpochs beat renders offline.
 
-    >>> history = load_history("network/weights/default-history")
-    >>> history.epochs, history.snapshots[-1].test_accuracy      # ([0, 1, 2, 5, 10, 30], 0.9593)
+    >>> history = load_history("network/weights/default-history")  # in a checkout of nnexplain
+    >>> history.epochs, history.snapshots[-1].test_accuracy
+    ([0, 1, 2, 5, 10, 30], 0.9593)
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ normalised inputs, such as the usual PyTorch MNIST recipe `Normalize((0.1307,), 
 The weights' manifest records the preprocessing; every forward pass applies it, while pictures of
 the image keep showing its raw pixels.
 
-    >>> Preprocessing(0.1307, 0.3081)(np.array([0.0, 1.0]))       # array([-0.4242,  2.8215])
+    >>> import numpy as np
+    >>> Preprocessing(0.1307, 0.3081)(np.array([0.0, 1.0])).round(4)
+    array([-0.4242,  2.8215], dtype=float32)
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from manim import Group, ManimColor
 
 from network.model import MLP
 from network.weights_file import save_weights
-from scenes.mobjects.network_diagram import DenseColumn
+from scenes.mobjects.dense_column import DenseColumn
 from scenes.mobjects.theme import DARK
 from scenes.story.all_hidden_weights import AllHiddenWeights
 from scenes.story.designed_edge_detector import DesignedEdgeDetector

@@ -5,9 +5,11 @@ Each reader returns the chain of linear layers (weights (out, in), biases) and t
 activation where the file says it; `import_model` checks it is an MLP nnexplain can draw and
 builds the network and its manifest (where it came from, preprocessing, data set).
 
-    >>> model, manifest = import_model("mnist.safetensors", activation="relu",
-    ...                                preprocessing=Preprocessing(0.1307, 0.3081))
-    >>> model                                   # MLP(784-128-64-10, relu, 109,386 parameters)
+    >>> from network import Preprocessing
+    >>> path = "tests/fixtures/imports/torch_relu.safetensors"  # a PyTorch MLP trained on MNIST
+    >>> model, manifest = import_model(path, activation="relu", preprocessing=Preprocessing(0.1307, 0.3081))
+    >>> model
+    MLP(784-128-64-10, relu, 109,386 parameters)
 """
 
 from __future__ import annotations

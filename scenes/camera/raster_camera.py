@@ -2,11 +2,8 @@
 
 Manim's own Camera composites each image onto a full-frame copy with PIL, which costs about 12 ms an
 image at 1080p (most of the time of a beat with sixteen heatmaps); cairo paints only the image's own
-pixels. Every story beat uses it; a scene of yours can too:
-
-    >>> class MyScene(Scene):
-    ...     def __init__(self, **kwargs):
-    ...         super().__init__(camera_class=RasterCamera, **kwargs)
+pixels. Every story beat uses it; a scene of yours can too, by passing
+`camera_class=RasterCamera` to `Scene.__init__` (the example in scenes/mobjects/raster_image.py does).
 
 `CairoImages` is the painter it shares with the vector camera of figures and handouts.
 """

@@ -1,9 +1,14 @@
 """A digit cut into the parts a person sees: loops (ink around an enclosed hole) and lines (the rest
 of the ink), found from its pixels. Plain numpy and scipy.ndimage, no Manim; WhyLayers draws them.
 
+    >>> from network import load_sample
+    >>> images, labels = load_sample()
+    >>> nine = images[58]  # a 9 of the sample: a loop on a stem
     >>> parts = digit_parts(nine.reshape(28, 28))
-    >>> [part.name for part in parts]                  # ['loop on top', 'line on the right']
-    >>> loop_arcs(parts[0], 4)                         # the loop's four quarter arcs: its "edges"
+    >>> [part.name for part in parts]
+    ['loop on top', 'line on the right']
+    >>> len(loop_arcs(parts[0], 4))  # the loop's four quarter arcs: its "edges"
+    4
 """
 
 from __future__ import annotations

@@ -4,9 +4,18 @@ Nothing here draws or imports Manim; every function takes arrays and returns ind
 choice is unit-tested on small arrays (tests/test_selection.py) and any scene of yours can make
 the same choices:
 
-    >>> from scenes.choices.selection import strongest_pixels, top_activating
-    >>> pixels = strongest_pixels(model.weights[0], 16)        # the 16 inputs the net listens to most
-    >>> digits = top_activating(sample.activations[2][:, 6], 10)  # the 10 digits neuron 6 likes best
+    >>> from network import DEFAULT_WEIGHTS, load_sample, load_weights
+    >>> from scenes.choices.selection import ink_and_background_pixels, strongest_pixels, top_activating
+    >>> model, manifest = load_weights(DEFAULT_WEIGHTS)
+    >>> images, labels = load_sample()
+    >>> strongest_pixels(model.weights[0], 4)  # the 4 inputs with the largest weights: border pixels
+    array([ 36,  37, 769, 770])
+    >>> shown = ink_and_background_pixels(images[0], model.weights[0])  # 10 inked by this 7, 6 not
+    >>> int((images[0][shown] > 0.5).sum()), int((images[0][shown] == 0).sum())
+    (10, 6)
+    >>> forward = model.forward(images)
+    >>> top_activating(forward.activations[2][:, 6], 3)  # the 3 digits neuron 6 of layer 2 likes best
+    array([916,  19, 163])
 """
 
 from __future__ import annotations

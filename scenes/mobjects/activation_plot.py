@@ -15,9 +15,14 @@ class ActivationPlot(VGroup):
     """Axes with a hidden activation (`kind`: a name in network.activations.ACTIVATIONS) plotted on
     them, optionally shifted by a bias: f(x + shift). `point(x, y)` is the scene point of (x, y).
 
-    >>> plot = ActivationPlot.covering("sigmoid", xs=[-4.2, 3.1], ys=[1], theme=LIGHT)
-    >>> self.play(Create(plot), Write(plot.formula().next_to(plot, UP)))
-    >>> self.play(FadeIn(plot.dot(3.1, 0.96)), Transform(plot.graph, plot.curve(shift=0.8)))
+    >>> from manim import UP, Create, FadeIn, Scene, Transform, Write
+    >>> from scenes import LIGHT, ActivationPlot, apply_theme
+    >>> class ActivationPlotExample(Scene):
+    ...     def construct(self):
+    ...         apply_theme(self, LIGHT)
+    ...         plot = ActivationPlot.covering("sigmoid", xs=[-4.2, 3.1], ys=[1], theme=LIGHT)
+    ...         self.play(Create(plot), Write(plot.formula().next_to(plot, UP)))
+    ...         self.play(FadeIn(plot.dot(3.1, 0.96)), Transform(plot.graph, plot.curve(shift=0.8)))
     """
 
     def __init__(

@@ -4,9 +4,15 @@ MathTex compiled from tex strings and such blocks, whose entries stay reachable 
 Every block keeps the real floats it shows (`entries`), so a test or a scene can find the mobject
 of any entry. LaTeX is needed: call `require_latex()` first for a one-line error without it.
 
+    >>> from manim import YELLOW
+    >>> from network import DEFAULT_WEIGHTS, load_weights
+    >>> from scenes import LIGHT
+    >>> model, manifest = load_weights(DEFAULT_WEIGHTS)
     >>> W = elided_matrix(model.weights[0], rows=[0, 1, 15], cols=[0, 783])
     >>> formula = MathFormula(r"\\sigma\\left(", ("W", W), r"\\right)", theme=LIGHT)
-    >>> formula.blocks["W"].entry((15, 783)).set_color(YELLOW)
+    >>> entry = formula.blocks["W"].entry((15, 783)).set_color(YELLOW)
+    >>> W.entries[(15, 783)] == float(model.weights[0][15, 783]), W.entry_tex[(15, 783)]  # as drawn
+    (True, '-0.21')
 """
 
 from __future__ import annotations
@@ -85,8 +91,10 @@ class ElidedBlock:
     entries: `entries[key]` (key (i, j) for matrices, i for tuples), `entry_tex[key]` its tex.
     Once compiled into a MathFormula, `entry(key)` is the entry's mobject.
 
-    >>> block = elided_matrix(model.biases[0], rows=[0, 1, 15])
-    >>> block.entries        # {(0, 0): 0.12, (1, 0): -0.4, (15, 0): 0.9}: the real biases shown
+    >>> import numpy as np
+    >>> block = elided_matrix(np.array([0.12, -0.4, 0.3, 0.9]), rows=[0, 1, 3])  # a column, row 2 elided
+    >>> block.entries  # the real values shown
+    {(0, 0): 0.12, (1, 0): -0.4, (3, 0): 0.9}
     """
 
     parts: list[str]
@@ -152,9 +160,16 @@ class MathFormula(MathTex):
     """One MathTex compiled from tex strings and named ElidedBlocks, given as (name, block) pairs;
     `blocks[name]` gives each block's real entries and their mobjects.
 
-    >>> b = elided_matrix(model.biases[0], rows=[0, 1, 15])
-    >>> formula = MathFormula("b = ", ("b", b), theme=LIGHT)
-    >>> self.play(Write(formula), Indicate(formula.blocks["b"].entry((15, 0))))
+    >>> from manim import Indicate, Scene, Write
+    >>> from network import DEFAULT_WEIGHTS, load_weights
+    >>> from scenes import LIGHT, MathFormula, apply_theme, elided_matrix
+    >>> class MathFormulaExample(Scene):
+    ...     def construct(self):
+    ...         apply_theme(self, LIGHT)
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)
+    ...         b = elided_matrix(model.biases[0], rows=[0, 1, 15])
+    ...         formula = MathFormula("b = ", ("b", b), theme=LIGHT)
+    ...         self.play(Write(formula), Indicate(formula.blocks["b"].entry((15, 0))))
     """
 
     def __init__(self, *segments, theme: Theme = DARK, font_size: float | None = None):

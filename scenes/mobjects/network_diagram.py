@@ -6,6 +6,9 @@ carry the weights of exactly those pixels (column p of W1 for pixel p).
 
 With `full_edges=True` every neuron of every layer and every edge is drawn: the inputs as a dense
 column, and all n_in x n_out edges of each layer rasterised with cairo into one image per layer.
+
+A neuron's fill runs from unlit to lit over its layer's activation range: (0, 1) for sigmoid and
+softmax layers and pixels, a ReLU layer's typical range (stated by a small colour bar above it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
+    UP,
     AnimationGroup,
     Brace,
     Circle,
@@ -24,19 +28,29 @@ from manim import (
     Line,
     Succession,
     Text,
-    Transform,
     VGroup,
+    override_animate,
     there_and_back,
 )
 
+from scenes.choices.diagram_choices import (
+    UNIT_RANGE,
+    layer_ranges,
+    short_number,
+    telling_pixels,
+    typical_layers,
+)
 from scenes.choices.selection import strongest_pixels
-from scenes.mobjects.edge_drawing import full_edge_lines, rasterised_edges
+from scenes.mobjects.dense_column import DenseColumn
+from scenes.mobjects.edge_drawing import edge_lines, edge_options, edge_styles, rasterised_edges
+from scenes.mobjects.pixel_grid import ColourBar
 from scenes.mobjects.raster_image import CreatableGroup, RasterImage
 from scenes.mobjects.theme import DARK, Theme
 
-__all__ = ["DenseColumn", "NetworkDiagram", "labels_beside"]
+__all__ = ["NetworkDiagram", "labels_beside"]
 
 MAX_OUTPUTS_SHOWN = 30  # up to this many outputs are all drawn, whatever max_shown says
+LEGEND_ROOM = 0.65  # height of a range legend above its column
 DENSE_FROM = 64  # a full-edge layer with more neurons than this is drawn as one column of cells
 
 
@@ -56,22 +70,37 @@ class NetworkDiagram(CreatableGroup):
     `network` is an MLP (anything with `.weights`, each (n_out, n_in)) or the list of weight
     matrices. Options:
 
-    - layout: `width`, `height` (scene units), `max_shown` neurons per layer (the rest elided; the
-      input neurons shown are `input_pixels`, default the pixels with the largest weights);
+    - layout: `width`, `height` (scene units), `max_shown` neurons per layer (the rest elided);
+    - `typical`: `model.forward(inputs)` of typical inputs (as the network takes them): the input
+      neurons shown are the pixels that tell them apart (`diagram_choices.telling_pixels`), each
+      layer's colours span its typical activations (`activation_range`). Default, for 784
+      inputs: the shipped MNIST sample (`diagram_choices.typical_layers`); give a network taking
+      normalised inputs or another data set its own;
+    - `input_pixels`: the input neurons to show instead (e.g. `ink_and_background_pixels` of one
+      digit); with no typical inputs, the pixels with the largest weights;
+    - `activation_range`: (low, high) drawn unlit and fully lit, for every layer, one per layer or
+      {layer: (low, high)}; a range other than (0, 1) gets a colour bar (`range_legends=False`: none);
     - what is shown: `show_edges`, `output_labels` (True: 0, 1, ...; a list: class names; False),
       `size_labels` (each elided layer's true size);
     - `full_edges=True`: every neuron and every edge;
     - `neuron_config`: radius, stroke_width, stroke_color, fill_color (the unlit fill);
-    - `edge_config`: max_width, min_width, max_opacity, min_opacity (edges scale with |w|), and
-      rasterise (full edges as one cairo image per layer; False draws Manim Lines, slowly).
+    - `edge_config` (the same with full edges; unknown keys are an error): min_width, max_width,
+      min_opacity, max_opacity (from weight 0 to the largest |w|; crowded full-edge layers thin,
+      see `edge_drawing.edge_styles`); rasterise (one image per layer; default: with full edges).
 
-    Methods return Animations: `forward_pass`, `light_up`, `signal`.
+    `diagram.animate.set_activations(layer, a)` and `diagram.animate.set_forward(forward)` are the
+    animations `light_up(layer, a)` and `forward_pass(forward)`; `signal(layer)` flashes edges.
 
-    >>> model, manifest = load_weights("network/weights/default.npz")
-    >>> images, labels = load_sample()
-    >>> diagram = NetworkDiagram(model, theme=LIGHT, max_shown=10)
-    >>> self.play(Create(diagram))
-    >>> self.play(diagram.forward_pass(model.forward(images[0]), run_time=3))
+    >>> from manim import Create, Scene
+    >>> from network import DEFAULT_WEIGHTS, load_sample, load_weights
+    >>> from scenes import LIGHT, NetworkDiagram
+    >>> class DiagramExample(Scene):
+    ...     def construct(self):
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)  # takes pixels in [0, 1] as they are
+    ...         images, labels = load_sample()
+    ...         diagram = NetworkDiagram(model, theme=LIGHT, max_shown=10)
+    ...         self.play(Create(diagram))
+    ...         self.play(diagram.animate(run_time=3).set_forward(model.forward(images[0])))
     """
 
     def __init__(
@@ -82,7 +111,10 @@ class NetworkDiagram(CreatableGroup):
         width: float = 9.0,
         height: float = 6.4,
         max_shown: int = 16,
+        typical=None,
         input_pixels: Sequence[int] | None = None,
+        activation_range=None,
+        range_legends: bool = True,
         show_edges: bool = True,
         full_edges: bool = False,
         output_labels: bool | Sequence[str] = True,
@@ -103,23 +135,21 @@ class NetworkDiagram(CreatableGroup):
             "fill_color": theme.neuron_off,
             **(neuron_config or {}),
         }
-        self.edge_config = {
-            "max_width": theme.max_edge_width,
-            "min_width": 0.3,
-            "max_opacity": theme.max_edge_opacity,
-            "min_opacity": 0.15,
-            "rasterise": True,
-            **(edge_config or {}),
-        }
+        self.edge_config = edge_options(theme, edge_config, full_edges)
+        typical_inputs, typical = typical_layers(network, self.sizes[0], typical)
+        self.ranges = layer_ranges(self.sizes, typical, activation_range)
         self._flashes: dict[int, object] = {}
-        self.column_height = height
+        legends = [layer for layer, span in enumerate(self.ranges) if range_legends and span != UNIT_RANGE]
+        room = LEGEND_ROOM if legends else 0.0  # the columns move down to make room: all within `height`
+        self.column_height, self.column_centre = height - room, -room / 2
         tallest = max(min(max(self.sizes), max_shown), min(self.sizes[-1], MAX_OUTPUTS_SHOWN))
         self.radius = self.neuron_config.pop(
-            "radius", min(theme.neuron_radius, 0.42 * height / (tallest + 1))
+            "radius", min(theme.neuron_radius, 0.42 * self.column_height / (tallest + 1))
         )
         self.xs = np.linspace(-width / 2, width / 2, len(self.sizes))
         self.shown = [
-            self._choose_shown(layer, n, max_shown, input_pixels) for layer, n in enumerate(self.sizes)
+            self._choose_shown(layer, n, max_shown, input_pixels, typical_inputs)
+            for layer, n in enumerate(self.sizes)
         ]
         self.positions = [self._layout(layer) for layer in range(len(self.sizes))]
 
@@ -144,19 +174,21 @@ class NetworkDiagram(CreatableGroup):
         }
         self.size_labels = VGroup(*self.size_label_of.values())
         self.output_labels = self._output_labels(names)
+        self.legend_of = {layer: self._range_legend(layer) for layer in legends}
+        self.range_legends = CreatableGroup(*self.legend_of.values())
         self.add(self.edges, *self.layers, self.decorations, self.size_labels, self.output_labels)
+        self.add(self.range_legends)
 
     # -- layout -----------------------------------------------------------------------------------
-    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels) -> np.ndarray:
+    def _choose_shown(self, layer: int, n: int, max_shown: int, input_pixels, typical_inputs) -> np.ndarray:
         if self.full_edges or n <= max_shown or (layer == len(self.sizes) - 1 and n <= MAX_OUTPUTS_SHOWN):
             return np.arange(n)  # every output (every class) is always drawn
         if layer == 0:
-            pixels = (
-                strongest_pixels(self.weights[0], max_shown)
-                if input_pixels is None
-                else np.asarray(input_pixels)
-            )
-            return np.sort(pixels)
+            if input_pixels is not None:
+                return np.sort(np.asarray(input_pixels))
+            if typical_inputs is None:
+                return strongest_pixels(self.weights[0], max_shown)
+            return telling_pixels(self.weights[0], typical_inputs, max_shown)
         half = max_shown // 2
         return np.concatenate([np.arange(half), np.arange(n - (max_shown - half), n)])
 
@@ -174,7 +206,7 @@ class NetworkDiagram(CreatableGroup):
             ys = (np.arange(slots) - (slots - 1) / 2) * -spacing
             if self._truncated(layer):
                 ys = np.delete(ys, count // 2)
-        return np.stack([np.full(count, self.xs[layer]), ys, np.zeros(count)], axis=1)
+        return np.stack([np.full(count, self.xs[layer]), ys + self.column_centre, np.zeros(count)], axis=1)
 
     # -- parts ------------------------------------------------------------------------------------
     def _neurons(self, layer: int):
@@ -187,30 +219,18 @@ class NetworkDiagram(CreatableGroup):
             )
         )
 
+    def _edge_styles(self, layer: int):
+        """How each drawn edge into `layer` looks (edge_drawing.edge_styles), weakest first."""
+        scale = float(np.abs(self.weights[layer - 1]).max())
+        return edge_styles(self.shown_weights(layer), self.theme, self.edge_config, scale, self.full_edges)
+
     def _edges(self, layer: int):
-        W = self.shown_weights(layer)
-        starts, ends = self.positions[layer - 1], self.positions[layer]
-        if self.full_edges:
-            return (
-                rasterised_edges(starts, ends, W, self.theme)
-                if self.edge_config["rasterise"]
-                else full_edge_lines(starts, ends, W, self.theme)
-            )
-        style = self.edge_config
-        scale = np.abs(self.weights[layer - 1]).max() or 1.0
-        lines = VGroup()
-        for j, i in sorted(np.ndindex(W.shape), key=lambda ji: abs(W[ji])):
-            strength = abs(W[j, i]) / scale
-            line = Line(
-                starts[i],
-                ends[j],
-                stroke_color=self.theme.weight_color(W[j, i]),
-                stroke_width=style["min_width"] + style["max_width"] * strength,
-                stroke_opacity=style["min_opacity"]
-                + (style["max_opacity"] - style["min_opacity"]) * strength,
-            )
+        starts, ends, styles = self.positions[layer - 1], self.positions[layer], self._edge_styles(layer)
+        if self.edge_config["rasterise"]:
+            return rasterised_edges(starts, ends, styles)
+        lines = edge_lines(starts, ends, styles)
+        for (j, i), line in zip(styles[0], lines):
             self._edge_lines[(layer, int(self.shown[layer][j]), int(self.shown[layer - 1][i]))] = line
-            lines.add(line)
         return lines
 
     def _ellipsis(self, layer: int) -> VGroup:
@@ -241,6 +261,16 @@ class NetworkDiagram(CreatableGroup):
         brace = Brace(column, side, color=self.theme.muted)
         return VGroup(brace, label.next_to(brace, side, buff=0.1))
 
+    def _range_legend(self, layer: int) -> ColourBar:
+        """A small colour bar above the layer: the activations its fills run between."""
+        ends, width = [short_number(end) for end in self.ranges[layer]], 0.9
+        bar = ColourBar("digit", *ends, width=width, theme=self.theme)
+        crowded = bar.labels[0].get_right()[0] + 0.12 - bar.labels[1].get_left()[0]
+        if crowded > 0:  # long numbers: a wider bar keeps them apart
+            bar = ColourBar("digit", *ends, width=width + crowded, theme=self.theme)
+        column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
+        return bar.next_to(column, UP, buff=0.12)
+
     def _output_labels(self, names: list[str]) -> VGroup:
         if not names:
             return VGroup()
@@ -260,16 +290,15 @@ class NetworkDiagram(CreatableGroup):
             raise ValueError(f"layer {layer} is drawn as one dense column of cells, not as separate neurons")
         rows = np.flatnonzero(self.shown[layer] == index)
         if not len(rows):
-            raise ValueError(
-                f"neuron {index} of layer {layer} is not shown (shown: {list(self.shown[layer])})"
-            )
+            shown = self.shown[layer].tolist()
+            raise ValueError(f"neuron {index} of layer {layer} is not shown (shown: {shown})")
         return self.layers[layer][int(rows[0])]
 
     def edge(self, layer: int, to_neuron: int, from_neuron: int) -> Line:
-        """The line drawn for weight W(layer)[to_neuron, from_neuron] (both neurons shown, not full_edges)."""
+        """The line drawn for weight W(layer)[to_neuron, from_neuron] (both neurons shown, edges as Lines)."""
         if (layer, to_neuron, from_neuron) not in self._edge_lines:
             raise ValueError(f"no line is drawn for W{layer}[{to_neuron}, {from_neuron}] "
-                             "(a neuron not shown, no edges, or full edges drawn as one image)")  # fmt: skip
+                             "(a neuron not shown, no edges, or edges drawn as one image)")  # fmt: skip
         return self._edge_lines[(layer, to_neuron, from_neuron)]
 
     def shown_weights(self, layer: int) -> np.ndarray:
@@ -283,20 +312,25 @@ class NetworkDiagram(CreatableGroup):
         parts = CreatableGroup(self.layers[layer], self.decorations[layer])
         if layer in self.size_label_of:
             parts.add(self.size_label_of[layer])
+        if layer in self.legend_of:
+            parts.add(self.legend_of[layer])
         if layer == len(self.sizes) - 1:
             parts.add(self.output_labels)
         return parts
 
     # -- activations ------------------------------------------------------------------------------
     def _layer_values(self, layer: int, values) -> np.ndarray:
-        values = np.asarray(values)
+        """The shown neurons' shares of the layer's activation range, 0 unlit, 1 fully lit (clipped
+        when drawn)."""
+        values = np.asarray(values, dtype=np.float64)
         if values.ndim == 2 and len(values) == 1:
             values = values[0]
         if values.shape != (self.sizes[layer],):
             raise ValueError(
                 f"layer {layer} has {self.sizes[layer]} neurons; got values of shape {values.shape}"
             )
-        return values[self.shown[layer]]
+        low, high = self.ranges[layer]
+        return (values[self.shown[layer]] - low) / (high - low)
 
     def set_activations(self, layer: int, values: np.ndarray) -> NetworkDiagram:
         """Fill the shown neurons of `layer` by their activations (`values`: the whole layer)."""
@@ -315,8 +349,11 @@ class NetworkDiagram(CreatableGroup):
             self.set_activations(layer, values)
         return self
 
+    @override_animate(set_activations)
     def light_up(self, layer: int, values: np.ndarray, lag_ratio: float = 0.02, **kwargs) -> AnimationGroup:
-        """An animation that fills `layer` with its activations (`values`: the whole layer)."""
+        """An animation that fills `layer` with its activations (`values`: the whole layer); also
+        what `diagram.animate.set_activations(layer, values)` plays."""
+        kwargs.update(kwargs.pop("anim_args", None) or {})
         values = self._layer_values(layer, values)
         column = self.layers[layer]
         if isinstance(column, DenseColumn):
@@ -341,9 +378,8 @@ class NetworkDiagram(CreatableGroup):
         edges = self.edges[layer - 1]
         if isinstance(edges, RasterImage):  # the brighter image is drawn once, then copied onto the edges
             if layer not in self._flashes:
-                W = self.shown_weights(layer)
                 self._flashes[layer] = rasterised_edges(
-                    self.positions[layer - 1], self.positions[layer], W, self.theme, brighten=3.0
+                    self.positions[layer - 1], self.positions[layer], self._edge_styles(layer), brighten=3.0
                 )
             flash = self._flashes[layer].copy().replace(edges, stretch=True)
         else:  # wherever the diagram is now
@@ -352,15 +388,24 @@ class NetworkDiagram(CreatableGroup):
                 line.set_stroke(opacity=min(1.0, 3.0 * line.get_stroke_opacity()))
         return FadeIn(flash, rate_func=there_and_back, remover=True, **kwargs)
 
+    @override_animate(set_forward)
     def forward_pass(
-        self, forward, *, run_time: float | None = None, lag_ratio: float = 1.0, layer_time: float = 0.5
+        self,
+        forward,
+        *,
+        run_time: float | None = None,
+        lag_ratio: float = 1.0,
+        layer_time: float = 0.5,
+        anim_args: dict | None = None,
     ) -> AnimationGroup:
         """The forward pass of one input, layer by layer: each layer lights up with its real
-        activations while the signal flashes along its incoming edges.
+        activations while the signal flashes along its incoming edges; also what
+        `diagram.animate.set_forward(forward)` plays (`diagram.animate(run_time=3)` to stretch it).
 
         `forward` is what `model.forward(x)` returns for one input x (shape (n_inputs,) or
         (1, n_inputs)), or the list a(0) ... a(L). Each layer takes `layer_time` seconds;
         `run_time` stretches the whole pass instead; `lag_ratio` < 1 overlaps the layers."""
+        run_time = (anim_args or {}).get("run_time", run_time)
         steps = []
         for layer, values in enumerate(self._forward_layers(forward)):
             flash = [self.signal(layer, run_time=layer_time)] if layer and len(self.edges) else []
@@ -380,33 +425,3 @@ class NetworkDiagram(CreatableGroup):
             if len(shape) == 2 and shape[0] != 1:
                 raise ValueError(f"forward_pass shows one input; layer {layer} holds a batch of {shape[0]}")
         return layers
-
-
-class DenseColumn(CreatableGroup):
-    """All neurons of a large layer as one tall image of cells, lit by their activations.
-
-    >>> column = DenseColumn(positions, LIGHT)     # positions: (n, 3) centres, top to bottom
-    >>> column.set_values(images[0])               # cell k shows value k in the theme's grays
-    """
-
-    def __init__(self, positions: np.ndarray, theme: Theme = DARK):
-        super().__init__()
-        self.theme, self.count = theme, len(positions)
-        self.cell_height = abs(positions[0, 1] - positions[-1, 1]) / max(self.count - 1, 1)
-        self.image = self._image(np.zeros(self.count))
-        self.image.move_to(positions.mean(axis=0))
-        self.add(self.image)
-
-    def _image(self, values: np.ndarray) -> RasterImage:
-        image = RasterImage(self.theme.digit_rgba(np.asarray(values)[:, None].repeat(4, axis=1)))
-        image.stretch_to_fit_height(self.cell_height * self.count)
-        image.stretch_to_fit_width(0.18)
-        return image
-
-    def set_values(self, values: np.ndarray) -> DenseColumn:
-        self.image.pixel_array = self._image(values).pixel_array
-        return self
-
-    def animate_values(self, values: np.ndarray) -> Transform:
-        """The cells change to `values` (Manim blends the two images' pixels)."""
-        return Transform(self.image, self._image(values).replace(self.image, stretch=True))

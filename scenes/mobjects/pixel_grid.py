@@ -11,19 +11,39 @@ from scenes.mobjects.raster_image import CreatableGroup, RasterImage
 from scenes.mobjects.text import caption
 from scenes.mobjects.theme import DARK, Theme
 
-__all__ = ["ColourBar", "PixelGrid", "WeightHeatmap"]
+__all__ = ["ColourBar", "PixelGrid", "WeightHeatmap", "as_square"]
+
+
+def as_square(values: np.ndarray, owner: str) -> np.ndarray:
+    """A 2-D array as it is; a flat array of a square number of values (784) as its square (28 x 28)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        side = square_side(values.size)
+        if side * side != values.size:
+            raise ValueError(f"{owner} needs a 2-D array or a square number of values, got {values.size}")
+        return values.reshape(side, side)
+    if values.ndim != 2:
+        raise ValueError(f"{owner} needs a 2-D array or a square number of values, got shape {values.shape}")
+    return values
 
 
 class PixelGrid(CreatableGroup):
-    """An image of `values` (rows x cols) with square, nearest-neighbour pixels and a thin outline.
+    """An image of `values` (rows x cols, or a flat square number of values such as a digit's 784)
+    with square, nearest-neighbour pixels and a thin outline; `height` is its size in scene units.
 
     kind="digit": values in [0, 1], black (0) to white (1) in the dark theme, ink on paper in light.
-    kind="weights": diverging map, positive and negative in the theme's colours, 0 neutral; `scale`
-    is the |value| that saturates (default the largest |value|, so that grids can share one scale).
+    kind="weights": diverging map, positive and negative in the theme's colours, 0 neutral;
+    `saturation` is the |value| from which colours are full (default the largest |value|; give
+    several grids one saturation to compare them).
 
-    >>> images, labels = load_sample()
-    >>> digit = PixelGrid(images[0].reshape(28, 28), height=3, theme=LIGHT)
-    >>> self.play(FadeIn(digit), Create(digit.pixel_outline(14, 14)))
+    >>> from manim import Create, FadeIn, Scene
+    >>> from network import load_sample
+    >>> from scenes import LIGHT, PixelGrid
+    >>> class PixelGridExample(Scene):
+    ...     def construct(self):
+    ...         images, labels = load_sample()
+    ...         digit = PixelGrid(images[0], height=3, theme=LIGHT)  # 784 values: a 28 x 28 grid
+    ...         self.play(FadeIn(digit), Create(digit.pixel_outline(14, 14)))
     """
 
     def __init__(
@@ -31,22 +51,20 @@ class PixelGrid(CreatableGroup):
         values: np.ndarray,
         kind: str = "digit",
         height: float = 4.0,
-        scale: float | None = None,
+        saturation: float | None = None,
         theme: Theme = DARK,
         outline: bool = True,
     ):
         super().__init__()
         self.theme = theme
-        self.values = np.asarray(values, dtype=np.float64)
-        if self.values.ndim != 2:
-            raise ValueError(f"{type(self).__name__} needs a 2-D array, got shape {self.values.shape}")
+        self.values = as_square(values, type(self).__name__)
         if kind not in ("digit", "weights"):
             raise ValueError(f"kind must be 'digit' or 'weights', got {kind!r}")
         self.kind = kind
         rgba = (
             self.theme.digit_rgba(self.values)
             if kind == "digit"
-            else self.theme.weight_rgba(self.values, scale)
+            else self.theme.weight_rgba(self.values, saturation)
         )
         self.image = RasterImage(rgba)
         self.image.height = height
@@ -111,35 +129,44 @@ class PixelGrid(CreatableGroup):
 
 class WeightHeatmap(PixelGrid):
     """A neuron's weights as a heatmap: a PixelGrid of kind "weights". A 1-D row of a square number
-    of weights (784 = 28 x 28) is reshaped to its square.
+    of weights (784 = 28 x 28) is reshaped to its square; `height` is the size, `saturation` the
+    |weight| from which colours are full (default the largest |weight|).
 
-    >>> WeightHeatmap(model.weights[0][3], height=2.5).to_corner(UR)
+    >>> from manim import UR, FadeIn, Scene
+    >>> from network import DEFAULT_WEIGHTS, load_weights
+    >>> from scenes import WeightHeatmap
+    >>> class WeightHeatmapExample(Scene):
+    ...     def construct(self):
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)
+    ...         self.play(FadeIn(WeightHeatmap(model.weights[0][3], height=2.5).to_corner(UR)))
     """
 
     def __init__(
         self,
         weights: np.ndarray,
         height: float = 4.0,
-        scale: float | None = None,
+        saturation: float | None = None,
         theme: Theme = DARK,
         outline: bool = True,
     ):
-        weights = np.asarray(weights, dtype=np.float64)
-        if weights.ndim == 1:
-            side = square_side(weights.size)
-            if side * side != weights.size:
-                raise ValueError(
-                    f"WeightHeatmap needs a 2-D array or a square number of weights, got {weights.size}"
-                )
-            weights = weights.reshape(side, side)
-        super().__init__(weights, kind="weights", height=height, scale=scale, theme=theme, outline=outline)
+        super().__init__(
+            as_square(weights, "WeightHeatmap"),
+            kind="weights",
+            height=height,
+            saturation=saturation,
+            theme=theme,
+            outline=outline,
+        )
 
 
 class ColourBar(CreatableGroup):
     """The colour map of a PixelGrid as a horizontal bar with its end values written underneath:
-    kind="digit" runs from 0 to 1, kind="weights" from -scale to +scale.
+    kind="digit" runs from 0 to 1, kind="weights" from -saturation to +saturation.
 
-    >>> ColourBar("weights", "−0.5", "+0.5", middle="0", theme=LIGHT).next_to(heatmap, DOWN)
+    >>> from scenes import LIGHT, ColourBar
+    >>> bar = ColourBar("weights", "−0.5", "+0.5", middle="0", theme=LIGHT)
+    >>> [label.original_text for label in bar.labels]
+    ['−0.5', '+0.5', '0']
     """
 
     def __init__(
@@ -154,7 +181,7 @@ class ColourBar(CreatableGroup):
         super().__init__()
         self.theme = theme
         ramp = np.linspace(0, 1, 64) if kind == "digit" else np.linspace(-1, 1, 65)
-        self.bar = PixelGrid(ramp[None, :], kind=kind, height=1.0, scale=1.0, theme=self.theme)
+        self.bar = PixelGrid(ramp[None, :], kind=kind, height=1.0, saturation=1.0, theme=self.theme)
         self.bar.stretch_to_fit_width(width).stretch_to_fit_height(0.22)
         self.labels = VGroup(
             caption(low, self.theme, "small").next_to(self.bar, DOWN, buff=0.1).align_to(self.bar, LEFT),

@@ -6,8 +6,17 @@ in as it is created (its alpha follows the share drawn) and a `CreatableGroup` h
 own to draw, so a mobject mixing images and vectors, such as a NetworkDiagram, works with
 `Create`, `Uncreate`, `FadeIn`, `.animate` and the rest.
 
-    >>> grid = RasterImage(rgba_array, crisp=True)
-    >>> self.play(Create(CreatableGroup(grid, Square())))   # a Group or an ImageMobject: TypeError
+    >>> import numpy as np
+    >>> from manim import Create, Scene, Square
+    >>> from scenes import CreatableGroup, RasterCamera, RasterImage
+    >>> class RasterExample(Scene):
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(camera_class=RasterCamera, **kwargs)  # images painted by cairo
+    ...
+    ...     def construct(self):
+    ...         rgba = np.full((8, 8, 4), 255, dtype=np.uint8)  # 8 x 8 white pixels
+    ...         grid = RasterImage(rgba, crisp=True).scale(6)
+    ...         self.play(Create(CreatableGroup(grid, Square())))  # a Group or an ImageMobject: TypeError
 """
 
 from __future__ import annotations
@@ -22,7 +31,12 @@ class RasterImage(ImageMobject):
     """An ImageMobject of an RGBA uint8 array; `crisp=True` keeps square pixels (nearest neighbour)
     however large it is drawn. Under `Create` it fades in.
 
-    >>> self.play(Create(RasterImage(LIGHT.digit_rgba(images[0].reshape(28, 28))).scale(8)))
+    >>> from network import load_sample
+    >>> from scenes import LIGHT
+    >>> images, labels = load_sample()
+    >>> digit = RasterImage(LIGHT.digit_rgba(images[0].reshape(28, 28))).scale(8)
+    >>> digit.pixel_array.shape  # 28 x 28 RGBA, drawn with square pixels however large
+    (28, 28, 4)
     """
 
     def __init__(self, rgba: np.ndarray, *, crisp: bool = True, **kwargs):
@@ -41,7 +55,11 @@ class RasterImage(ImageMobject):
 class CreatableGroup(Group):
     """A Group that `Create` accepts: it has no points of its own, its parts draw themselves.
 
-    >>> self.play(Create(CreatableGroup(RasterImage(rgba), Circle())))
+    >>> import numpy as np
+    >>> from manim import Circle, Create
+    >>> group = CreatableGroup(RasterImage(np.zeros((2, 2, 4), dtype=np.uint8)), Circle())
+    >>> Create(group).run_time  # a plain Group would raise TypeError here
+    1.0
     """
 
     def pointwise_become_partial(self, mobject, a: float, b: float) -> CreatableGroup:

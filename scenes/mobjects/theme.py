@@ -4,9 +4,14 @@ Every mobject takes its theme as an argument (default `DARK`); nothing here read
 Themes are plain data: this module imports Manim only when a colour object is asked for, so the
 command line can list the themes quickly.
 
-    >>> from scenes import LIGHT, NetworkDiagram
-    >>> diagram = NetworkDiagram(model, theme=LIGHT)
-    >>> apply_theme(scene, LIGHT)        # the scene's background to match
+    >>> from manim import Create, Scene
+    >>> from network import DEFAULT_WEIGHTS, load_weights
+    >>> from scenes import LIGHT, NetworkDiagram, apply_theme
+    >>> class ThemeExample(Scene):
+    ...     def construct(self):
+    ...         apply_theme(self, LIGHT)  # the scene's background to match
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)
+    ...         self.play(Create(NetworkDiagram(model, theme=LIGHT)))
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ class Theme:
     """A palette and the sizes that go with it. Make a variant with `theme.but(...)`:
 
     >>> poster = LIGHT.but(name="poster", positive="#0050a0", title_size=48)
+    >>> poster.positive, poster.negative == LIGHT.negative, LIGHT.positive
+    ('#0050a0', True, '#1f5fbf')
     """
 
     name: str

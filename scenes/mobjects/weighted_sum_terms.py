@@ -19,9 +19,17 @@ class WeightedSumTerms(VGroup):
     `weights_shown`/`activations_shown` map index -> real value, `number_tex[i]` is term i's tex,
     `weight_mobjects[i]` its weight's mobject and `column_x[i]` its centre.
 
-    >>> row, a = model.weights[1][11], forward.activations[1]
-    >>> terms = WeightedSumTerms(row, a, largest_terms(row, a), layer=2, theme=LIGHT)
-    >>> self.play(Write(terms.symbols), TransformFromCopy(terms.symbols, terms.numbers))
+    >>> from manim import Scene, TransformFromCopy, Write
+    >>> from network import DEFAULT_WEIGHTS, load_sample, load_weights
+    >>> from scenes import LIGHT, WeightedSumTerms, apply_theme, largest_terms
+    >>> class WeightedSumExample(Scene):
+    ...     def construct(self):
+    ...         apply_theme(self, LIGHT)
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)
+    ...         forward = model.forward(load_sample()[0][0])
+    ...         row, a = model.weights[1][11], forward.activations[1]  # neuron 11 of layer 2, its inputs
+    ...         terms = WeightedSumTerms(row, a, largest_terms(row, a), layer=2, theme=LIGHT)
+    ...         self.play(Write(terms.symbols), TransformFromCopy(terms.symbols, terms.numbers))
     """
 
     def __init__(
@@ -102,8 +110,16 @@ class NeuronFan(VGroup):
     at `xs[i]` on the line y = `top`, a "⋯" at each of `gaps` (x) for skipped inputs, and edges to
     the neuron at `target` coloured by the sign and sized by the magnitude of the real weights.
 
-    >>> fan = NeuronFan(row, a, terms.column_x, top=2.1, target=[0, 0.4, 0], gaps=terms.gap_x)
-    >>> self.play(FadeIn(fan.inputs), Create(fan.edges), FadeIn(fan.neuron))
+    >>> from manim import DOWN, Create, FadeIn, Scene
+    >>> from network import DEFAULT_WEIGHTS, load_sample, load_weights
+    >>> from scenes import NeuronFan, WeightedSumTerms, largest_terms
+    >>> class NeuronFanExample(Scene):
+    ...     def construct(self):
+    ...         model, manifest = load_weights(DEFAULT_WEIGHTS)
+    ...         row, a = model.weights[1][11], model.forward(load_sample()[0][0]).activations[1]
+    ...         terms = WeightedSumTerms(row, a, largest_terms(row, a), layer=2).to_edge(DOWN)
+    ...         fan = NeuronFan(row, a, terms.column_x, top=2.1, target=[0, 0.4, 0], gaps=terms.gap_x)
+    ...         self.play(FadeIn(fan.inputs), Create(fan.edges), FadeIn(fan.neuron), FadeIn(terms))
     """
 
     def __init__(

@@ -1,8 +1,14 @@
 """The narrator's voice for each step: a recording of your own (`<Scene>.<n>.wav` in a folder, n
 counting a scene's steps from 1) or a draft spoken by espeak-ng (offline, a Debian package).
 
->>> recording("ForwardPass", 2, "Another digit", voice="my-takes")   # my-takes/ForwardPass.2.wav
->>> wav_seconds(speak("A different digit lights up a different pattern.", Path("draft.wav")))
+>>> from pathlib import Path
+>>> draft = speak("A different digit lights up a different pattern.", Path("draft.wav"))
+>>> 1 < wav_seconds(draft) < 6  # seconds
+True
+>>> Path("my-takes").mkdir(exist_ok=True)
+>>> take = draft.replace(Path("my-takes") / recording_name("ForwardPass", 2))  # your take of step 2
+>>> recording("ForwardPass", 2, "Another digit", voice="my-takes")
+PosixPath('my-takes/ForwardPass.2.wav')
 """
 
 from __future__ import annotations

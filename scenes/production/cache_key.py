@@ -1,4 +1,4 @@
-"""The render cache's key: everything a scene's pixels (and sound) depend on. See scenes/render.py."""
+"""The render cache's key: everything a scene's pixels (and sound) depend on (scenes/production/render.py)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 scene's pixels depend on, and join scene videos into one with PyAV.
 
 Cache layout:  <out>/scenes/<key>/<Scene>.mp4, and beside it <Scene>.steps/ (each step's section
-video, poster and handout page; see scenes/handout.py), where <key> hashes the scene module's source
-and the sources of every `scenes.*` / `network.*` module it or the step recorder imports
+video, poster and handout page; see scenes/production/step_recorder.py), where <key> hashes the
+scene module's source and the sources of every `scenes.*` / `network.*` module it or the render worker imports
 (transitively), the weights file, the followed digit or image, the shipped digit sample, theme,
 quality, full-edges mode, the manim settings below and manim's version. Each worker gets the
 story configuration explicitly.

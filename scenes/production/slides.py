@@ -2,15 +2,16 @@
 
 - `<deck>.html` + `<deck>_assets/`: plays offline in any browser (scenes/production/deck_html.py);
 - `<deck>.pptx`: one slide per step with its video (poster: its last frame) and speaker notes;
-- `<deck>.pdf`: a vector handout, the steps' handout pages (scenes/handout.py) joined, with a
+- `<deck>.pdf`: a vector handout, the steps' handout pages (scenes/production/handout.py) joined, with a
   bookmark per step.
 
 Everything comes from what `render_scenes` caches beside each scene video, so a deck of scenes
 already rendered renders nothing. The deck is built in a hidden folder inside the output folder
 and moved into place at the end: an interrupted build leaves no half-written deck.
 
->>> results = render_scenes(STORY, StoryConfig(), QUALITIES["m"], Path("media"))
->>> write_deck(collect_slides(results), Path("lecture"), "explainer", DARK)
+`nnexplain slides` renders the scenes with `results = render_scenes(STORY, StoryConfig(),
+QUALITIES["m"], Path("media"))` and writes the decks with `write_deck(collect_slides(results),
+Path("lecture"), "explainer", DARK)` (tests/test_slides.py builds and reads them).
 """
 
 from __future__ import annotations

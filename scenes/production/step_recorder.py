@@ -1,9 +1,10 @@
 """Records each step of a beat while it renders: its poster (the video's last frame of the step) and
 its handout page as the step ends, then its section video and steps.json (scenes/production/steps.py).
 
->>> recorder = StepRecorder(Path("ForwardPass.steps"), "ForwardPass")
->>> scene.step_ended = recorder          # a StoryScene; called as each step ends
->>> scene.render(); recorder.close(section_videos(workdir))   # step00.png, ..., handout.pdf, steps.json
+The render worker (scenes/production/render_worker.py) does, for each StoryScene `scene` it renders:
+`recorder = StepRecorder(Path("ForwardPass.steps"), "ForwardPass")`, `scene.step_ended = recorder`
+(called as each step ends), `scene.render()`, then `recorder.close(section_videos(workdir))`: the
+folder then holds step00.png, ..., handout.pdf and steps.json (tests/test_slides.py checks them).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 video, poster and handout page, and steps.json, written last (by `StepRecorder`,
 scenes/production/step_recorder.py). `render` checks it; `slides`, captions and chapters read it.
 
->>> read_steps(steps_folder(Path("media/scenes/<key>/ForwardPass.mp4")))[0]["title"]
-'Real digits through the real network'
+`read_steps(steps_folder(video))` gives each step's title, notes, video and poster of a cached beat
+(tests/test_slides.py checks them).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ class AllHiddenWeights(StoryScene):
         words = f"All {len(W)} first-layer neurons' weights"
         title = self.text(words, "title").to_edge(UP, buff=0.3)
         cols, side = grid_layout(len(W), width=7.6, height=6.6)
-        self.heatmaps = Group(*(WeightHeatmap(w, height=0.92 * side, scale=scale, theme=t) for w in W))
+        self.heatmaps = Group(*(WeightHeatmap(w, height=0.92 * side, saturation=scale, theme=t) for w in W))
         self.heatmaps.arrange_in_grid(cols=cols, buff=0.08 * side)
         self.heatmaps.move_to([-6.75 + self.heatmaps.width / 2, -0.4, 0])  # the left of the frame
         bar = weight_bar(scale, 3.6, t).move_to([(self.heatmaps.get_right()[0] + 6.8) / 2, 1.5, 0])

@@ -42,6 +42,8 @@ class StoryScene(Scene):
     `nnexplain render` and `figure` pass), else from the environment (for plain `manim`).
     `self.step(title, notes)` starts each step: a slide of `nnexplain slides` with speaker notes.
 
+    >>> from manim import Write
+    >>> from scenes.story.base import StoryScene
     >>> class MyBeat(StoryScene):
     ...     def construct(self):
     ...         self.step("Layers", "Count the layers.")

@@ -23,8 +23,11 @@ class SceneEntry:
     """One scene of the story, by class name.
 
     >>> entry = find("forward-pass")
-    >>> entry.module, entry.description.split(";")[0]   # ('scenes.story.forward_pass', 'Real digits ...')
-    >>> entry.load()(story_config=StoryConfig(digit=7)).render()
+    >>> entry.module, entry.description  # doctest: +NORMALIZE_WHITESPACE
+    ('scenes.story.forward_pass',
+     'Real digits light the network up layer by layer, including one it gets wrong.')
+    >>> entry.load()  # a StoryScene: entry.load()(story_config=StoryConfig(digit=7)).render()
+    <class 'scenes.story.forward_pass.ForwardPass'>
     """
 
     name: str  # the Scene class, renderable with plain `manim`

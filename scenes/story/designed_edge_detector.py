@@ -33,7 +33,7 @@ class DesignedEdgeDetector(StoryScene):
         self.sums = sums = [float(w @ inputs.layer(0)), float(w @ sample[other])]
         self.threshold = threshold = round(sums[0]) / 2  # half this digit's sum, to the half
         title = self.text("An edge detector, designed by hand", "title").to_edge(UP)
-        heatmap = WeightHeatmap(w, height=3.6, scale=1.0, theme=t).move_to([-4.6, 0.1, 0])
+        heatmap = WeightHeatmap(w, height=3.6, saturation=1.0, theme=t).move_to([-4.6, 0.1, 0])
         heading = self.text("weights one would design", "small").next_to(heatmap, UP, buff=0.15)
         bar = weight_bar(1.0, 2.6, t).next_to(heatmap, DOWN, buff=0.25)
         self.step(

@@ -34,8 +34,9 @@ class ForwardPass(StoryScene):
                 inputs.weights,
                 theme=t,
                 input_pixels=shown_pixels,
+                typical=inputs.sample,  # each layer's colours span its typical activations
                 full_edges=config.full_edges,
-                edge_config={"rasterise": not config.edge_lines},
+                edge_config={"rasterise": config.full_edges and not config.edge_lines},
                 width=width,
                 height=5.8,
                 output_labels=self.output_names(),
@@ -112,7 +113,7 @@ class ForwardPass(StoryScene):
                 run_time=0.6,
             )
         self.grid, self.marks = grid, marks
-        self.play(self.diagram.forward_pass(values, layer_time=0.5))
+        self.play(self.diagram.animate.set_forward(values))  # its forward_pass, layer by layer
         self.play(*(FadeIn(m) for m in self.show_verdict(digit, values[-1])), run_time=0.6)
 
     def show_verdict(self, digit: int | None, probabilities: np.ndarray) -> VGroup:

@@ -60,8 +60,10 @@ class StoryConfig:
     """Everything the story's pictures depend on besides the code. Paths are made absolute when the
     configuration is made, so that it means the same files in any working directory.
 
-    >>> config = StoryConfig(weights="network/weights/relu.npz", digit=7, theme="light")
-    >>> ForwardPass(story_config=config).render()
+    >>> from network import RELU_WEIGHTS
+    >>> config = StoryConfig(weights=RELU_WEIGHTS, digit=7, theme="light")
+    >>> load_story_inputs(config).activation  # any beat renders with it: ForwardPass(story_config=config)
+    'relu'
     """
 
     weights: Path = DEFAULT_WEIGHTS
@@ -151,8 +153,9 @@ class StoryConfig:
 class StoryInputs:
     """The trained network's parameters and its exported activations.
 
-    >>> story = load_story_inputs(StoryConfig(digit=7))
-    >>> story.sizes, story.prediction, story.layer(1).shape     # ((784, 16, 16, 10), 7, (16,))
+    >>> story = load_story_inputs(StoryConfig(digit=7))  # MNIST test digit #7, a 9
+    >>> story.sizes, story.label, story.prediction, story.layer(1).shape
+    ((784, 16, 16, 10), 9, 9, (16,))
     """
 
     weights: list[np.ndarray]  # W1..WL, each (n_out, n_in)

@@ -20,7 +20,13 @@ class LayerDiagram(StoryScene):
     def construct(self):
         t, inputs = self.theme, self.story
         self.diagram = diagram = NetworkDiagram(
-            inputs.weights, theme=t, width=9.0, height=5.1, output_labels=self.output_names()
+            inputs.weights,
+            theme=t,
+            typical=inputs.sample,  # the input pixels shown: those that tell its digits apart
+            range_legends=False,  # nothing lights up here
+            width=9.0,
+            height=5.1,
+            output_labels=self.output_names(),
         ).shift(0.2 * UP)
         last, hidden = len(diagram.sizes) - 1, diagram.sizes[1:-1]
         title = self.text("The network's layers", "title").to_edge(UP)
@@ -30,7 +36,7 @@ class LayerDiagram(StoryScene):
                 "The input layer",
                 [0],
                 f"{diagram.sizes[0]} input neurons, one per pixel"
-                f" (showing {len(diagram.shown[0])}: the pixels with the largest weights)",
+                f" (showing {len(diagram.shown[0])}: pixels that tell {self.story.item}s apart)",
             ),
             ("The output layer", [last], f"{diagram.sizes[last]} output neurons, {self.one_per_class()}"),
             (
@@ -40,8 +46,8 @@ class LayerDiagram(StoryScene):
             ),
         ]
         notes = {
-            0: "The first layer holds one neuron per pixel: the input. Only the pixels whose weights"
-            " matter most are drawn.",
+            0: "The first layer holds one neuron per pixel: the input. Only pixels that differ most"
+            f" from {self.story.item} to {self.story.item}, where the weights are strong, are drawn.",
             last: f"The last layer has {diagram.sizes[last]} neurons, one per {self.class_word()}. How"
             " brightly each one lights up is how strongly the network thinks the image is that"
             f" {self.class_word()}.",

@@ -130,7 +130,7 @@ class LearningOverEpochs(StoryScene):
     def layer_heatmaps(self, W1: np.ndarray, cols: int, side: float) -> Group:
         """One heatmap per first-layer neuron, on that snapshot's own shared colour scale."""
         scale = shared_weight_scale(W1)
-        maps = Group(*(WeightHeatmap(w, height=0.92 * side, scale=scale, theme=self.theme) for w in W1))
+        maps = Group(*(WeightHeatmap(w, height=0.92 * side, saturation=scale, theme=self.theme) for w in W1))
         return maps.arrange_in_grid(cols=cols, buff=0.08 * side)
 
     def epoch_label(self, snapshot, grid: Group) -> VGroup:

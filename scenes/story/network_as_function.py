@@ -59,7 +59,13 @@ class NetworkAsFunction(StoryScene):
 
         diagram = (
             NetworkDiagram(
-                inputs.weights, theme=theme, max_shown=10, width=4.4, height=3.0, output_labels=False
+                inputs.weights,
+                theme=theme,
+                typical=inputs.sample,  # each layer's colours span its typical activations
+                max_shown=10,
+                width=4.4,
+                height=3.0,
+                output_labels=False,
             )
             .to_corner(DOWN + LEFT, buff=0.5)
             .shift(0.6 * RIGHT)

@@ -28,7 +28,14 @@ class ParameterCount(StoryScene):
 
         title = self.text(f"{self.total:,} weights and biases to learn", "title").to_edge(UP, buff=0.35)
         diagram = NetworkDiagram(
-            inputs.weights, theme=theme, max_shown=8, width=8, height=3.6, output_labels=False
+            inputs.weights,
+            theme=theme,
+            typical=inputs.sample,
+            range_legends=False,  # nothing lights up here
+            max_shown=8,
+            width=8,
+            height=3.6,
+            output_labels=False,
         ).next_to(title, DOWN, buff=0.45)
         products = [rf"{n_in} \times {n_out}" for n_in, n_out in shapes]
         self.weights_line = MathFormula(

@@ -21,7 +21,7 @@ from manim import (
 )
 
 from scenes.choices.selection import busiest_window
-from scenes.mobjects.network_diagram import DenseColumn
+from scenes.mobjects.dense_column import DenseColumn
 from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
 
