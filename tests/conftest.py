@@ -1,30 +1,113 @@
-"""Shared fixtures for the network/ tests: the real MNIST files, IDX writers, an offline environment.
+"""Shared fixtures: the real MNIST files, IDX writers, an offline environment, networks built once.
 
-The MNIST directory is $NNEXPLAIN_DATA (set by CI), else ../shared/data/mnist next to the repo.
+The MNIST folder is $NNEXPLAIN_DATA (set by CI), else ../shared/data/mnist beside the repo, else
+the CLI's cache folder, downloaded and verified on first use (tests/mnist_data.py). When the
+collected tests need MNIST and none can be found or fetched, the session stops before any test
+runs with one line saying which folder to fill.
+
+Under pytest-xdist the session fixtures that train or import a network are built by the first
+worker that asks and reused by the other (`built_once`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from network.data import SPLITS, find_idx_file, load_dataset, read_idx
 from scenes.cli import main
+from tests.mnist_data import MissingMNIST, locate_mnist
 
 REPO = Path(__file__).resolve().parents[1]
 # Read once at import time: tests that isolate the environment remove the variable later.
 _DATA_ENV = os.environ.get("NNEXPLAIN_DATA")
+# The fixtures that read the real MNIST files; a test using any of them needs the data at start.
+MNIST_FIXTURES = frozenset({"mnist_dir", "dataset", "mnist_uint8", "torch_import", "keras_import"})
+MISSING_MNIST_STATUS = 4  # pytest's own status for a usage error: the test setup is incomplete
+_mnist: dict[str, Path] = {}
+
+
+def shared_root(tmp_path_factory) -> Path:
+    """A folder this test session's processes share: pytest's base temp folder, or under xdist the
+    folder that holds every worker's base temp folder (one per session, not per worker)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def find_mnist(tmp_path_factory) -> Path:
+    """The MNIST folder, found or downloaded once per session under a lock the xdist workers share;
+    raises MissingMNIST (one line saying which folder to fill) when there is none."""
+    if "dir" not in _mnist:
+        with FileLock(str(shared_root(tmp_path_factory) / "mnist.lock")):
+            _mnist["dir"] = locate_mnist(_DATA_ENV)
+    return _mnist["dir"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Find MNIST before the first test when a collected test needs it (not 108 errors later).
+    Without it the session stops with one line: pytest.exit, or under xdist (where a worker that
+    exits looks like a crash) the worker runs nothing and asks the controller to stop."""
+    if config.option.collectonly or not any(MNIST_FIXTURES & set(item.fixturenames) for item in items):
+        return
+    try:
+        find_mnist(config._tmp_path_factory)  # the tmp_path_factory fixture's own object
+    except MissingMNIST as exc:
+        if not hasattr(config, "workerinput"):
+            pytest.exit(str(exc), returncode=MISSING_MNIST_STATUS)
+        session.shouldstop = f"{MissingMNIST.__name__}: {exc}"
+        items.clear()
+
+
+def pytest_keyboard_interrupt(excinfo):
+    """The xdist controller stops with an Interrupted naming MissingMNIST when a worker found none."""
+    if str(excinfo.value).startswith(f"{MissingMNIST.__name__}: "):
+        _mnist["missing"] = True
+
+
+def pytest_sessionfinish(session):
+    if _mnist.get("missing"):
+        session.exitstatus = MISSING_MNIST_STATUS
 
 
 @pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    return Path(_DATA_ENV or REPO.parent / "shared" / "data" / "mnist")
+def mnist_dir(tmp_path_factory) -> Path:
+    try:
+        return find_mnist(tmp_path_factory)
+    except MissingMNIST as exc:  # asked for by a test the collection check could not see
+        pytest.exit(str(exc), returncode=MISSING_MNIST_STATUS)
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], Path]:
+    """built_once(name, build) -> path: `build(path)` writes the file (or folder) `path` once per
+    session, in the first process that asks (xdist workers wait on a file lock) and the others reuse
+    it. The build writes into a folder of its own that is renamed when it succeeds, so a failed
+    build leaves nothing behind and the next caller builds again."""
+    root = shared_root(tmp_path_factory) / "built-once"
+
+    def _built(name: str, build: Callable[[Path], object]) -> Path:
+        done = root / name
+        root.mkdir(exist_ok=True)
+        with FileLock(str(root / f"{name}.lock")):
+            if not done.is_dir():
+                partial = root / f"{name}.partial"
+                shutil.rmtree(partial, ignore_errors=True)
+                partial.mkdir()
+                build(partial / name)
+                partial.rename(done)
+        return done / name
+
+    return _built
 
 
 @pytest.fixture(scope="session")
@@ -125,20 +208,22 @@ def run(capsys):
 
 
 @pytest.fixture(scope="session")
-def relu_784_32_10(tmp_path_factory) -> Path:
+def relu_784_32_10(built_once) -> Path:
     """A real 784-32-10 ReLU weights file: one epoch on 800 sample digits, tested on the other 200,
     written by the real exporter."""
     from network.data import Dataset, load_sample
     from network.training import TrainConfig, train
     from network.weights_file import save_weights
 
-    images, labels = load_sample()
-    data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
-    config = TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=1, validation_size=100)
-    result = train(data, config, progress=False)
-    path = tmp_path_factory.mktemp("weights") / "relu-784-32-10.npz"
-    save_weights(result.model, path, {"test_accuracy": result.model.accuracy(images[800:], labels[800:])})
-    return path
+    def build(path: Path) -> None:
+        images, labels = load_sample()
+        data = Dataset(images[:800], labels[:800], images[800:], labels[800:], checksums={})
+        config = TrainConfig(sizes=(784, 32, 10), activation="relu", epochs=1, validation_size=100)
+        result = train(data, config, progress=False)
+        accuracy = result.model.accuracy(images[800:], labels[800:])
+        save_weights(result.model, path, {"test_accuracy": accuracy})
+
+    return built_once("relu-784-32-10.npz", build)
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -173,30 +258,30 @@ def train_on(directory: Path, out: Path, sizes=None, activation="sigmoid", epoch
 
 
 @pytest.fixture(scope="session")
-def digits28_weights(tmp_path_factory, digits28_dir) -> Path:
-    return train_on(digits28_dir, tmp_path_factory.mktemp("digits28") / "digits28.npz")
+def digits28_weights(built_once, digits28_dir) -> Path:
+    return built_once("digits28.npz", lambda path: train_on(digits28_dir, path))
 
 
 @pytest.fixture(scope="session")
-def digits8_weights(tmp_path_factory, digits8_dir) -> Path:
-    return train_on(digits8_dir, tmp_path_factory.mktemp("digits8") / "digits8.npz", epochs=60)
+def digits8_weights(built_once, digits8_dir) -> Path:
+    return built_once("digits8.npz", lambda path: train_on(digits8_dir, path, epochs=60))
+
+
+def import_model(model_file: Path, out: Path, *options) -> None:
+    """`nnexplain import MODEL_FILE ... --out OUT`, which must succeed."""
+    assert cli("import", model_file, *options, "--out", out) == 0
 
 
 @pytest.fixture(scope="session")
-def torch_import(tmp_path_factory, mnist_dir) -> Path:
+def torch_import(built_once, mnist_dir) -> Path:
     """The PyTorch 784-128-64-10 ReLU (normalised inputs), imported from its ONNX file with the real
     MNIST test set beside it."""
-    out = tmp_path_factory.mktemp("imported") / "torch.npz"
-    argv = ["import", FIXTURES / "imports" / "torch_relu.onnx", "--normalize", "0.1307,0.3081"]
-    assert cli(*argv, "--data-dir", mnist_dir, "--out", out) == 0
-    return out
+    onnx = FIXTURES / "imports" / "torch_relu.onnx"
+    options = ("--normalize", "0.1307,0.3081", "--data-dir", mnist_dir)
+    return built_once("torch.npz", lambda path: import_model(onnx, path, *options))
 
 
 @pytest.fixture(scope="session")
-def keras_import(tmp_path_factory, mnist_dir) -> Path:
-    out = tmp_path_factory.mktemp("imported") / "keras.npz"
-    assert (
-        cli("import", FIXTURES / "imports" / "keras_sigmoid.keras", "--data-dir", mnist_dir, "--out", out)
-        == 0
-    )
-    return out
+def keras_import(built_once, mnist_dir) -> Path:
+    keras = FIXTURES / "imports" / "keras_sigmoid.keras"
+    return built_once("keras.npz", lambda path: import_model(keras, path, "--data-dir", mnist_dir))
