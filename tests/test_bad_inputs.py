@@ -23,6 +23,7 @@ from network.data import MNIST_SHA256, SPLITS
 from network.images import MAX_PIXELS
 from network.model import MLP
 from network.weights_file import save_weights
+from tests.cli_errors import assert_one_error_line
 from tests.conftest import idx_bytes, write_idx_dir
 
 pytestmark = pytest.mark.usefixtures("offline")
@@ -89,8 +90,8 @@ def test_bad_idx_files(case, run, tmp_path, mnist_uint8):
         ["evaluate", "--data-dir", data],
         ["train", "--data-dir", data, "--epochs", "1", "--quiet", "--out", tmp_path / "w.npz"],
     ):
-        code, _, err = run(*argv)
-        assert_one_error_line(code, err)
+        code, stdout, err = run(*argv)
+        assert_one_error_line(code, stdout, err)
     assert sorted(data.iterdir()) == before and not (tmp_path / "w.npz").exists()
 
 
@@ -111,10 +112,10 @@ def test_checksum_mismatch_after_download(run, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setenv("NNEXPLAIN_MNIST_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/")
     try:
-        code, _, err = run("evaluate")
+        code, stdout, err = run("evaluate")
     finally:
         server.shutdown()
-    assert_one_error_line(code, err)
+    assert_one_error_line(code, stdout, err)
     assert "checksum mismatch" in err
     assert [p for p in cache.rglob("*") if p.is_file()] == []
 
@@ -168,8 +169,8 @@ def test_bad_weights_files(case, run, tmp_path):
         ["predict", "--weights", weights, "--digit", "0"],
         ["export-activations", "--weights", weights, "--digit", "0", "--out", tmp_path / "a.npz"],
     ):
-        code, _, err = run(*argv)
-        assert_one_error_line(code, err)
+        code, stdout, err = run(*argv)
+        assert_one_error_line(code, stdout, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
 
 
@@ -178,8 +179,8 @@ def test_scenes_refuse_a_network_without_hidden_layers(run, tmp_path):
     weights = tmp_path / "flat.npz"
     save_weights(MLP.initialise((784, 10), seed=3), weights, {"seed": 3})
     assert run("predict", "--weights", weights, "--digit", "0")[0] == 0
-    code, _, err = run("render", "LayerDiagram", "--weights", weights, "--out", tmp_path / "media")
-    assert_one_error_line(code, err)
+    code, stdout, err = run("render", "LayerDiagram", "--weights", weights, "--out", tmp_path / "media")
+    assert_one_error_line(code, stdout, err)
     assert "hidden layer" in err and not (tmp_path / "media").exists()
 
 
@@ -198,15 +199,15 @@ def test_weights_of_another_architecture_are_fine(run, tmp_path):
 def test_unreadable_weights_file(run, tmp_path):
     weights = tmp_path / "weights.npz"
     weights.mkdir()  # not a file at all; (as root, a chmod 000 file would still be readable)
-    code, _, err = run("predict", "--weights", weights, "--digit", "0")
-    assert_one_error_line(code, err)
+    code, stdout, err = run("predict", "--weights", weights, "--digit", "0")
+    assert_one_error_line(code, stdout, err)
 
 
 def test_digit_and_image_together_is_a_usage_error(run, tmp_path, mnist_uint8):
     path = tmp_path / "seven.png"
     Image.fromarray(255 - mnist_uint8["test_images"][0]).save(path)
-    code, _, err = run("predict", "--digit", "3", "--image", path)
-    assert code == 2 and err.startswith("nnexplain: error:") and "not both" in err
+    code, stdout, err = run("predict", "--digit", "3", "--image", path)
+    assert_one_error_line(code, stdout, err, "not both", status=2)
 
 
 def test_empty_and_non_image_files(run, tmp_path):
@@ -217,16 +218,16 @@ def test_empty_and_non_image_files(run, tmp_path):
     ):
         path = tmp_path / name
         path.write_bytes(content)
-        code, _, err = run("predict", "--image", path)
-        assert_one_error_line(code, err)
+        code, stdout, err = run("predict", "--image", path)
+        assert_one_error_line(code, stdout, err)
 
 
 def test_huge_image_is_refused_before_decoding(run, tmp_path):
     side = int(np.sqrt(MAX_PIXELS)) + 100
     path = tmp_path / "huge.png"
     Image.new("1", (side, side)).save(path)  # 1-bit: a few kB on disk, 41 M pixels when decoded
-    code, _, err = run("predict", "--image", path)
-    assert_one_error_line(code, err)
+    code, stdout, err = run("predict", "--image", path)
+    assert_one_error_line(code, stdout, err)
     assert "too large" in err
 
 
@@ -247,9 +248,3 @@ def test_unusual_image_modes_are_read(mode, run, tmp_path, mnist_uint8):
     code, out, err = run("predict", "--image", path, "--json")
     assert code == 0 and err == ""
     assert json.loads(out)[0]["prediction"] == 7
-
-
-def assert_one_error_line(code: int, err: str) -> None:
-    assert code != 0
-    assert err.startswith("nnexplain: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err

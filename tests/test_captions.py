@@ -10,6 +10,7 @@ from scenes.cli import main
 from scenes.narration.subtitles import Cue, chapter_lines, sentences, srt, step_cues, timeline, vtt
 from scenes.production.steps import read_steps
 from scenes.production.video_files import video_summary
+from tests.cli_errors import assert_one_error_line
 
 
 def test_sentences_end_at_stops_not_inside_numbers():
@@ -159,21 +160,23 @@ def test_your_own_recordings_set_each_steps_length_and_fill_the_soundtrack(tmp_p
 
 
 def test_a_missing_or_unreadable_recording_is_one_line_naming_the_step(tmp_path, capsys):
-    from tests.test_render_cli import assert_one_line_error
-
     voice = tmp_path / "takes"
     voice.mkdir()
     tone(voice / "LayerDiagram.1.wav", 1.0, 440)
     (voice / "LayerDiagram.2.wav").write_text("not audio")
     code = main(["render", "layer-diagram", "--voice", str(voice), "--out", str(tmp_path / "m")])
-    assert_one_line_error(code, capsys.readouterr().err, "LayerDiagram step 2 ('The output layer')")
+    assert_one_error_line(
+        code, *capsys.readouterr(), "LayerDiagram step 2 ('The output layer')", progress=True
+    )
     (voice / "LayerDiagram.2.wav").unlink()
     code = main(["render", "layer-diagram", "--voice", str(voice), "--out", str(tmp_path / "m")])
-    assert_one_line_error(code, capsys.readouterr().err, "no recording for LayerDiagram step 2", "is missing")
+    assert_one_error_line(
+        code, *capsys.readouterr(), "no recording for LayerDiagram step 2", "is missing", progress=True
+    )
     code = main(
         ["render", "layer-diagram", "--voice", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m")]
     )
-    assert_one_line_error(code, capsys.readouterr().err, "is not a folder of recordings")
+    assert_one_error_line(code, *capsys.readouterr(), "is not a folder of recordings", progress=True)
 
 
 def test_narration_lists_every_step_to_record(tmp_path, capsys):

@@ -15,8 +15,8 @@ import pytest
 from network.data import load_dataset, load_sample, read_idx
 from network.model import MLP
 from network.weights_file import load_stored_sample, load_weights, save_weights
+from tests.cli_errors import assert_one_error_line
 from tests.conftest import idx_bytes
-from tests.test_cli_network import assert_one_line_error
 
 pytestmark = pytest.mark.usefixtures("offline")
 
@@ -84,7 +84,7 @@ def test_class_names_and_a_name_are_recorded_and_used(run, mnist_dir, tmp_path):
     dataset = load_weights(out)[1]["dataset"]
     assert dataset["name"] == "Fashion-ish" and dataset["classes"] == FASHION.split(",")
     code, stdout, err = run("predict", "--weights", out, "--digit", 0)  # no images of "Fashion-ish" here
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "trained on Fashion-ish (28x28 images, 10 classes)" in err and "--data-dir" in err
     code, stdout, err = run("predict", "--weights", out, "--digit", 0, "--data-dir", mnist_dir)
     assert code == 0, err
@@ -140,7 +140,7 @@ def test_a_bad_import_is_one_line_and_writes_nothing(case, run, tmp_path, digits
     out = tmp_path / "out.npz"
     out.write_bytes(b"the user's old file")
     code, stdout, err = run("import", *args({"tmp": tmp_path, "digits8": digits8_dir}), "--out", out)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert message in err
     assert out.read_bytes() == b"the user's old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npz"]
@@ -148,7 +148,7 @@ def test_a_bad_import_is_one_line_and_writes_nothing(case, run, tmp_path, digits
 
 def test_import_to_a_directory_is_refused(run, tmp_path):
     code, stdout, err = run("import", IMPORTS / "keras_sigmoid.keras", "--out", tmp_path)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "is a directory" in err
 
 
@@ -184,7 +184,7 @@ def test_predict_draws_from_the_weights_own_data_set(run, digits8_weights, digit
     expected = model.forward(test_images[7].reshape(-1) / 255.0).probabilities
     np.testing.assert_allclose(outputs[0], expected, atol=1e-6)
     code, stdout, err = run("predict", "--weights", digits8_weights, "--digit", 300)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "digits8x8: 300 test images are here (0-299); for image 300 pass its test files" in err
 
 
@@ -214,7 +214,7 @@ def test_train_takes_class_names_and_checks_sizes_against_the_data(run, digits8_
         (["--classes", "a,b,c"], "3 class names, but the labels go up to 9"),
     ):
         code, stdout, err = run(*args, *extra)
-        assert_one_line_error(code, stdout, err)
+        assert_one_error_line(code, stdout, err)
         assert message in err
 
 
@@ -223,7 +223,7 @@ def test_weights_of_an_unknown_data_set_say_where_its_images_must_come_from(run,
     path = tmp_path / "bare.npz"
     save_weights(MLP.initialise((64, 8, 10)), path, {})
     code, stdout, err = run("predict", "--weights", path, "--digit", 0, "--data-dir", mnist_dir)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "trained on unnamed (8x8 images, 10 classes) and no test images of it are here" in err
     assert "--data-dir" in err
 
@@ -245,7 +245,7 @@ def test_evaluate_scores_a_network_on_its_own_data_set_only(
     run, digits8_weights, digits8_dir, mnist_dir, tmp_path
 ):
     code, stdout, err = run("evaluate", "--weights", digits8_weights)  # offline, no data directory
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "evaluate needs the whole test set of digits8x8" in err
     assert not (Path(os.environ["XDG_CACHE_HOME"]) / "nnexplain").exists()  # and no MNIST was downloaded
     code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", digits8_dir)
@@ -254,7 +254,7 @@ def test_evaluate_scores_a_network_on_its_own_data_set_only(
     code, stdout, err = run(
         "evaluate", "--data-dir", FIXTURES_DIR / "digits28"
     )  # MNIST weights, other images
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "the whole test set of MNIST" in err
 
 
@@ -265,7 +265,7 @@ def test_a_stored_sample_that_does_not_fit_the_network_is_refused(run, digits8_w
     arrays["sample_labels"] = np.full_like(arrays["sample_labels"], 12)  # classes are 0-9
     write_npz(tmp_path / "bad.npz", arrays)
     code, stdout, err = run("predict", "--weights", tmp_path / "bad.npz", "--digit", 0)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "stored with the weights does not hold 8x8 images labelled 0-9" in err
 
 
@@ -287,10 +287,10 @@ def test_evaluate_needs_only_the_test_files_and_says_why_a_folder_was_passed_ove
     (shortened / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(images))
     (shortened / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(labels))
     code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", shortened)
-    assert_one_line_error(code, stdout, err)  # 100 of the 300 test images are not the whole test set
+    assert_one_error_line(code, stdout, err)  # 100 of the 300 test images are not the whole test set
     assert f"{shortened} does not hold the digits8x8 test images the weights know" in err
     code, stdout, err = run("evaluate", "--weights", digits8_weights, "--data-dir", mnist_dir)
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "holds 28x28 images, not 8x8" in err
 
 

@@ -19,6 +19,7 @@ from network.data import load_dataset, sha256_of
 from network.images import load_digit_image
 from network.model import MLP
 from network.weights_file import load_weights, save_weights
+from tests.cli_errors import assert_one_error_line
 from tests.test_export import REQUIRED_KEYS
 
 pytestmark = pytest.mark.usefixtures("offline")
@@ -26,16 +27,6 @@ pytestmark = pytest.mark.usefixtures("offline")
 WEIGHTS_DIR = Path(network.__file__).parent / "weights"
 DEFAULT = WEIGHTS_DIR / "default.npz"
 SCRIPT = Path(sys.executable).parent / "nnexplain"
-
-
-def assert_one_line_error(code, out, err, status=None):
-    assert code != 0
-    if status is not None:
-        assert code == status
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("nnexplain: error: ")
-    assert "Traceback" not in err and out == ""
 
 
 @pytest.fixture(scope="module")
@@ -201,13 +192,13 @@ def test_user_errors_are_one_line(case, run, tmp_path, mnist_dir, garbage_weight
     argv, status = ERROR_CASES[case]
     before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run(*argv(files))
-    assert_one_line_error(code, out, err, status)
+    assert_one_error_line(code, out, err, status=status)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written or left behind
 
 
 def test_no_data_error_tells_the_user_about_data_dir(run):
     code, out, err = run("evaluate")
-    assert_one_line_error(code, out, err, 1)
+    assert_one_error_line(code, out, err, status=1)
     assert "--data-dir" in err
 
 
@@ -224,7 +215,7 @@ def test_sizes_not_matching_the_data(run, subset_dir):
         "--out",
         subset_dir.parent / "never.npz",
     )
-    assert_one_line_error(code, out, err, 1)
+    assert_one_error_line(code, out, err, status=1)
     assert not (subset_dir.parent / "never.npz").exists()
 
 
@@ -274,7 +265,7 @@ def test_train_to_a_path_under_a_regular_file_fails_cleanly(run, tmp_path, subse
     code, out, err = run(
         "train", "--data-dir", subset_dir, "--epochs", 1, "--quiet", "--out", blocker / "w.npz"
     )
-    assert_one_line_error(code, out, err, 1)
+    assert_one_error_line(code, out, err, status=1)
     assert [p.name for p in tmp_path.iterdir()] == ["blocker"]  # no partial or temporary file
     assert blocker.read_text() == "a file, not a directory\n"
 
@@ -290,7 +281,7 @@ def test_train_on_fewer_digits_than_the_validation_split(
         "train", "--data-dir", small, "--epochs", 3, "--learning-rate", 0.02, "--quiet", "--out", out_path
     )
     if code != 0:
-        assert_one_line_error(code, out, err)
+        assert_one_error_line(code, out, err)
         assert not out_path.exists()
         return
     model, manifest = load_weights(out_path)
@@ -324,4 +315,4 @@ def test_installed_command_evaluates(mnist_dir, dataset, default_model):
 def test_installed_command_errors_are_one_line(argv, status, garbage_weights, mnist_dir):
     argv = [str(garbage_weights) if a == "GARBAGE" else str(mnist_dir) if a == "MNIST" else a for a in argv]
     result = command(*argv)
-    assert_one_line_error(result.returncode, result.stdout, result.stderr, status)
+    assert_one_error_line(result.returncode, result.stdout, result.stderr, status=status)

@@ -17,13 +17,15 @@ from PIL import Image
 
 from scenes.cli import main
 from scenes.mobjects.theme import DARK, LIGHT
+from tests.cli_errors import assert_one_error_line
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def figure(capsys, *args) -> tuple[int, str]:
+def figure(capsys, *args) -> tuple[int, str, str]:
+    """`nnexplain figure ARGS` in-process: (exit status, stdout, stderr)."""
     code = main(["figure", *map(str, args)])
-    return code, capsys.readouterr().err
+    return code, *capsys.readouterr()
 
 
 def rgba(path: Path) -> np.ndarray:
@@ -52,7 +54,7 @@ def test_png_at_the_requested_width_with_the_theme_background(light_png, capsys,
     assert image.shape == (474, 842, 4)
     assert image[0, 0, :3].tolist() == hex_rgb(LIGHT.background) and image[0, 0, 3] == 255
     assert (image[..., :3].sum(axis=2) < 100).mean() > 0.02  # dark ink: the digit and the text
-    code, _ = figure(capsys, "this-is-a-three", "--width", "320", "--out", tmp_path / "small.png")
+    code, _, _ = figure(capsys, "this-is-a-three", "--width", "320", "--out", tmp_path / "small.png")
     small = rgba(tmp_path / "small.png")
     assert code == 0 and small.shape == (180, 320, 4)
     assert small[-1, -1, :3].tolist() == hex_rgb(DARK.background)
@@ -60,7 +62,7 @@ def test_png_at_the_requested_width_with_the_theme_background(light_png, capsys,
 
 def test_transparent_png_has_clear_corners_and_opaque_content(capsys, tmp_path):
     out = tmp_path / "clear.png"
-    code, err = figure(capsys, "ThisIsAThree", "--transparent", "--width", "480", "--out", out)
+    code, out, err = figure(capsys, "ThisIsAThree", "--transparent", "--width", "480", "--out", out)
     image = rgba(out)
     assert code == 0, err
     assert all(image[row, col, 3] == 0 for row, col in [(0, 0), (0, -1), (-1, 0), (-1, -1)])
@@ -69,7 +71,7 @@ def test_transparent_png_has_clear_corners_and_opaque_content(capsys, tmp_path):
 
 def test_svg_is_vector_paths_with_the_pixel_grids_as_images(capsys, tmp_path):
     out = tmp_path / "three.svg"
-    code, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--out", out)
+    code, out, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--out", out)
     assert code == 0, err
     root = ET.parse(out).getroot()
     assert root.tag == f"{SVG}svg" and root.get("viewBox") == "0 0 842 474"
@@ -80,7 +82,7 @@ def test_svg_is_vector_paths_with_the_pixel_grids_as_images(capsys, tmp_path):
 
 def test_pdf_is_vector_and_draws_what_the_png_shows(light_png, capsys, tmp_path):
     out = tmp_path / "three.pdf"
-    code, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--format", "pdf", "--out", out)
+    code, out, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--format", "pdf", "--out", out)
     assert code == 0, err
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
@@ -100,7 +102,7 @@ def test_pdf_is_vector_and_draws_what_the_png_shows(light_png, capsys, tmp_path)
 
 def test_network_diagram_pdf_is_mostly_vector_lines(capsys, tmp_path):
     out = tmp_path / "diagram.svg"
-    code, err = figure(capsys, "layer-diagram", "--theme", "light", "--out", out)
+    code, out, err = figure(capsys, "layer-diagram", "--theme", "light", "--out", out)
     assert code == 0, err
     assert len(list(ET.parse(out).getroot().iter(f"{SVG}path"))) > 500
 
@@ -112,7 +114,7 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
     images = {}
     for at in ("0", "0.7"):
         out = tmp_path / f"at-{at}.png"
-        code, err = figure(
+        code, out, err = figure(
             capsys, "ThisIsAThree", "--theme", "light", "--width", "842", "--at", at, "--out", out
         )
         assert code == 0, err
@@ -135,24 +137,21 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
 )
 def test_figure_errors_leave_no_file(args, fragment, capsys, tmp_path):
     out = tmp_path / "figure.png"
-    code, err = figure(capsys, *args, "--out", out)
-    lines = err.strip().splitlines()
-    assert (
-        code != 0 and len(lines) == 1 and lines[0].startswith("nnexplain: error:") and fragment in lines[0]
-    ), err
+    code, out, err = figure(capsys, *args, "--out", out)
+    assert_one_error_line(code, out, err, fragment)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_figure_into_a_directory_or_past_a_file_fails(capsys, tmp_path):
-    code, err = figure(capsys, "ThisIsAThree", "--out", tmp_path)
-    assert code != 0 and err.startswith("nnexplain: error:") and "directory" in err
+    code, out, err = figure(capsys, "ThisIsAThree", "--out", tmp_path)
+    assert_one_error_line(code, out, err, "directory")
     (tmp_path / "blocker").write_text("x")
-    code, err = figure(capsys, "ThisIsAThree", "--out", tmp_path / "blocker" / "three.png")
-    assert code != 0 and err.startswith("nnexplain: error: cannot write to")
+    code, out, err = figure(capsys, "ThisIsAThree", "--out", tmp_path / "blocker" / "three.png")
+    assert_one_error_line(code, out, err, "nnexplain: error: cannot write to")
 
 
 def test_missing_latex_in_a_figure_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    code, err = figure(capsys, "WeightedSum", "--out", tmp_path / "sum.pdf")
+    code, out, err = figure(capsys, "WeightedSum", "--out", tmp_path / "sum.pdf")
     assert code != 0 and err.count("\n") == 1 and "need latex" in err
     assert not (tmp_path / "sum.pdf").exists()

@@ -10,7 +10,7 @@ from network.data import load_dataset
 from network.history import DEFAULT_HISTORY, load_history, snapshot_files
 from network.model import MLP
 from network.weights_file import DEFAULT_WEIGHTS, load_weights, read_npz
-from tests.test_cli_network import assert_one_line_error
+from tests.cli_errors import assert_one_error_line
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +70,12 @@ def test_history_refuses_what_it_cannot_do(run, run_folder, tmp_path):
     ]
     for extra, out, message in cases:
         code, stdout, err = run("history", snaps, "--data-dir", data, *extra, "--out", out)
-        assert_one_line_error(code, stdout, err)
+        assert_one_error_line(code, stdout, err)
         assert message in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]  # nothing half-written
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine\n"
     code, stdout, err = run("history", tmp_path / "busy", "--data-dir", data, "--out", tmp_path / "c")
-    assert_one_line_error(code, stdout, err)
+    assert_one_error_line(code, stdout, err)
     assert "no snapshots (epoch-NNN.npz)" in err
 
 

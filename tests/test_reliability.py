@@ -19,6 +19,7 @@ from network.data import parse_idx
 from network.errors import DataError, NNExplainError, WeightsError
 from network.model import MLP
 from network.weights_file import load_weights, save_weights
+from tests.cli_errors import assert_one_error_line
 from tests.conftest import idx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,9 +118,8 @@ def test_disk_full_in_the_cli_is_one_line(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(os, "fsync", full)
     out = tmp_path / "acts.npz"
-    assert main(["export-activations", "--digit", "3", "--out", str(out)]) == 1
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and error.startswith("nnexplain: error:") and "No space left" in error
+    code = main(["export-activations", "--digit", "3", "--out", str(out)])
+    assert_one_error_line(code, *capsys.readouterr(), "No space left", status=1)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -132,8 +132,7 @@ def test_output_directory_that_is_a_file(tmp_path):
         text=True,
         cwd=ROOT,
     )
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("nnexplain: error:")
+    assert_one_error_line(result.returncode, result.stdout, result.stderr, status=1)
     assert blocked.read_text() == "not a directory"
 
 

@@ -19,15 +19,10 @@ import pytest
 
 from network import atomic
 from network.activations_file import load_activations
+from tests.cli_errors import assert_one_error_line
 
 REPO = Path(__file__).resolve().parents[1]
 EXPORT = ("export-activations", "--digit", "3", "--out")
-
-
-def one_error_line(code: int, err: str, *fragments: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code != 0 and len(lines) == 1 and lines[0].startswith("nnexplain: error:"), err
-    assert all(fragment in lines[0] for fragment in fragments), lines[0]
 
 
 def as_root() -> None:
@@ -39,7 +34,7 @@ def test_a_symlink_is_followed_and_its_target_replaced(run, tmp_path):
     target, link = tmp_path / "real.npz", tmp_path / "link.npz"
     target.write_bytes(b"old")
     link.symlink_to(target.name)
-    code, _, err = run(*EXPORT, link)
+    code, stdout, err = run(*EXPORT, link)
     assert code == 0, err
     assert link.is_symlink() and os.readlink(link) == "real.npz"
     assert load_activations(target).labels.tolist() == [0]  # test digit 3 is a 0
@@ -71,7 +66,7 @@ def test_a_character_device_is_written_to_not_replaced(run, tmp_path):
     as_root()
     device = tmp_path / "null"
     os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # /dev/null
-    code, _, err = run(*EXPORT, device)
+    code, stdout, err = run(*EXPORT, device)
     assert code == 0, err
     assert stat.S_ISCHR(device.stat().st_mode) and device.stat().st_rdev == os.makedev(1, 3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
@@ -88,7 +83,7 @@ def test_a_named_pipe_receives_the_complete_file(run, tmp_path):
 
     thread = threading.Thread(target=reader)
     thread.start()
-    code, _, err = run(*EXPORT, pipe)
+    code, stdout, err = run(*EXPORT, pipe)
     thread.join(timeout=30)
     assert code == 0, err
     assert stat.S_ISFIFO(pipe.stat().st_mode)
@@ -108,8 +103,8 @@ def test_sockets_block_devices_and_directories_are_refused(run, tmp_path, kind):
     else:
         path.mkdir()
     before = path.lstat()
-    code, _, err = run(*EXPORT, path)
-    one_error_line(code, err, str(path), f"it is a {kind}")
+    code, stdout, err = run(*EXPORT, path)
+    assert_one_error_line(code, stdout, err, str(path), f"it is a {kind}")
     after = path.lstat()
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thing"]
@@ -184,8 +179,8 @@ def test_out_dash_streams_to_standard_output(command, tmp_path):
 def test_every_numeric_option_is_range_checked(run, tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(*args)
-    one_error_line(code, err, fragment)
-    assert out == "" and list(tmp_path.iterdir()) == []
+    assert_one_error_line(code, out, err, fragment)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dev_stdout_writes_to_the_pipe_and_appends_to_a_file(tmp_path):
@@ -251,14 +246,16 @@ def test_publish_keeps_a_replaced_videos_mode_and_owner_and_writes_to_devices(tm
 
 def test_messages_stay_on_one_line_and_folders_refuse_dash(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, _, err = run("predict", "--weights", "no\nsuch.npz", "--digit", "1")
-    one_error_line(code, err, "no\\nsuch.npz")
+    code, stdout, err = run("predict", "--weights", "no\nsuch.npz", "--digit", "1")
+    assert_one_error_line(code, stdout, err, "no\\nsuch.npz")
     for command in (["render", "this-is-a-three"], ["explainer"]):
-        code, _, err = run(*command, "--out", "-")
-        one_error_line(code, err, "'-' is not a folder")
-    code, _, err = run("train", "--snapshots", "-")
-    one_error_line(code, err, "'-' is not a folder")
+        code, stdout, err = run(*command, "--out", "-")
+        assert_one_error_line(code, stdout, err, "'-' is not a folder")
+    code, stdout, err = run("train", "--snapshots", "-")
+    assert_one_error_line(code, stdout, err, "'-' is not a folder")
     (tmp_path / "adir").mkdir()
-    code, _, err = run("train", "--out", "adir", "--data-dir", "nowhere")  # refused before any data is read
-    one_error_line(code, err, "adir: it is a directory")
+    code, stdout, err = run(
+        "train", "--out", "adir", "--data-dir", "nowhere"
+    )  # refused before any data is read
+    assert_one_error_line(code, stdout, err, "adir: it is a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]

@@ -26,9 +26,10 @@ from scenes.cli import main
 from scenes.production.steps import read_steps
 from scenes.story.base import StoryScene
 from scenes.story.catalog import STORY
+from tests.cli_errors import assert_one_error_line
 from tests.scene_rendering import render_last_frame
 from tests.test_interrupts import hidden, nnexplain
-from tests.test_render_cli import assert_one_line_error, run
+from tests.test_render_cli import run
 
 SCENES = ["layer-diagram", "forward-pass"]
 STEPS = {"LayerDiagram": 4, "ForwardPass": 3}
@@ -280,37 +281,37 @@ def test_the_pdf_handout_is_vector_with_a_page_per_step(deck, tmp_path):
 def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep me")
-    code, _, err = run(capsys, "slides", "layer-diagram", "--out", a_file)
-    assert_one_line_error(code, err, "is not a folder")
+    code, stdout, err = run(capsys, "slides", "layer-diagram", "--out", a_file)
+    assert_one_error_line(code, stdout, err, "is not a folder")
     assert a_file.read_text() == "keep me"
-    code, _, err = run(capsys, "slides", "layer-diagrm", "--out", tmp_path / "deck")
-    assert_one_line_error(code, err, "unknown scene", "layer-diagram")
-    code, _, err = run(capsys, "slides", "layer-diagram", "--name", "../x", "--out", tmp_path / "deck")
-    assert_one_line_error(code, err, "is not a deck name")
+    code, stdout, err = run(capsys, "slides", "layer-diagrm", "--out", tmp_path / "deck")
+    assert_one_error_line(code, stdout, err, "unknown scene", "layer-diagram")
+    code, stdout, err = run(capsys, "slides", "layer-diagram", "--name", "../x", "--out", tmp_path / "deck")
+    assert_one_error_line(code, stdout, err, "is not a deck name")
     for bad in ("week#1", " spaced", "a\nb", "x" * 201):
-        code, _, err = run(capsys, "slides", "layer-diagram", "--name", bad, "--out", tmp_path / "deck")
-        assert_one_line_error(code, err, "is not a deck name")
+        code, stdout, err = run(capsys, "slides", "layer-diagram", "--name", bad, "--out", tmp_path / "deck")
+        assert_one_error_line(code, stdout, err, "is not a deck name")
     (tmp_path / "deck").mkdir()
     (tmp_path / "deck" / "layer-diagram_assets").write_text("a file in the deck's way")
-    code, _, err = run(
+    code, stdout, err = run(
         capsys, "slides", "layer-diagram", "--out", tmp_path / "deck", "--cache", tmp_path / "c"
     )
-    assert_one_line_error(code, err, "layer-diagram_assets is a file", "--name")
+    assert_one_error_line(code, stdout, err, "layer-diagram_assets is a file", "--name")
     assert sorted(p.name for p in (tmp_path / "deck").iterdir()) == ["layer-diagram_assets"]
     assert not (tmp_path / "c").exists()  # refused before rendering anything
     shutil.rmtree(tmp_path / "deck")
-    code, _, err = run(capsys, "slides", "--out", tmp_path / "deck")
-    assert_one_line_error(code, err, "--all")
-    code, _, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
-    assert_one_line_error(code, err, "cannot write to /proc/nnexplain-deck")
+    code, stdout, err = run(capsys, "slides", "--out", tmp_path / "deck")
+    assert_one_error_line(code, stdout, err, "--all")
+    code, stdout, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
+    assert_one_error_line(code, stdout, err, "cannot write to /proc/nnexplain-deck")
     assert not (tmp_path / "deck").exists()
 
 
 def test_missing_latex_is_one_line_and_writes_no_deck(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no latex, no dvisvgm (workers start from sys.executable)
-    code, _, err = run(capsys, "slides", "weighted-sum", "-q", "l", "--out", tmp_path / "deck",
+    code, stdout, err = run(capsys, "slides", "weighted-sum", "-q", "l", "--out", tmp_path / "deck",
                        "--cache", tmp_path / "cache")  # fmt: skip
-    assert_one_line_error(code, err, "WeightedSum failed", "latex")
+    assert_one_error_line(code, stdout, err, "WeightedSum failed", "latex", progress=True)
     assert list((tmp_path / "deck").iterdir()) == []
 
 
@@ -352,6 +353,6 @@ def test_a_cached_video_without_its_steps_is_rendered_again(deck, capsys):
     folder, cache = deck
     steps = next(cache.glob("scenes/*/LayerDiagram.steps"))
     shutil.rmtree(steps)  # as a crash between the two renames, or a user's clean-up, would leave it
-    code, _, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", folder, "--cache", cache)
+    code, stdout, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", folder, "--cache", cache)
     assert code == 0 and "(1 rendered, 1 cached)" in err
     assert (steps / "steps.json").is_file() and len(read_steps(steps)) == STEPS["LayerDiagram"]

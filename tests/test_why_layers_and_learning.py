@@ -15,6 +15,7 @@ from scenes.mobjects.theme import DARK
 from scenes.story.inputs import StoryConfig, load_story_inputs
 from scenes.story.learning_over_epochs import LearningOverEpochs
 from scenes.story.why_layers import WhyLayers
+from tests.cli_errors import assert_one_error_line
 from tests.scene_rendering import render_last_frame
 
 
@@ -138,10 +139,9 @@ def test_the_whole_story_leaves_learning_out_for_weights_without_a_run(tmp_path,
     code, out, err = run(
         "figure", "learning-over-epochs", "--weights", RELU_WEIGHTS, "--out", tmp_path / "a.png"
     )
-    assert code == 1 and out == "" and err.count("\n") == 1
-    assert err.startswith("nnexplain: error: LearningOverEpochs: no training history for relu.npz")
+    assert_one_error_line(code, out, err, "LearningOverEpochs: no training history for relu.npz", status=1)
     code, out, err = run(
         "figure", "learning-over-epochs", "--history", tmp_path / "none", "--out", tmp_path / "b.png"
     )
-    assert code == 2 and err.count("\n") == 1 and "is not a folder of snapshots" in err
+    assert_one_error_line(code, out, err, "is not a folder of snapshots", status=2)
     assert list(tmp_path.iterdir()) == []
