@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-test video test lint train clean
+.PHONY: setup setup-test video test check lint train clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -13,8 +13,17 @@ setup-test:
 video: setup
 	$(BIN)/nnexplain explainer
 
+# The suite across every core (pytest-xdist; files marked xdist_group stay on one worker). MNIST:
+# $NNEXPLAIN_DATA, else ../shared/data/mnist, else the CLI's cache, downloaded on first use.
 test: setup-test lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+
+# A quick subset while developing (under a minute): the plain-numpy and file-format tests.
+CHECK_FILES := tests/test_model.py tests/test_selection.py tests/test_digit_parts.py \
+	tests/test_diagram_choices.py tests/test_export.py tests/test_import.py tests/test_images.py \
+	tests/test_cli_errors.py
+check: setup-test
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup $(CHECK_FILES)
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -12,6 +12,9 @@ from scenes.production.steps import read_steps
 from scenes.production.video_files import video_summary
 from tests.cli_errors import assert_one_error_line
 
+# pytest-xdist: the whole file on one worker (its module fixture renders an explainer once)
+pytestmark = pytest.mark.xdist_group("captions")
+
 
 def test_sentences_end_at_stops_not_inside_numbers():
     text = "It reads 95.9% of the digits right; this is one miss. Why? Because   the sum is -0.46!"

@@ -19,6 +19,9 @@ from scenes.cli import main
 from scenes.mobjects.theme import DARK, LIGHT
 from tests.cli_errors import assert_one_error_line
 
+# pytest-xdist: the whole file on one worker (its module fixture renders a figure once)
+pytestmark = pytest.mark.xdist_group("figures")
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 

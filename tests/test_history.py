@@ -12,6 +12,9 @@ from network.model import MLP
 from network.weights_file import DEFAULT_WEIGHTS, load_weights, read_npz
 from tests.cli_errors import assert_one_error_line
 
+# pytest-xdist: the whole file on one worker (its module fixture trains one run with snapshots)
+pytestmark = pytest.mark.xdist_group("history")
+
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, mnist_uint8, make_idx_dir, mnist_subset):

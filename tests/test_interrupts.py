@@ -15,6 +15,9 @@ from PIL import Image
 
 from benchmarks.soak_interrupts import alive, descendants, frames  # the same checks as the soak
 
+# pytest-xdist: the whole file on one worker (signals, process groups and a time limit: one at a time)
+pytestmark = pytest.mark.xdist_group("interrupts")
+
 REPO = Path(__file__).resolve().parents[1]
 SHORT = "this-is-a-three,pixels-to-input-layer"
 

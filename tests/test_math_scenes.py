@@ -22,6 +22,9 @@ from scenes.story.relu_vs_sigmoid import ReLUvsSigmoid
 from scenes.story.weighted_sum import WeightedSum
 from tests.scene_rendering import point_to_pixel, render_last_frame
 
+# pytest-xdist: the whole file on one worker (its scenes share one media folder, so LaTeX compiles once)
+pytestmark = pytest.mark.xdist_group("math-scenes")
+
 ALL_SCENES = [
     WeightedSum,
     BiasAndSigmoid,

@@ -22,6 +22,9 @@ from network.weights_file import load_weights, save_weights
 from tests.cli_errors import assert_one_error_line
 from tests.conftest import idx_bytes
 
+# pytest-xdist: the whole file on one worker (its module fixtures train once; timed interruptions)
+pytestmark = pytest.mark.xdist_group("reliability")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "network" / "weights" / "default.npz"
 NNEXPLAIN = [sys.executable, "-m", "network.cli"]

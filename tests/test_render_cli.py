@@ -22,6 +22,9 @@ from scenes.story.catalog import STORY, SceneEntry, find
 from scenes.story.inputs import StoryConfig
 from tests.cli_errors import assert_one_error_line
 
+# pytest-xdist: the whole file on one worker (its module fixture renders and joins two scenes once)
+pytestmark = pytest.mark.xdist_group("render-cli")
+
 SHORT = ["this-is-a-three", "pixels-to-input-layer"]
 
 

@@ -31,6 +31,9 @@ from tests.scene_rendering import render_last_frame
 from tests.test_interrupts import hidden, nnexplain
 from tests.test_render_cli import run
 
+# pytest-xdist: the whole file on one worker (its module fixture builds one deck from an empty cache)
+pytestmark = pytest.mark.xdist_group("slides")
+
 SCENES = ["layer-diagram", "forward-pass"]
 STEPS = {"LayerDiagram": 4, "ForwardPass": 3}
 
