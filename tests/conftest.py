@@ -103,7 +103,11 @@ def built_once(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], Pa
                 partial = root / f"{name}.partial"
                 shutil.rmtree(partial, ignore_errors=True)
                 partial.mkdir()
-                build(partial / name)
+                try:
+                    build(partial / name)
+                except BaseException:
+                    shutil.rmtree(partial, ignore_errors=True)
+                    raise
                 partial.rename(done)
         return done / name
 
