@@ -167,15 +167,32 @@ def test_normalised_inputs_show_their_real_values_and_the_raw_picture(torch_impo
     assert numbers["z"] == pytest.approx(numbers["weighted_sum"] + numbers["b"])
 
 
-@pytest.mark.parametrize("weights", ["torch_import", "keras_import"])
-def test_imported_networks_render_every_beat(weights, request, tmp_path):
+IMPORTED = ["torch_import", "keras_import"]
+# Every beat but the one an imported network lacks (checked below), each a test of its own so that
+# pytest-xdist spreads the 30 renders over the cores.
+BEATS_OF_IMPORTS = [entry for entry in STORY if entry.name != "LearningOverEpochs"]
+
+
+@pytest.fixture(scope="module")
+def beats_media(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("beats")  # one per worker, so LaTeX compiled once is reused
+
+
+@pytest.mark.parametrize("weights", IMPORTED)
+def test_imported_networks_offer_every_beat_but_learning(weights, request):
     config = StoryConfig(weights=request.getfixturevalue(weights))
     entries = available_entries(STORY, config, everything=True, log=lambda line: None)
+    assert entries == BEATS_OF_IMPORTS
     assert [e.name for e in STORY if e not in entries] == ["LearningOverEpochs"]  # no training run
-    for entry in entries:
-        scene, frame = render_last_frame(entry.load(), tmp_path, config)
-        assert frame[..., :3].std() > 10, f"{entry.name} drew nothing"
-        assert scene.steps, entry.name
+
+
+@pytest.mark.parametrize("entry", BEATS_OF_IMPORTS, ids=lambda entry: entry.name)
+@pytest.mark.parametrize("weights", IMPORTED)
+def test_imported_networks_render_every_beat(weights, entry, request, beats_media):
+    config = StoryConfig(weights=request.getfixturevalue(weights))
+    scene, frame = render_last_frame(entry.load(), beats_media, config)
+    assert frame[..., :3].std() > 10, f"{entry.name} drew nothing"
+    assert scene.steps, entry.name
 
 
 def test_imported_networks_make_lecture_figures(run, torch_import, tmp_path):
