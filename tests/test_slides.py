@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from tests.test_interrupts import hidden, nnexplain
 from tests.test_render_cli import assert_one_line_error, run
 
 SCENES = ["layer-diagram", "forward-pass"]
+STORY_TITLE = "But what is a neural network?"
+SHIPPED_SUBTITLE = "A 784-16-16-10 sigmoid network trained on MNIST"
 STEPS = {"LayerDiagram": 4, "ForwardPass": 3}
 
 
@@ -43,8 +46,17 @@ def deck(tmp_path_factory):
     return root / "deck", root / "cache"
 
 
-def cached_steps(cache: Path) -> dict[str, list[dict]]:
-    return {folder.stem: read_steps(folder) for folder in cache.glob("scenes/*/*.steps")}
+def cached_steps(cache: Path, theme: str = "dark") -> dict[str, list[dict]]:
+    """The steps of the scenes rendered in `theme`: the deck's (dark) or its handout's (light),
+    told apart by their posters' brightness."""
+    found = {}
+    for folder in cache.glob("scenes/*/*.steps"):
+        steps = read_steps(folder)
+        poster = np.asarray(Image.open(steps[0]["poster"]).convert("L"), dtype=float)
+        if (poster.mean() < 128) == (theme == "dark"):
+            assert folder.stem not in found, f"{folder.stem} rendered twice in the {theme} theme"
+            found[folder.stem] = steps
+    return found
 
 
 def last_frame(video: Path) -> np.ndarray:
@@ -177,6 +189,8 @@ def test_the_html_deck_plays_offline_in_a_real_browser(deck):
         driver.get((folder / "slides.html").as_uri())
         body = driver.find_element(By.TAG_NAME, "body")
         assert "start" in body.get_attribute("class")  # a title card until the first key
+        assert driver.find_element(By.ID, "card-title").text == STORY_TITLE
+        assert driver.find_element(By.ID, "card-subtitle").text == SHIPPED_SUBTITLE
         assert (
             driver.find_element(By.ID, "card").is_displayed()
             and driver.execute_script("return document.getElementById('video').getAttribute('src')") is None
@@ -247,14 +261,87 @@ def test_the_pptx_has_a_video_and_notes_per_step(deck):
     folder, cache = deck
     steps = [step for name in ("LayerDiagram", "ForwardPass") for step in cached_steps(cache)[name]]
     deck_file = Presentation(str(folder / "slides.pptx"))
-    assert len(deck_file.slides) == len(steps) == 7
+    assert len(deck_file.slides) == len(steps) + 1 == 8  # a title slide, then one per step
     assert deck_file.slide_width / deck_file.slide_height == pytest.approx(16 / 9, abs=0.01)
-    for slide, step in zip(deck_file.slides, steps):
+    assert slide_texts(deck_file.slides[0]) == [STORY_TITLE, SHIPPED_SUBTITLE]
+    for slide, step in zip(list(deck_file.slides)[1:], steps):
         assert slide.shapes.title.text == step["title"]
         assert slide.notes_slide.notes_text_frame.text == step["notes"]
         parts = {rel.reltype.rsplit("/", 1)[-1]: rel.target_part for rel in slide.part.rels.values()}
         assert parts["video"].blob == step["video"].read_bytes()
         assert parts["image"].blob == step["poster"].read_bytes()  # the poster frame
+
+
+def slide_texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def page_text(pdf: Path, number: int) -> str:
+    """Page `number` (from 1) as poppler's pdftotext reads it, on one line."""
+    text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return " ".join(text.split())
+
+
+def page_brightness(pdf: Path, number: int) -> float:
+    """The mean grey level (0-255) of page `number` drawn by poppler's pdftoppm."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", "30", "-png", "-gray", "-f", str(number), "-l", str(number),
+                        str(pdf), f"{folder}/page"], check=True)  # fmt: skip
+        (image,) = Path(folder).glob("page*.png")
+        return float(np.asarray(Image.open(image).convert("L"), dtype=float).mean())
+
+
+def test_every_handout_page_is_its_own_step(deck):
+    """Page k shows step k: the title of its bookmark and its own "Scene · step n" (a handout whose
+    pages were shifted by one keeps its bookmarks and passes every other test)."""
+    folder, _ = deck
+    pdf = folder / "slides.pdf"
+    reader = PdfReader(str(pdf))
+    expected = [("LayerDiagram", n) for n in range(1, 5)] + [("ForwardPass", n) for n in range(1, 4)]
+    assert len(reader.pages) == len(reader.outline) == len(expected) == 7
+    for index, (item, (scene, number)) in enumerate(zip(reader.outline, expected)):
+        assert reader.get_destination_page_number(item) == index
+        prefix, title = item.title.split(": ", 1)
+        assert prefix == scene
+        text = page_text(pdf, index + 1)
+        assert title in text and f"{scene} · step {number}" in text, (index, item.title, text[:120])
+        others = [f"{scene} · step {k}" for k in range(1, 5) if k != number]
+        assert not any(other in text for other in others), (index, text[:120])
+
+
+def test_the_deck_opens_on_the_story_title(deck):
+    """The story's title, not the deck's file name: HTML page and card, PPTX (above), PDF metadata."""
+    folder, _ = deck
+    page = (folder / "slides.html").read_text("utf-8")
+    assert "<title>But what is a neural network?</title>" in page
+    assert '<h1 id="card-title">But what is a neural network?</h1>' in page
+    assert f'<p id="card-subtitle">{SHIPPED_SUBTITLE}</p>' in page
+    metadata = PdfReader(str(folder / "slides.pdf")).metadata
+    assert metadata.title == STORY_TITLE and metadata.subject == SHIPPED_SUBTITLE
+
+
+def test_the_handout_is_light_unless_asked_and_the_title_can_be_given(deck, tmp_path, capsys):
+    """The dark deck's handout is printable (white pages); --handout-theme dark gives the deck's
+    dark pages; --title names every form of the deck. Everything comes from the render cache."""
+    folder, cache = deck
+    assert min(page_brightness(folder / "slides.pdf", n) for n in (1, 4, 7)) > 200
+    title = "Week 3: how a network reads digits"
+    code, out, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", tmp_path / "dark", "--cache", cache,
+                         "--handout-theme", "dark", "--title", title)  # fmt: skip
+    assert code == 0 and "7 slides from 2 scenes (0 rendered, 2 cached) in" in err, err
+    dark = tmp_path / "dark" / "slides.pdf"
+    assert max(page_brightness(dark, n) for n in (1, 4, 7)) < 150  # a dark frame on a white page
+    assert PdfReader(str(dark)).metadata.title == "Week 3: how a network reads digits"
+    pptx = Presentation(str(tmp_path / "dark" / "slides.pptx"))
+    assert slide_texts(pptx.slides[0]) == ["Week 3: how a network reads digits", SHIPPED_SUBTITLE]
+    page = (tmp_path / "dark" / "slides.html").read_text("utf-8")
+    assert "<title>Week 3: how a network reads digits</title>" in page
+    # the handout alone renders only the light pass (already cached by the fixture's deck)
+    code, out, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", tmp_path / "pdf", "--cache", cache,
+                         "--format", "pdf")  # fmt: skip
+    assert code == 0 and "7 slides from 2 scenes (0 rendered, 2 cached) in" in err, err
+    assert (tmp_path / "pdf" / "slides.pdf").read_bytes() == (folder / "slides.pdf").read_bytes()
 
 
 def test_the_pdf_handout_is_vector_with_a_page_per_step(deck, tmp_path):
@@ -274,7 +361,7 @@ def test_the_pdf_handout_is_vector_with_a_page_per_step(deck, tmp_path):
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "7", "-l", "7", str(pdf), str(tmp_path / "p")],
                    check=True)  # fmt: skip
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
-    assert page.mean() > 60 and page.std() > 20  # a white page with a dark frame drawn on it
+    assert page.mean() > 200 and page.std() > 20  # a white page, the light theme's frame drawn on it
 
 
 def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
@@ -301,6 +388,9 @@ def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
     shutil.rmtree(tmp_path / "deck")
     code, _, err = run(capsys, "slides", "--out", tmp_path / "deck")
     assert_one_line_error(code, err, "--all")
+    for bad in ("", "   ", "two\nlines", "t" * 201):
+        code, _, err = run(capsys, "slides", "layer-diagram", "--title", bad, "--out", tmp_path / "deck")
+        assert_one_line_error(code, err, "is not a title")
     code, _, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
     assert_one_line_error(code, err, "cannot write to /proc/nnexplain-deck")
     assert not (tmp_path / "deck").exists()
@@ -346,6 +436,9 @@ def test_a_deck_takes_the_render_options(tmp_path, relu_784_32_10, capsys):
                     "edge-detector.pdf"), str(tmp_path / "p")], check=True)  # fmt: skip
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
     assert page.mean() > 230  # the light theme: a white frame on a white page
+    metadata = PdfReader(str(tmp_path / "deck" / "edge-detector.pdf")).metadata
+    assert metadata.title == STORY_TITLE  # still MNIST's digits
+    assert metadata.subject == "A 784-32-10 ReLU network trained on MNIST"
 
 
 def test_a_cached_video_without_its_steps_is_rendered_again(deck, capsys):
