@@ -109,30 +109,38 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
     ensure_writable_dir(out)
     ensure_writable_dir(cache)
     log = lambda line: echo(line, err=True)  # noqa: E731
-    # The handout's pages are drawn as each step ends, in the render's theme: a handout in another
-    # theme takes its pages from the scenes rendered in that theme (a second render, cached apart)
-    themes = [theme] if set(formats) - {"pdf"} else []
-    themes += [handout_theme] if "pdf" in formats and handout_theme not in themes else []
-    results = {
-        which: render_scenes(entries, replace(config, theme=which), QUALITIES[quality], cache, jobs, log=log)
-        for which in themes
-    }
+    # The handout's pages are drawn as each step ends, in the render's theme. Where the deck's videos
+    # are not rendered in the handout's theme, a handout-only render (animations skipped, no frame
+    # drawn, cached apart) draws its pages in that theme.
+    level = QUALITIES[quality]
+    results = {}
+    if set(formats) - {"pdf"}:
+        results["deck"] = render_scenes(entries, config, level, cache, jobs, log=log)
+    if "pdf" in formats and not (results and handout_theme == theme):
+        handout_config = replace(config, theme=handout_theme)
+        results["handout"] = render_scenes(entries, handout_config, level, cache, jobs, log=log,
+                                           handout_only=True)  # fmt: skip
     for outcome in results.values():
         fail_if_any(outcome)
-    decks = {which: collect_slides(outcome) for which, outcome in results.items()}
-    deck = decks[themes[0]]
+    decks = {role: collect_slides(outcome) for role, outcome in results.items()}
+    deck = decks.get("deck", decks.get("handout"))
     written = write_deck(deck, out, name, get_theme(theme), formats, title=title or story_title(manifest),
-                         subtitle=story_subtitle(manifest), handout=decks.get(handout_theme))  # fmt: skip
+                         subtitle=story_subtitle(manifest), handout=decks.get("handout"))  # fmt: skip
     for path in written:
         echo(path)
-    counts = [f"{sum(not r.cached for r in outcome)} rendered, {sum(r.cached for r in outcome)} cached"
-              for outcome in results.values()]  # fmt: skip
-    handout = f", the {handout_theme} handout's pages ({counts[1]})" if len(counts) > 1 else ""
+    (_, first), *others = results.items()
+    handout = "".join(f", the {handout_theme} handout's pages ({tally(outcome)})" for _, outcome in others)
     echo(
-        f"{len(deck)} slides from {len(entries)} scenes ({counts[0]}){handout} "
+        f"{len(deck)} slides from {len(entries)} scenes ({tally(first)}){handout} "
         f"in {time.monotonic() - start:.1f} s",
         err=True,
     )
+
+
+def tally(results) -> str:
+    """How many scenes a render pass rendered and found cached."""
+    rendered = sum(not result.cached for result in results)
+    return f"{rendered} rendered, {len(results) - rendered} cached"
 
 
 @click.command()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from network.errors import NNExplainError
 from scenes.production.deck_html import deck_page
-from scenes.production.steps import read_steps, steps_folder
+from scenes.production.steps import HANDOUT_FILE, read_steps, steps_folder
 
 __all__ = ["FORMATS", "Slide", "collect_slides", "deck_targets", "write_deck"]
 
@@ -42,8 +42,8 @@ class Slide:
     scene: str
     title: str
     notes: str
-    video: Path
-    poster: Path
+    video: Path | None  # None: from a handout-only render (`render_scenes(handout_only=True)`)
+    poster: Path | None
     handout: Path  # the scene's handout PDF
     page: int  # this step's page in it, from 0
 
@@ -63,7 +63,7 @@ def collect_slides(results) -> list[Slide]:
                     step["notes"],
                     step["video"],
                     step["poster"],
-                    folder / "handout.pdf",
+                    folder / HANDOUT_FILE,
                     page,
                 )
             )
