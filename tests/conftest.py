@@ -200,3 +200,23 @@ def keras_import(tmp_path_factory, mnist_dir) -> Path:
         == 0
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def deck(tmp_path_factory):
+    """The deck of LayerDiagram and ForwardPass at -q l, built once from an empty cache: (deck folder,
+    cache folder). tests/test_slides.py and tests/test_deck_handout.py read it."""
+    root = tmp_path_factory.mktemp("slides")
+    argv = [
+        "slides",
+        "layer-diagram",
+        "forward-pass",
+        "-q",
+        "l",
+        "--out",
+        root / "deck",
+        "--cache",
+        root / "cache",
+    ]
+    assert cli(*argv) == 0
+    return root / "deck", root / "cache"

@@ -10,10 +10,11 @@ already rendered renders nothing. The deck is built in a hidden folder inside th
 and moved into place at the end: an interrupted build leaves no half-written deck.
 
 `nnexplain slides` renders the scenes with `results = render_scenes(STORY, StoryConfig(),
-QUALITIES["m"], Path("media"))` and writes the decks with `write_deck(collect_slides(results),
-Path("lecture"), "explainer", DARK, title=story_title(manifest), handout=light_slides)`, the
-handout's pages taken from the same scenes rendered in the light theme (tests/test_slides.py
-builds and reads them).
+QUALITIES["m"], Path("media"))`, their light handout pages with `render_scenes(STORY,
+StoryConfig(theme="light"), QUALITIES["m"], Path("media"), handout_only=True)`, and writes the
+decks with `write_deck(collect_slides(results), Path("lecture"), "explainer", DARK,
+title=story_title(manifest), handout=collect_slides(handout_results))` (tests/test_slides.py and
+tests/test_deck_handout.py build and read them).
 """
 
 from __future__ import annotations
