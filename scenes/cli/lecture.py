@@ -124,7 +124,8 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
         fail_if_any(outcome)
     decks = {role: collect_slides(outcome) for role, outcome in results.items()}
     deck = decks.get("deck", decks.get("handout"))
-    written = write_deck(deck, out, name, get_theme(theme), formats, title=title or story_title(manifest),
+    title = title.strip() if title else story_title(manifest)
+    written = write_deck(deck, out, name, get_theme(theme), formats, title=title,
                          subtitle=story_subtitle(manifest), handout=decks.get("handout"))  # fmt: skip
     for path in written:
         echo(path)
