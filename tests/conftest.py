@@ -289,3 +289,23 @@ def torch_import(built_once, mnist_dir) -> Path:
 def keras_import(built_once, mnist_dir) -> Path:
     keras = FIXTURES / "imports" / "keras_sigmoid.keras"
     return built_once("keras.npz", lambda path: import_model(keras, path, "--data-dir", mnist_dir))
+
+
+@pytest.fixture(scope="session")
+def deck(tmp_path_factory):
+    """The deck of LayerDiagram and ForwardPass at -q l, built once from an empty cache: (deck folder,
+    cache folder). tests/test_slides.py and tests/test_deck_handout.py read it."""
+    root = tmp_path_factory.mktemp("slides")
+    argv = [
+        "slides",
+        "layer-diagram",
+        "forward-pass",
+        "-q",
+        "l",
+        "--out",
+        root / "deck",
+        "--cache",
+        root / "cache",
+    ]
+    assert cli(*argv) == 0
+    return root / "deck", root / "cache"

@@ -10,14 +10,16 @@ import pytest
 
 from network.data import load_sample, read_idx
 from network.model import MLP
-from network.weights_file import save_weights
+from network.weights_file import load_weights, save_weights
 from scenes.choices.class_names import article, in_sentence, output_labels, plural, this_is
 from scenes.cli.options import available_entries, unavailable
 from scenes.mobjects.pixel_grid import PixelGrid, WeightHeatmap
 from scenes.story.catalog import STORY, find
 from scenes.story.inputs import StoryConfig, load_story_inputs
+from scenes.story.title import story_subtitle, story_title
 from tests.scene_rendering import render_last_frame
 
+DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 FASHION = [
     "T-shirt/top",
     "Trouser",
@@ -120,12 +122,11 @@ def test_the_story_of_another_data_set_uses_its_own_images_and_names(digits28_co
             assert "accuracy on digits28" in words and "accuracy on MNIST" in words
         else:
             assert "MNIST" not in words, entry.name
-        if entry.name == "ThisIsAThree":
-            name = story.class_name(story.followed_class)
-            assert this_is(name) in texts(scene) and scene.steps[0].title == this_is(name)
-            assert f"Here are 5 {plural(name)}, each only 28 by 28 pixels" in scene.steps[0].notes
+        if entry.name == "ThisIsAThree":  # the followed test image is labelled 6, named in classes.txt
+            assert "This is a six" in texts(scene) and scene.steps[0].title == "This is a six"
+            assert "Here are 5 sixes, each only 28 by 28 pixels" in scene.steps[0].notes
         if entry.name in ("ForwardPass", "LayerDiagram"):
-            assert [m.original_text for m in scene.diagram.output_labels] == list(story.classes)
+            assert [m.original_text for m in scene.diagram.output_labels] == DIGIT_WORDS
 
 
 def test_a_network_of_8x8_images_is_told_in_its_own_sizes(digits8_weights, tmp_path):
@@ -275,3 +276,29 @@ def zeros_and_ones(directory, mnist_dir):
     for key, stem in SPLITS.items():
         (directory / stem).write_bytes(idx_bytes(images[keep] if key.endswith("images") else labels[keep]))
     return directory
+
+
+def test_a_deck_of_another_data_set_is_titled_by_it(digits28_weights, digits8_weights, relu_784_32_10):
+    """The title card, first slide and PDF title of a deck (scenes/story/title.py) from the weights'
+    manifest: the video's title for MNIST only."""
+    manifests = [load_weights(path)[1] for path in (digits28_weights, digits8_weights, relu_784_32_10)]
+    assert [story_title(manifest) for manifest in manifests] == [
+        "What a neural network sees in digits28",
+        "What a neural network sees in digits8x8",
+        "But what is a neural network?",
+    ]
+    assert [story_subtitle(manifest) for manifest in manifests] == [
+        "A 784-16-16-10 sigmoid network trained on digits28: zero, one, two, …",
+        "A 64-16-16-10 sigmoid network trained on digits8x8",
+        "A 784-32-10 ReLU network trained on MNIST",
+    ]
+    fashion = {"sizes": [784, 16, 10], "activation": "relu",
+               "dataset": {"name": "Fashion-MNIST", "classes": FASHION, "side": 28}}  # fmt: skip
+    assert story_title(fashion) == "What a neural network sees in Fashion-MNIST"
+    assert (
+        story_subtitle(fashion)
+        == "A 784-16-10 ReLU network trained on Fashion-MNIST: T-shirt/top, Trouser, Pullover, …"
+    )
+    unnamed = {"sizes": [256, 30, 4], "activation": "sigmoid"}  # an import that says nothing of its data
+    assert story_title(unnamed) == "What a neural network sees in 16×16 images"
+    assert story_subtitle(unnamed) == "A 256-30-4 sigmoid network trained on 16×16 images in 4 classes"

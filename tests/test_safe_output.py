@@ -41,6 +41,22 @@ def test_a_symlink_is_followed_and_its_target_replaced(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npz", "real.npz"]
 
 
+def test_a_chain_of_symlinks_is_followed_to_its_end(run, tmp_path):
+    """link -> mid -> real: both links stay links and the file at the end of the chain is replaced."""
+    (tmp_path / "deep").mkdir()
+    real, mid, link = tmp_path / "deep" / "real.npz", tmp_path / "mid.npz", tmp_path / "link.npz"
+    real.write_bytes(b"old")
+    mid.symlink_to("deep/real.npz")
+    link.symlink_to("mid.npz")
+    code, _, err = run(*EXPORT, link)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == "mid.npz"
+    assert mid.is_symlink() and os.readlink(mid) == "deep/real.npz"
+    assert load_activations(real).labels.tolist() == [0]  # test digit 3 is a 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", "link.npz", "mid.npz"]
+    assert [p.name for p in (tmp_path / "deep").iterdir()] == ["real.npz"]
+
+
 def test_a_dangling_symlink_creates_its_target(run, tmp_path):
     link = tmp_path / "link.npz"
     link.symlink_to("made.npz")

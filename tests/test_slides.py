@@ -22,7 +22,6 @@ from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
-from scenes.cli import main
 from scenes.production.steps import read_steps
 from scenes.story.base import StoryScene
 from scenes.story.catalog import STORY
@@ -35,20 +34,24 @@ from tests.test_render_cli import run
 pytestmark = pytest.mark.xdist_group("slides")
 
 SCENES = ["layer-diagram", "forward-pass"]
+STORY_TITLE = "But what is a neural network?"
+SHIPPED_SUBTITLE = "A 784-16-16-10 sigmoid network trained on MNIST"
 STEPS = {"LayerDiagram": 4, "ForwardPass": 3}
 
 
-@pytest.fixture(scope="module")
-def deck(tmp_path_factory):
-    """The two scenes' deck, built once from an empty cache: (deck folder, cache folder)."""
-    root = tmp_path_factory.mktemp("slides")
-    code = main(["slides", *SCENES, "-q", "l", "--out", str(root / "deck"), "--cache", str(root / "cache")])
-    assert code == 0
-    return root / "deck", root / "cache"
-
-
-def cached_steps(cache: Path) -> dict[str, list[dict]]:
-    return {folder.stem: read_steps(folder) for folder in cache.glob("scenes/*/*.steps")}
+def cached_steps(cache: Path, theme: str = "dark") -> dict[str, list[dict]]:
+    """The steps of the scenes rendered in `theme`: the deck's (dark) or its handout's (light),
+    told apart by their posters' brightness."""
+    found = {}
+    for folder in cache.glob("scenes/*/*.steps"):
+        steps = read_steps(folder)
+        if steps[0]["poster"] is None:  # a handout-only render's: pages, no videos
+            continue
+        poster = np.asarray(Image.open(steps[0]["poster"]).convert("L"), dtype=float)
+        if (poster.mean() < 128) == (theme == "dark"):
+            assert folder.stem not in found, f"{folder.stem} rendered twice in the {theme} theme"
+            found[folder.stem] = steps
+    return found
 
 
 def last_frame(video: Path) -> np.ndarray:
@@ -181,6 +184,8 @@ def test_the_html_deck_plays_offline_in_a_real_browser(deck):
         driver.get((folder / "slides.html").as_uri())
         body = driver.find_element(By.TAG_NAME, "body")
         assert "start" in body.get_attribute("class")  # a title card until the first key
+        assert driver.find_element(By.ID, "card-title").text == STORY_TITLE
+        assert driver.find_element(By.ID, "card-subtitle").text == SHIPPED_SUBTITLE
         assert (
             driver.find_element(By.ID, "card").is_displayed()
             and driver.execute_script("return document.getElementById('video').getAttribute('src')") is None
@@ -251,9 +256,11 @@ def test_the_pptx_has_a_video_and_notes_per_step(deck):
     folder, cache = deck
     steps = [step for name in ("LayerDiagram", "ForwardPass") for step in cached_steps(cache)[name]]
     deck_file = Presentation(str(folder / "slides.pptx"))
-    assert len(deck_file.slides) == len(steps) == 7
+    assert len(deck_file.slides) == len(steps) + 1 == 8  # a title slide, then one per step
     assert deck_file.slide_width / deck_file.slide_height == pytest.approx(16 / 9, abs=0.01)
-    for slide, step in zip(deck_file.slides, steps):
+    cover = [shape.text_frame.text for shape in deck_file.slides[0].shapes if shape.has_text_frame]
+    assert cover == [STORY_TITLE, SHIPPED_SUBTITLE]
+    for slide, step in zip(list(deck_file.slides)[1:], steps):
         assert slide.shapes.title.text == step["title"]
         assert slide.notes_slide.notes_text_frame.text == step["notes"]
         parts = {rel.reltype.rsplit("/", 1)[-1]: rel.target_part for rel in slide.part.rels.values()}
@@ -278,7 +285,7 @@ def test_the_pdf_handout_is_vector_with_a_page_per_step(deck, tmp_path):
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "7", "-l", "7", str(pdf), str(tmp_path / "p")],
                    check=True)  # fmt: skip
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
-    assert page.mean() > 60 and page.std() > 20  # a white page with a dark frame drawn on it
+    assert page.mean() > 200 and page.std() > 20  # a white page, the light theme's frame drawn on it
 
 
 def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
@@ -305,6 +312,9 @@ def test_bad_output_folders_and_names_are_one_line(tmp_path, capsys):
     shutil.rmtree(tmp_path / "deck")
     code, stdout, err = run(capsys, "slides", "--out", tmp_path / "deck")
     assert_one_error_line(code, stdout, err, "--all")
+    for bad in ("", "   ", "two\nlines", "t" * 201):
+        code, stdout, err = run(capsys, "slides", "layer-diagram", "--title", bad, "--out", tmp_path / "deck")
+        assert_one_error_line(code, stdout, err, "is not a title")
     code, stdout, err = run(capsys, "slides", "layer-diagram", "--out", "/proc/nnexplain-deck")
     assert_one_error_line(code, stdout, err, "cannot write to /proc/nnexplain-deck")
     assert not (tmp_path / "deck").exists()
@@ -350,11 +360,14 @@ def test_a_deck_takes_the_render_options(tmp_path, relu_784_32_10, capsys):
                     "edge-detector.pdf"), str(tmp_path / "p")], check=True)  # fmt: skip
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"), dtype=float)
     assert page.mean() > 230  # the light theme: a white frame on a white page
+    metadata = PdfReader(str(tmp_path / "deck" / "edge-detector.pdf")).metadata
+    assert metadata.title == STORY_TITLE  # still MNIST's digits
+    assert metadata.subject == "A 784-32-10 ReLU network trained on MNIST"
 
 
 def test_a_cached_video_without_its_steps_is_rendered_again(deck, capsys):
     folder, cache = deck
-    steps = next(cache.glob("scenes/*/LayerDiagram.steps"))
+    steps = next(p for p in cache.glob("scenes/*/LayerDiagram.steps") if p.with_suffix(".mp4").is_file())
     shutil.rmtree(steps)  # as a crash between the two renames, or a user's clean-up, would leave it
     code, stdout, err = run(capsys, "slides", *SCENES, "-q", "l", "--out", folder, "--cache", cache)
     assert code == 0 and "(1 rendered, 1 cached)" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,15 +23,19 @@ from scenes.cli.options import (
     require_folder,
     story_config,
 )
-from scenes.mobjects.theme import get_theme
+from scenes.mobjects.theme import THEMES, get_theme
 from scenes.narration.subtitles import chapter_lines, srt, timeline, vtt
 from scenes.narration.voice import recording_name
 from scenes.production.render import QUALITIES, ensure_writable_dir, render_scenes
 from scenes.production.slides import FORMATS, collect_slides, deck_targets, write_deck
 from scenes.production.steps import read_chapter, read_steps, steps_folder
 from scenes.story import catalog
+from scenes.story.inputs import load_story_inputs
+from scenes.story.title import story_subtitle, story_title
 
 __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
+
+MAX_TITLE = 200  # characters in a deck's --title
 
 
 @click.command()
@@ -59,14 +64,32 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
     show_default=True,
     help="Folder of the render cache (shared with render and explainer).",
 )
+@click.option(
+    "--title",
+    default=None,
+    help="The deck's title, on its title card, first slide and PDF (default: the story's, for the "
+    "network and its data set).",
+)
+@click.option(
+    "--handout-theme",
+    type=click.Choice(list(THEMES)),
+    default="light",
+    show_default=True,
+    help="The PDF handout's theme (for print); the HTML and PowerPoint decks keep --theme.",
+)
 @jobs_option
 @input_options
-def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
-           image, theme, data_dir, history):  # fmt: skip
+def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, title, handout_theme,
+           jobs, weights, digit, image, theme, data_dir, history):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
 
     if not names and not render_all:
         raise click.UsageError("name scenes for the deck, or give --all")
+    if title is not None and (not title.strip() or len(title) > MAX_TITLE or not title.isprintable()):
+        raise click.BadParameter(
+            f"{title[:MAX_TITLE]!r} is not a title: one line of 1 to {MAX_TITLE} printable characters",
+            param_hint="'--title'",
+        )
     entries = list(catalog.STORY) if render_all else list(dict.fromkeys(lookup(name) for name in names))
     name = deck_name or ("explainer" if render_all else entries[0].kebab if len(entries) == 1 else "slides")
     if not re.fullmatch(r"[\w][\w .-]{0,199}", name) or name != name.strip():
@@ -77,24 +100,48 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
         )
     require_folder(out, "--out")
     require_folder(cache, "--cache")
-    deck_targets(out, name, formats or FORMATS)  # anything in the deck's way: before rendering
+    formats = formats or FORMATS
+    deck_targets(out, name, formats)  # anything in the deck's way: before rendering
     start = time.monotonic()
     config = story_config(weights, digit, image, theme, data_dir, full_edges, history=history)
     entries = available_entries(entries, config, render_all)
+    manifest = load_story_inputs(config).manifest
     ensure_writable_dir(out)
     ensure_writable_dir(cache)
     log = lambda line: echo(line, err=True)  # noqa: E731
-    results = render_scenes(entries, config, QUALITIES[quality], cache, jobs, log=log)
-    fail_if_any(results)
-    deck = collect_slides(results)
-    for path in write_deck(deck, out, name, get_theme(theme), formats or FORMATS):
+    # The handout's pages are drawn as each step ends, in the render's theme. Where the deck's videos
+    # are not rendered in the handout's theme, a handout-only render (animations skipped, no frame
+    # drawn, cached apart) draws its pages in that theme.
+    level = QUALITIES[quality]
+    results = {}
+    if set(formats) - {"pdf"}:
+        results["deck"] = render_scenes(entries, config, level, cache, jobs, log=log)
+    if "pdf" in formats and not (results and handout_theme == theme):
+        handout_config = replace(config, theme=handout_theme)
+        results["handout"] = render_scenes(entries, handout_config, level, cache, jobs, log=log,
+                                           handout_only=True)  # fmt: skip
+    for outcome in results.values():
+        fail_if_any(outcome)
+    decks = {role: collect_slides(outcome) for role, outcome in results.items()}
+    deck = decks.get("deck", decks.get("handout"))
+    title = title.strip() if title else story_title(manifest)
+    written = write_deck(deck, out, name, get_theme(theme), formats, title=title,
+                         subtitle=story_subtitle(manifest), handout=decks.get("handout"))  # fmt: skip
+    for path in written:
         echo(path)
-    rendered = sum(not result.cached for result in results)
+    (_, first), *others = results.items()
+    handout = "".join(f", the {handout_theme} handout's pages ({tally(outcome)})" for _, outcome in others)
     echo(
-        f"{len(deck)} slides from {len(results)} scenes ({rendered} rendered, {len(results) - rendered} "
-        f"cached) in {time.monotonic() - start:.1f} s",
+        f"{len(deck)} slides from {len(entries)} scenes ({tally(first)}){handout} "
+        f"in {time.monotonic() - start:.1f} s",
         err=True,
     )
+
+
+def tally(results) -> str:
+    """How many scenes a render pass rendered and found cached."""
+    rendered = sum(not result.cached for result in results)
+    return f"{rendered} rendered, {len(results) - rendered} cached"
 
 
 @click.command()

@@ -36,7 +36,9 @@ body.notes #notes { display: block; }
 #notes .next, #notes .clock { color: #9aa; font-size: 15px; margin-top: 1.2em; }
 #card { display: none; position: absolute; inset: 0; flex-direction: column; align-items: center;
   justify-content: center; text-align: center; font-size: 28px; }
-#card small { font-size: 16px; color: #9aa; margin-top: 1em; }
+#card h1 { font-size: 40px; font-weight: normal; margin: 0 1em; }
+#card p { font-size: 18px; color: #bcc; margin: 0.8em 1em 0; }
+#card small { font-size: 16px; color: #9aa; margin-top: 1.6em; }
 body.start #card { display: flex; }
 #help { display: none; position: absolute; top: 1em; left: 1em; padding: 1em 1.4em;
   background: rgba(20, 24, 30, 0.92); font-size: 15px; line-height: 1.6; }
@@ -173,7 +175,8 @@ BODY = """<!DOCTYPE html>
 <div id="deck">
   <div id="stage">
     <div id="frame"><video id="video" muted playsinline preload="auto"></video>
-      <div id="card">{title}<small>&rarr; or click to start &middot; ? for the keys</small></div></div>
+      <div id="card"><h1 id="card-title">{title}</h1><p id="card-subtitle">{subtitle}</p>
+        <small>&rarr; or click to start &middot; ? for the keys</small></div></div>
     <div id="bar"><span id="where"></span><span id="count"></span></div>
     <div id="help">
       <kbd>&rarr;</kbd> <kbd>space</kbd> or click: next step &nbsp; <kbd>&larr;</kbd>: previous<br>
@@ -195,8 +198,15 @@ BODY = """<!DOCTYPE html>
 """
 
 
-def deck_page(title: str, slides: list[dict]) -> str:
-    """The deck's HTML. `slides`: dicts with scene, title, notes, and video and poster paths
-    relative to the page."""
+def deck_page(title: str, slides: list[dict], subtitle: str = "") -> str:
+    """The deck's HTML, opening on a card with `title` and `subtitle`. `slides`: dicts with scene,
+    title, notes, and video and poster paths relative to the page.
+
+    >>> page = deck_page("But what is a neural network?", [], "A 784-16-16-10 sigmoid network")
+    >>> '<h1 id="card-title">But what is a neural network?</h1>' in page
+    True
+    """
     data = json.dumps(slides, ensure_ascii=False, indent=1).replace("</", "<\\/")
-    return BODY.format(title=html.escape(title), style=STYLE, data=data, script=SCRIPT)
+    return BODY.format(
+        title=html.escape(title), subtitle=html.escape(subtitle), style=STYLE, data=data, script=SCRIPT
+    )

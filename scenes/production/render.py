@@ -72,6 +72,9 @@ QUALITIES = {
 }
 
 
+HANDOUT_ONLY = "pdf"  # the "video" of a handout-only render: the scene's handout pages
+
+
 def validate(config: StoryConfig) -> None:
     """Load weights, digit and image exactly as the scenes will, so that bad input fails at once."""
 
@@ -107,9 +110,12 @@ def render_scenes(
     jobs: int = 1,
     log=None,
     transparent: str | None = None,
+    handout_only: bool = False,
 ) -> list[RenderResult]:
     """Render every scene not already in the cache, `jobs` subprocesses at a time; as H.264 mp4, or
-    with an alpha channel as `transparent` "mov" (QuickTime Animation) or "webm" (VP9).
+    with an alpha channel as `transparent` "mov" (QuickTime Animation) or "webm" (VP9). With
+    `handout_only`, each scene runs with its animations skipped and no frame drawn, recording only
+    its steps' handout pages (each result's path is then the scene's handout, `<Scene>.pdf`).
 
     A failing scene never removes another's video: each result carries its path or its error.
     `log(text)` receives one line per finished scene. On Ctrl-C or SIGTERM (KeyboardInterrupt) every
@@ -118,7 +124,7 @@ def render_scenes(
     """
     from tqdm import tqdm
 
-    extension = transparent or "mp4"
+    extension = HANDOUT_ONLY if handout_only else transparent or "mp4"
     inputs_fingerprint, out = f"{fingerprint(config)}\nvideo={extension}", Path(out).resolve()
     results = [
         RenderResult(

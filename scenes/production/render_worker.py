@@ -17,9 +17,10 @@ from manim import tempconfig
 
 from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS
-from scenes.production.render import QUALITIES, WORKER_ERROR, is_cached
+from scenes.production.figure import StillRenderer
+from scenes.production.render import HANDOUT_ONLY, QUALITIES, WORKER_ERROR, is_cached
 from scenes.production.step_recorder import StepRecorder
-from scenes.production.steps import STEPS_FILE, section_videos, steps_folder
+from scenes.production.steps import HANDOUT_FILE, STEPS_FILE, section_videos, steps_folder
 from scenes.story.base import Step
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig
@@ -33,16 +34,17 @@ def render_one(
     """Run in the subprocess: render one scene with manim's cairo renderer in `workdir`, then move
     the video to `destination` in one rename (so the cache only ever holds complete videos)."""
     quality, extension = QUALITIES[letter], destination.suffix.lstrip(".")
+    handout_only = extension == HANDOUT_ONLY  # animations skipped, no frame drawn: only the pages
     try:
-        alpha = {"transparent": True, "format": extension} if extension != "mp4" else {}
+        alpha = {"transparent": True, "format": extension} if extension not in ("mp4", HANDOUT_ONLY) else {}
         options = {
             **alpha,
             **MANIM_SETTINGS,
             "quality": quality.manim_name,
             "media_dir": str(workdir),
             "disable_caching": True,
-            "write_to_movie": True,
-            "save_sections": extension != "webm",  # manim 0.22 fails on webm sections
+            "write_to_movie": not handout_only,
+            "save_sections": extension not in ("webm", HANDOUT_ONLY),  # manim 0.22 fails on webm sections
             "save_last_frame": False,
             "preview": False,
             "progress_bar": "none",
@@ -51,16 +53,21 @@ def render_one(
         }
         steps = workdir / "steps"
         with tempconfig(options):
-            scene = SceneEntry(name, module).load()(story_config=config)
-            recorder = StepRecorder(steps, name)
+            renderer = StillRenderer() if handout_only else None  # None: the scene's own
+            scene = SceneEntry(name, module).load()(story_config=config, renderer=renderer)
+            recorder = StepRecorder(steps, name, posters=not handout_only)
             scene.step_ended = recorder
             scene.render()
             if not scene.steps:  # a beat without steps is one step: the whole scene
                 recorder(scene, Step(name, "", "autocreated"))
+        if handout_only:  # the handout stands in for the video: it marks the cached scene complete
+            recorder.close({})
+            shutil.copyfile(steps / HANDOUT_FILE, workdir / f"{name}.{HANDOUT_ONLY}")
         videos = sorted(path for path in workdir.rglob(f"{name}.{extension}") if steps not in path.parents)
         if not videos:
             raise NNExplainError(f"manim wrote no video for {name}")
-        recorder.close(section_videos(workdir))
+        if not handout_only:
+            recorder.close(section_videos(workdir))
         if is_cached(destination):  # another run rendered the same scene meanwhile: keep its files
             return
         shutil.rmtree(steps_folder(destination), ignore_errors=True)  # leftovers of a broken run

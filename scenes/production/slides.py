@@ -10,8 +10,11 @@ already rendered renders nothing. The deck is built in a hidden folder inside th
 and moved into place at the end: an interrupted build leaves no half-written deck.
 
 `nnexplain slides` renders the scenes with `results = render_scenes(STORY, StoryConfig(),
-QUALITIES["m"], Path("media"))` and writes the decks with `write_deck(collect_slides(results),
-Path("lecture"), "explainer", DARK)` (tests/test_slides.py builds and reads them).
+QUALITIES["m"], Path("media"))`, their light handout pages with `render_scenes(STORY,
+StoryConfig(theme="light"), QUALITIES["m"], Path("media"), handout_only=True)`, and writes the
+decks with `write_deck(collect_slides(results), Path("lecture"), "explainer", DARK,
+title=story_title(manifest), handout=collect_slides(handout_results))` (tests/test_slides.py and
+tests/test_deck_handout.py build and read them).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from network.errors import NNExplainError
 from scenes.production.deck_html import deck_page
-from scenes.production.steps import read_steps, steps_folder
+from scenes.production.steps import HANDOUT_FILE, read_steps, steps_folder
 
 __all__ = ["FORMATS", "Slide", "collect_slides", "deck_targets", "write_deck"]
 
@@ -40,8 +43,8 @@ class Slide:
     scene: str
     title: str
     notes: str
-    video: Path
-    poster: Path
+    video: Path | None  # None: from a handout-only render (`render_scenes(handout_only=True)`)
+    poster: Path | None
     handout: Path  # the scene's handout PDF
     page: int  # this step's page in it, from 0
 
@@ -61,7 +64,7 @@ def collect_slides(results) -> list[Slide]:
                     step["notes"],
                     step["video"],
                     step["poster"],
-                    folder / "handout.pdf",
+                    folder / HANDOUT_FILE,
                     page,
                 )
             )
@@ -86,21 +89,36 @@ def deck_targets(out: Path, name: str, formats) -> dict[str, Path]:
     return targets
 
 
-def write_deck(slides: list[Slide], out: Path, name: str, theme, formats=FORMATS) -> list[Path]:
-    """Write the deck `name` in `formats` into folder `out`; return the paths written. The deck is
-    built in a hidden folder and moved into place at the end, the HTML page last (it is what makes
-    the new assets live); an older deck's assets are restored if the move fails."""
+def write_deck(
+    slides: list[Slide],
+    out: Path,
+    name: str,
+    theme,
+    formats=FORMATS,
+    *,
+    title: str | None = None,
+    subtitle: str = "",
+    handout: list[Slide] | None = None,
+) -> list[Path]:
+    """Write the deck `name` in `formats` into folder `out`; return the paths written. `title` (default
+    `name`) and `subtitle` open the HTML deck and the PPTX and are the PDF's /Title and /Subject;
+    `handout`: the slides whose pages the PDF joins (default `slides`; the light theme's, say, for
+    a dark deck). The deck is built in a hidden folder and moved into place at the end, the HTML
+    page last (it is what makes the new assets live); an older deck's assets are restored if the
+    move fails."""
     targets = deck_targets(out, name, formats)
+    title = title or name
     out.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out))
     try:
         built = {}
         if "html" in formats:
-            built["html"], built["assets"] = write_html(slides, build, name)
+            built["html"], built["assets"] = write_html(slides, build, name, title, subtitle)
         if "pptx" in formats:
-            built["pptx"] = write_pptx(slides, build / f"{name}.pptx", theme)
+            built["pptx"] = write_pptx(slides, build / f"{name}.pptx", theme, title, subtitle)
         if "pdf" in formats:
-            built["pdf"] = write_handout(slides, build / f"{name}.pdf", name)
+            pages = slides if handout is None else handout
+            built["pdf"] = write_handout(pages, build / f"{name}.pdf", title, subtitle)
         order = [role for role in ("assets", "pptx", "pdf", "html") if role in built]
         for role in order:
             move_into_place(built[role], targets[role], backup=build / "old")
@@ -132,7 +150,9 @@ def asset_names(slides: list[Slide]) -> list[str]:
     return names
 
 
-def write_html(slides: list[Slide], build: Path, name: str) -> tuple[Path, Path]:
+def write_html(
+    slides: list[Slide], build: Path, name: str, title: str, subtitle: str = ""
+) -> tuple[Path, Path]:
     """The page and its assets folder (a video and a poster per step) in `build`."""
     from urllib.parse import quote
 
@@ -152,12 +172,13 @@ def write_html(slides: list[Slide], build: Path, name: str) -> tuple[Path, Path]
             }
         )
     page = build / f"{name}.html"
-    page.write_text(deck_page(name, entries), encoding="utf-8")
+    page.write_text(deck_page(title, entries, subtitle), encoding="utf-8")
     return page, assets
 
 
-def write_pptx(slides: list[Slide], path: Path, theme) -> Path:
-    """One slide per step: the title, the step's video (its last frame as poster), the notes."""
+def write_pptx(slides: list[Slide], path: Path, theme, title: str, subtitle: str = "") -> Path:
+    """A title slide (`title`, `subtitle`), then one slide per step: the step's title, its video
+    (its last frame as poster), its notes."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.util import Inches, Pt
@@ -168,19 +189,33 @@ def write_pptx(slides: list[Slide], path: Path, theme) -> Path:
     background, text = (
         RGBColor.from_string(colour.lstrip("#")[:6]) for colour in (theme.background, theme.text)
     )
-    video_height = SLIDE_HEIGHT_IN - TITLE_HEIGHT_IN - 0.15
-    video_width = video_height * 16 / 9
-    for slide in slides:
+
+    def new_slide(layout):
         page = deck.slides.add_slide(layout)
         page.background.fill.solid()
         page.background.fill.fore_color.rgb = background
-        title = page.shapes.title
-        title.left, title.top = Inches(0.4), Inches(0.05)
-        title.width, title.height = Inches(SLIDE_WIDTH_IN - 0.8), Inches(TITLE_HEIGHT_IN)
-        title.text = slide.title
-        for paragraph in title.text_frame.paragraphs:
+        return page
+
+    def set_text(shape, words: str, size: float) -> None:
+        shape.text = words
+        for paragraph in shape.text_frame.paragraphs:
             for run in paragraph.runs:
-                run.font.size, run.font.color.rgb = Pt(26), text
+                run.font.size, run.font.color.rgb = Pt(size), text
+
+    cover = new_slide(deck.slide_layouts[0])  # "Title Slide": title and subtitle placeholders
+    for box, words, top, height, size in ((cover.shapes.title, title, 2.2, 1.6, 40),
+                                          (cover.placeholders[1], subtitle, 3.9, 1.0, 20)):  # fmt: skip
+        box.left, box.top = Inches(0.8), Inches(top)
+        box.width, box.height = Inches(SLIDE_WIDTH_IN - 1.6), Inches(height)
+        set_text(box, words, size)
+    video_height = SLIDE_HEIGHT_IN - TITLE_HEIGHT_IN - 0.15
+    video_width = video_height * 16 / 9
+    for slide in slides:
+        page = new_slide(layout)
+        heading = page.shapes.title
+        heading.left, heading.top = Inches(0.4), Inches(0.05)
+        heading.width, heading.height = Inches(SLIDE_WIDTH_IN - 0.8), Inches(TITLE_HEIGHT_IN)
+        set_text(heading, slide.title, 26)
         page.shapes.add_movie(
             str(slide.video),
             Inches((SLIDE_WIDTH_IN - video_width) / 2),
@@ -195,8 +230,9 @@ def write_pptx(slides: list[Slide], path: Path, theme) -> Path:
     return path
 
 
-def write_handout(slides: list[Slide], path: Path, name: str) -> Path:
-    """The steps' vector handout pages in deck order, one bookmark per step."""
+def write_handout(slides: list[Slide], path: Path, title: str, subtitle: str = "") -> Path:
+    """The steps' vector handout pages in deck order, one bookmark per step; `title` and `subtitle`
+    are the PDF's /Title and /Subject."""
     from pypdf import PdfReader, PdfWriter
 
     writer, readers = PdfWriter(), {}
@@ -206,7 +242,7 @@ def write_handout(slides: list[Slide], path: Path, name: str) -> Path:
         reader = readers[slide.handout]
         writer.add_page(reader.pages[slide.page])
         writer.add_outline_item(title=f"{slide.scene}: {slide.title}", page_number=len(writer.pages) - 1)
-    writer.add_metadata({"/Title": name, "/Creator": "nnexplain slides"})
+    writer.add_metadata({"/Title": title, "/Subject": subtitle, "/Creator": "nnexplain slides"})
     with path.open("wb") as file:
         writer.write(file)
     return path

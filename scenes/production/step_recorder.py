@@ -16,7 +16,7 @@ import av
 from PIL import Image
 
 from scenes.production.handout import HandoutPages
-from scenes.production.steps import STEPS_FILE
+from scenes.production.steps import HANDOUT_FILE, STEPS_FILE
 from scenes.story.base import Step
 
 __all__ = ["StepRecorder", "video_seconds"]
@@ -24,19 +24,23 @@ __all__ = ["StepRecorder", "video_seconds"]
 
 class StepRecorder:
     """Called as each step of a StoryScene ends (`scene.step_ended`): saves the step's poster
-    (<section>.png, the frame the video shows last) and its handout page into `folder`;
+    (<section>.png, the frame the video shows last; not with `posters=False`) and its handout page
+    into `folder`;
     `close(sections)` writes steps.json, pairing each step with its section video."""
 
-    def __init__(self, folder: Path, scene_name: str):
-        self.folder, self.scene_name = Path(folder), scene_name
+    def __init__(self, folder: Path, scene_name: str, posters: bool = True):
+        self.folder, self.scene_name, self.posters = Path(folder), scene_name, posters
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.handout = HandoutPages(self.folder / "handout.pdf")
+        self.handout = HandoutPages(self.folder / HANDOUT_FILE)
         self.steps: list[Step] = []
         self.spans: list[float] = []  # each step's length by the scene's clock
         self.chapter = ""
 
     def __call__(self, scene, step: Step) -> None:
-        Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(self.folder / f"{step.section}.png")
+        if self.posters:  # not for a handout-only run, which draws no frames
+            Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(
+                self.folder / f"{step.section}.png"
+            )
         where = f"{self.scene_name} · step {len(self.steps) + 1}"
         self.handout.add(scene, step.title, step.notes, where)
         self.steps.append(step)
@@ -51,7 +55,8 @@ class StepRecorder:
             raise ValueError(f"{self.scene_name} animates before its first step(): start with self.step(...)")
         records = []
         for step, span in zip(self.steps, self.spans):
-            record = {**step._asdict(), "video": None, "poster": f"{step.section}.png", "seconds": span}
+            poster = f"{step.section}.png" if self.posters else None
+            record = {**step._asdict(), "video": None, "poster": poster, "seconds": span}
             video = section_videos.get(step.section)
             if video is not None:
                 record["video"] = f"{step.section}{video.suffix}"

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 __all__ = [
+    "HANDOUT_FILE",
     "STEPS_FILE",
     "read_chapter",
     "read_steps",
@@ -20,6 +21,7 @@ __all__ = [
 ]
 
 STEPS_FILE = "steps.json"  # in each scene's steps folder: its steps, written last
+HANDOUT_FILE = "handout.pdf"  # in each scene's steps folder: a handout page per step
 
 
 def read_chapter(folder: Path) -> str:
@@ -28,10 +30,11 @@ def read_chapter(folder: Path) -> str:
 
 
 def read_steps(folder: Path) -> list[dict]:
-    """The steps a render recorded in `folder`, with absolute `video` and `poster` paths."""
+    """The steps a render recorded in `folder`, with absolute `video` and `poster` paths (None in
+    a handout-only render's steps)."""
     records = json.loads((Path(folder) / STEPS_FILE).read_text("utf-8"))["steps"]
     for record in records:
-        record["poster"] = Path(folder) / record["poster"]
+        record["poster"] = Path(folder) / record["poster"] if record["poster"] else None
         record["video"] = Path(folder) / record["video"] if record["video"] else None
     return records
 
