@@ -10,7 +10,7 @@ var NNWidgets = window.NNWidgets || {};
 (function (W) {
   "use strict";
 
-  var SVG = "http://www.w3.org/2000/svg", MAX_EDGES = 3000, WIDTH = 720, HEIGHT = 380;
+  var SVG = "http://www.w3.org/2000/svg", MAX_EDGES = 3000, WIDTH = 720, HEIGHT = 380, NARROW = 520;
 
   function el(tag, attributes, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -23,9 +23,19 @@ var NNWidgets = window.NNWidgets || {};
   W.exact = exact;
   W.fixed = function (x, digits) { return (x < 0 ? "\u2212" : "") + Math.abs(x).toFixed(digits); };
 
-  /** Where each neuron sits: positions[l][j] = [x, y, r] for layers 1..L. */
+  /** Whether the diagram is drawn for a narrow screen (a phone): fewer, larger things. */
+  W.narrow = function () {
+    var wrap = document.querySelector(".nn-diagram-wrap") || document.body;
+    return wrap.clientWidth < NARROW;
+  };
+
+  /** Where each neuron sits: positions[l][j] = [x, y, r] for layers 1..L. On a narrow screen the
+   *  drawing is 360 units wide (so its text stays readable) and the input image smaller. */
   function layout(sizes) {
-    var L = sizes.length - 1, image = Math.min(160, HEIGHT - 60), x0 = 40 + image + 70, x1 = WIDTH - 70;
+    if (W.narrow()) (WIDTH = 360), (HEIGHT = 420);
+    else (WIDTH = 720), (HEIGHT = 380);
+    var L = sizes.length - 1, image = WIDTH < 720 ? 64 : Math.min(160, HEIGHT - 60);
+    var x0 = 16 + image + (WIDTH < 720 ? 40 : 70), x1 = WIDTH - (WIDTH < 720 ? 40 : 70);
     var positions = [null];
     for (var l = 1; l <= L; l++) {
       var n = sizes[l], x = L === 1 ? x1 : x0 + ((x1 - x0) * (l - 1)) / (L - 1);
@@ -40,17 +50,18 @@ var NNWidgets = window.NNWidgets || {};
   W.buildDiagram = function (S, select) {
     var svg = document.getElementById("nn-diagram");
     if (!svg) return;
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
     var net = S.net, sizes = net.sizes, L = sizes.length - 1, shape = layout(sizes);
-    S.diagram = {positions: shape.positions, on: [null], circles: [null]};
+    S.diagram = {positions: shape.positions, on: [null], circles: [null], narrow: W.narrow()};
     svg.setAttribute("viewBox", "0 0 " + WIDTH + " " + HEIGHT);
     var imageTop = (HEIGHT - 30 - shape.image) / 2;
-    S.diagram.image = el("image", {x: 40, y: imageTop, width: shape.image, height: shape.image,
+    S.diagram.image = el("image", {x: 16, y: imageTop, width: shape.image, height: shape.image,
                                    "class": "nn-diagram-input", preserveAspectRatio: "none"}, svg); // prettier-ignore
-    el("rect", {x: 40, y: imageTop, width: shape.image, height: shape.image, "class": "nn-frame"}, svg);
-    label(svg, 40 + shape.image / 2, HEIGHT - 8, "input (" + sizes[0] + ")");
+    el("rect", {x: 16, y: imageTop, width: shape.image, height: shape.image, "class": "nn-frame"}, svg);
+    label(svg, 16 + shape.image / 2, HEIGHT - 8, "input (" + sizes[0] + ")");
     var edges = el("g", {"class": "nn-edges"}, svg), first = shape.positions[1];
     for (var k = 0; k < first.length; k += Math.max(1, Math.round(first.length / 16)))
-      el("line", {x1: 40 + shape.image, y1: HEIGHT / 2 - 15, x2: first[k][0], y2: first[k][1], "class": "nn-fan"}, edges);
+      el("line", {x1: 16 + shape.image, y1: HEIGHT / 2 - 15, x2: first[k][0], y2: first[k][1], "class": "nn-fan"}, edges);
     for (var l = 2; l <= L; l++) drawEdges(edges, net, l, shape.positions);
     for (l = 1; l <= L; l++) {
       var column = shape.positions[l], ons = [], circles = [];
@@ -69,9 +80,11 @@ var NNWidgets = window.NNWidgets || {};
       }
       S.diagram.on.push(ons);
       S.diagram.circles.push(circles);
-      label(svg, column[0][0], HEIGHT - 8, (l === L ? "output" : "hidden " + l) + " (" + sizes[l] + ")");
+      var short = WIDTH < 720 ? (l === L ? "out" : "h" + l) : l === L ? "output" : "hidden " + l;
+      label(svg, column[0][0], HEIGHT - 8, short + " (" + sizes[l] + ")");
     }
-    wire(svg, S, select);
+    if (!svg.hasAttribute("data-wired")) wire(svg, S, select);
+    svg.setAttribute("data-wired", "");
   };
 
   function layerTitle(S, l) { return l === S.net.weights.length ? "output layer" : "hidden layer " + l; }

@@ -149,9 +149,10 @@ var NNWidgets = window.NNWidgets || {};
     $("nn-matrix-formula").textContent = (l === L ? "p" : "a\u207d" + l + "\u207e") + " = " + fName(S, l) + "(W\u207d" + l + "\u207e " + x + " + b\u207d" + l + "\u207e)";
     var columns = [], i;
     for (i = 0; i < nIn; i++) columns.push(i);
-    if (nIn > MAX_COLUMNS) {
+    var most = W.narrow() ? 4 : MAX_COLUMNS;
+    if (nIn > most) {
       columns.sort(function (p, q) { return Math.abs(prev[q]) - Math.abs(prev[p]) || p - q; });
-      columns = columns.slice(0, MAX_COLUMNS).sort(function (p, q) { return p - q; });
+      columns = columns.slice(0, most).sort(function (p, q) { return p - q; });
     }
     var first = Math.max(0, Math.min(j - MAX_ROWS / 2, nOut - MAX_ROWS)), rows = [];
     for (i = first; i < Math.min(nOut, first + MAX_ROWS); i++) rows.push(i);
@@ -251,7 +252,7 @@ var NNWidgets = window.NNWidgets || {};
     ".nn-matrix thead th { color: var(--nn-muted); font-weight: normal; }",
     ".nn-matrix tr.nn-vector td { border-bottom: 1px solid var(--nn-grid); }",
     ".nn-matrix tr.nn-hl td, .nn-matrix tr.nn-hl th { background: var(--nn-hl-bg); font-weight: bold; }",
-    "@media (max-width: 480px) { .nn-widget { padding: 0.6em; } .nn-input { flex-basis: 120px; }",
+    "@media (max-width: 480px) { .nn-widget { padding: 0.6em; } .nn-input { display: flex; gap: 0.6em; flex-basis: 100%; }",
     "  #nn-input-grid, #nn-sample-image { width: 112px; height: 112px; } #nn-detail-weights, #nn-detail-push { width: 120px; height: 120px; } }",
   ].join("\n");
 

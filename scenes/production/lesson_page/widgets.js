@@ -227,6 +227,12 @@
     setUpSamples();
     NNWidgets.markSelected(S);
     load(S.input);
+    window.addEventListener("resize", function () {
+      if (!S.diagram || S.diagram.narrow === NNWidgets.narrow()) return;
+      NNWidgets.buildDiagram(S, select); // a phone turned sideways: redraw for the new width
+      NNWidgets.markSelected(S);
+      render();
+    });
   }
 
   window.nnexplainLesson = {
