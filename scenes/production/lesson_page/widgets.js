@@ -11,6 +11,7 @@
  *   nnexplainLesson.input()          // the current raw pixels in [0, 1] (after the drawing recipe)
  *   nnexplainLesson.prediction()     // the class index
  *   nnexplainLesson.load(pixels)     // make pixels the current input
+ *   nnexplainLesson.draw([[[x, y], ...], ...]); nnexplainLesson.clear()   // the pad, from a script
  */
 (function () {
   "use strict";
@@ -244,6 +245,19 @@
     prediction: function () { return NNNetwork.argmax(S.pass.probabilities); },
     load: load,
     select: select,
+    /** Draw strokes (lists of [x, y] in the pad's pixels) on the pad as a pointer would, then update. */
+    draw: function (strokes) {
+      S.pad.drawStrokes(strokes);
+      if (S.frame) cancelAnimationFrame(S.frame);
+      S.fromPad = true;
+      update();
+    },
+    /** Clear the pad (the input becomes an empty grid). */
+    clear: function () {
+      S.pad.clear();
+      S.fromPad = true;
+      update();
+    },
     /** Milliseconds the last update took (drawing recipe, forward pass and every widget). */
     lastUpdateMs: function () { return S.lastUpdateMs; },
     /** Run the whole per-stroke update n times and return each one's milliseconds. */
