@@ -135,26 +135,31 @@ def formula_tex(scene: str, story: StoryInputs) -> list:
     return []
 
 
-_ID = re.compile(r'\bid="([^"]+)"')
+_ID = re.compile(r"""\bid=(["'])([^"']+)\1""")
+_REF = re.compile(r"""\b((?:xlink:)?href)=(["'])#([^"']+)\2""")
+_SIZE = re.compile(r"""\b(width|height)=(["'])([\d.]+)pt\2""")
+EM_PER_PT = 1 / 8  # the formulas' 10 pt TeX at 1.25 times the text's size
 
 
 def inline_svg(svg: str, prefix: str) -> str:
     """dvisvgm's SVG for inlining in a page: no XML prologue, its ids made unique with `prefix`,
-    drawn in the text's colour (currentColor) so that it follows the theme.
+    its size in em (so that it grows with the text), drawn in the text's colour (currentColor) so
+    that it follows the theme.
 
-    >>> inline_svg('<?xml version="1.0"?><svg><path id="g1" fill="#000"/><use xlink:href="#g1"/></svg>', "f-")
-    '<svg aria-hidden="true" focusable="false"><path id="f-g1"/><use xlink:href="#f-g1"/></svg>'
+    >>> dvisvgm = "<?xml version='1.0'?><svg width='16pt'><path id='g1' fill='#000'/><use xlink:href='#g1'/>"
+    >>> dvisvgm += "</svg>"
+    >>> inline_svg(dvisvgm, "f-")
+    '<svg aria-hidden="true" focusable="false" width="2em"><path id="f-g1"/><use xlink:href="#f-g1"/></svg>'
     """
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    ids = set(_ID.findall(svg))
-    svg = _ID.sub(lambda match: f'id="{prefix}{match.group(1)}"', svg)
-    svg = re.sub(
-        r'(xlink:href|href)="#([^"]+)"',
-        lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"' if m.group(2) in ids else m.group(0),
-        svg,
+    ids = {match[1] for match in _ID.findall(svg)}
+    svg = _ID.sub(lambda m: f'id="{prefix}{m.group(2)}"', svg)
+    svg = _REF.sub(
+        lambda m: f'{m.group(1)}="#{prefix}{m.group(3)}"' if m.group(3) in ids else m.group(0), svg
     )
-    svg = re.sub(r'\s(fill|stroke)="#0{3,6}"', "", svg)
+    svg = _SIZE.sub(lambda m: f'{m.group(1)}="{float(m.group(3)) * EM_PER_PT:.4g}em"', svg)
+    svg = re.sub(r"""\s(fill|stroke)=(["'])#0{3,6}\2""", "", svg)
     return svg.replace("<svg", '<svg aria-hidden="true" focusable="false"', 1)
 
 
