@@ -26,13 +26,13 @@ var NNWidgets = window.NNWidgets || {};
   /** Whether the diagram is drawn for a narrow screen (a phone): fewer, larger things. */
   W.narrow = function () {
     var wrap = document.querySelector(".nn-diagram-wrap") || document.body;
-    return wrap.clientWidth < NARROW;
+    return (W.isNarrow = wrap.clientWidth < NARROW); // reads the layout: at start-up and on resize only
   };
 
   /** Where each neuron sits: positions[l][j] = [x, y, r] for layers 1..L. On a narrow screen the
    *  drawing is 360 units wide (so its text stays readable) and the input image smaller. */
   function layout(sizes) {
-    if (W.narrow()) (WIDTH = 360), (HEIGHT = 420);
+    if (W.isNarrow) (WIDTH = 360), (HEIGHT = 420);
     else (WIDTH = 720), (HEIGHT = 380);
     var L = sizes.length - 1, image = WIDTH < 720 ? 64 : Math.min(160, HEIGHT - 60);
     var x0 = 16 + image + (WIDTH < 720 ? 40 : 70), x1 = WIDTH - (WIDTH < 720 ? 40 : 70);
@@ -50,13 +50,18 @@ var NNWidgets = window.NNWidgets || {};
   W.buildDiagram = function (S, select) {
     var svg = document.getElementById("nn-diagram");
     if (!svg) return;
+    W.narrow();
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var net = S.net, sizes = net.sizes, L = sizes.length - 1, shape = layout(sizes);
-    S.diagram = {positions: shape.positions, on: [null], circles: [null], narrow: W.narrow()};
+    S.diagram = {positions: shape.positions, on: [null], circles: [null]};
     svg.setAttribute("viewBox", "0 0 " + WIDTH + " " + HEIGHT);
     var imageTop = (HEIGHT - 30 - shape.image) / 2;
-    S.diagram.image = el("image", {x: 16, y: imageTop, width: shape.image, height: shape.image,
-                                   "class": "nn-diagram-input", preserveAspectRatio: "none"}, svg); // prettier-ignore
+    var holder = el("foreignObject", {x: 16, y: imageTop, width: shape.image, height: shape.image}, svg);
+    S.diagram.image = document.createElement("canvas"); // painted in place: no image to encode per stroke
+    S.diagram.image.className = "nn-diagram-input";
+    S.diagram.image.setAttribute("role", "img");
+    S.diagram.image.setAttribute("aria-label", "the input image");
+    holder.appendChild(S.diagram.image);
     el("rect", {x: 16, y: imageTop, width: shape.image, height: shape.image, "class": "nn-frame"}, svg);
     label(svg, 16 + shape.image / 2, HEIGHT - 8, "input (" + sizes[0] + ")");
     var edges = el("g", {"class": "nn-edges"}, svg), first = shape.positions[1];
@@ -147,9 +152,7 @@ var NNWidgets = window.NNWidgets || {};
   W.renderDiagram = function (S) {
     if (!S.diagram) return;
     var acts = S.pass.activations, L = S.net.weights.length;
-    var small = document.createElement("canvas");
-    W.paint(S, small, S.input, "digit");
-    S.diagram.image.setAttribute("href", small.toDataURL());
+    W.paint(S, S.diagram.image, S.input, "digit");
     for (var l = 1; l <= L; l++) {
       var a = acts[l], scale = 1;
       if (l < L && S.net.activation === "relu") {

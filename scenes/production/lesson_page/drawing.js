@@ -38,8 +38,20 @@ var NNDrawing = (function () {
     return -3 <= x && x < 3 ? sinc(x) * sinc(x / 3) : 0;
   }
 
-  /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis. */
+  var cached = {}, cachedCount = 0;
+
+  /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis, remembered: a stroke keeps
+   *  its box's size over many frames, and the sines are most of the recipe's time. */
   function coefficients(inSize, outSize) {
+    var key = inSize + ">" + outSize;
+    if (!cached[key]) {
+      if (++cachedCount > 256) (cached = {}), (cachedCount = 1);
+      cached[key] = computeCoefficients(inSize, outSize);
+    }
+    return cached[key];
+  }
+
+  function computeCoefficients(inSize, outSize) {
     var scale = inSize / outSize, filterscale = Math.max(scale, 1), support = 3 * filterscale;
     var ksize = Math.ceil(support) * 2 + 1, bounds = new Int32Array(2 * outSize);
     var kk = new Float64Array(outSize * ksize);
@@ -113,25 +125,29 @@ var NNDrawing = (function () {
     var invert = median(border) > 0.5, background;
     if (invert) border = border.map(function (b) { return 1.0 - b; });
     background = median(border);
-    var digit = new Float64Array(n), top = 0, denominator = Math.max(1e-6, 1.0 - background);
-    for (i = 0; i < n; i++) {
-      var g = invert ? 1.0 - gray[i] : gray[i];
-      var d = (g - background) / denominator;
-      digit[i] = d < 0 ? 0 : d > 1 ? 1 : d;
-      if (digit[i] > top) top = digit[i];
+    var digit = gray, top = 0, denominator = Math.max(1e-6, 1.0 - background);
+    if (invert || background !== 0) {
+      digit = new Float64Array(n);
+      for (i = 0; i < n; i++) {
+        var d = ((invert ? 1.0 - gray[i] : gray[i]) - background) / denominator;
+        digit[i] = d < 0 ? 0 : d > 1 ? 1 : d;
+      }
+    } // else (g - 0) / 1 = g: the gray values as they are, in [0, 1]
+    var rowTop = new Float64Array(height), columnTop = new Float64Array(width); // one pass for both
+    for (y = 0, i = 0; y < height; y++) {
+      var best = 0;
+      for (x = 0; x < width; x++, i++) {
+        var value = digit[i];
+        if (value > best) best = value;
+        if (value > columnTop[x]) columnTop[x] = value;
+      }
+      rowTop[y] = best;
+      if (best > top) top = best;
     }
     if (top < 0.1) return null;
-    var r0 = height, r1 = -1, c0 = width, c1 = -1, threshold = 0.1 * top;
-    for (y = 0; y < height; y++) {
-      for (x = 0; x < width; x++) {
-        if (digit[y * width + x] > threshold) {
-          if (y < r0) r0 = y;
-          if (y > r1) r1 = y;
-          if (x < c0) c0 = x;
-          if (x > c1) c1 = x;
-        }
-      }
-    }
+    var r0 = height, r1 = -1, c0 = width, c1 = -1, threshold = 0.1 * top; // ink: above a tenth of the top
+    for (y = 0; y < height; y++) if (rowTop[y] > threshold) (r0 = Math.min(r0, y)), (r1 = y);
+    for (x = 0; x < width; x++) if (columnTop[x] > threshold) (c0 = Math.min(c0, x)), (c1 = x);
     var cropH = r1 - r0 + 1, cropW = c1 - c0 + 1, crop = new Uint8Array(cropW * cropH);
     for (y = 0; y < cropH; y++)
       for (x = 0; x < cropW; x++) crop[y * cropW + x] = Math.trunc(digit[(y + r0) * width + x + c0] * 255);
@@ -141,8 +157,8 @@ var NNDrawing = (function () {
     var total = 0, sy = 0, sx = 0;
     for (y = 0; y < outH; y++) {
       for (x = 0; x < outW; x++) {
-        var value = small[y * outW + x] / 255;
-        total += value; sy += y * value; sx += x * value;
+        var v = small[y * outW + x] / 255;
+        total += v; sy += y * v; sx += x * v;
       }
     }
     var field = new Float64Array(side * side);

@@ -26,22 +26,20 @@ var NNWidgets = window.NNWidgets || {};
     return S.colours;
   }
 
-  function blend(a, b, t) { return [0, 1, 2].map(function (k) { return Math.round(a[k] + (b[k] - a[k]) * t); }); }
-
   /** Paint side x side values on a canvas: "digit" (off -> on) or "diverging" (negative, neutral, positive). */
   W.paint = function (S, canvas, values, mode) {
-    var c = colours(S), side = S.side, scale = 0, k;
-    canvas.width = canvas.height = side;
-    var context = canvas.getContext("2d"), image = context.createImageData(side, side);
+    var c = colours(S), side = S.side, scale = 0, k, from, to, t;
+    if (canvas.width !== side || canvas.height !== side) canvas.width = canvas.height = side;
+    var context = canvas.getContext("2d"), image = context.createImageData(side, side), data = image.data;
     if (mode === "diverging") for (k = 0; k < values.length; k++) scale = Math.max(scale, Math.abs(values[k]));
     for (k = 0; k < side * side; k++) {
-      var v = values[k], rgb = mode === "digit"
-        ? blend(c["neuron-off"], c["neuron-on"], Math.min(Math.max(v, 0), 1))
-        : blend(c.neutral, v < 0 ? c.negative : c.positive, scale ? Math.min(Math.abs(v) / scale, 1) : 0);
-      image.data[4 * k] = rgb[0];
-      image.data[4 * k + 1] = rgb[1];
-      image.data[4 * k + 2] = rgb[2];
-      image.data[4 * k + 3] = 255;
+      var v = values[k];
+      if (mode === "digit") (from = c["neuron-off"]), (to = c["neuron-on"]), (t = v < 0 ? 0 : v > 1 ? 1 : v);
+      else (from = c.neutral), (to = v < 0 ? c.negative : c.positive), (t = scale ? Math.min(Math.abs(v) / scale, 1) : 0);
+      data[4 * k] = Math.round(from[0] + (to[0] - from[0]) * t);
+      data[4 * k + 1] = Math.round(from[1] + (to[1] - from[1]) * t);
+      data[4 * k + 2] = Math.round(from[2] + (to[2] - from[2]) * t);
+      data[4 * k + 3] = 255;
     }
     context.putImageData(image, 0, 0);
   };
@@ -149,26 +147,42 @@ var NNWidgets = window.NNWidgets || {};
     $("nn-matrix-formula").textContent = (l === L ? "p" : "a\u207d" + l + "\u207e") + " = " + fName(S, l) + "(W\u207d" + l + "\u207e " + x + " + b\u207d" + l + "\u207e)";
     var columns = [], i;
     for (i = 0; i < nIn; i++) columns.push(i);
-    var most = W.narrow() ? 4 : MAX_COLUMNS;
+    var most = W.isNarrow ? 4 : MAX_COLUMNS;
     if (nIn > most) {
       columns.sort(function (p, q) { return Math.abs(prev[q]) - Math.abs(prev[p]) || p - q; });
       columns = columns.slice(0, most).sort(function (p, q) { return p - q; });
     }
     var first = Math.max(0, Math.min(j - MAX_ROWS / 2, nOut - MAX_ROWS)), rows = [];
     for (i = first; i < Math.min(nOut, first + MAX_ROWS); i++) rows.push(i);
+    var key = [l, j, first, columns.join(","), W.isNarrow].join("|");
+    if (key === S.matrixKey) return updateMatrix(S, columns, rows, prev, z, a);
+    S.matrixKey = key;
     var more = nIn - columns.length, html = "<table><thead><tr><th></th>";
     html += columns.map(function (c) { return "<th>" + c + "</th>"; }).join("") + (more ? "<th>\u22ef</th>" : "") + "<th></th><th></th><th></th></tr>";
-    html += '<tr class="nn-vector"><th>' + x + " \u2192</th>" + columns.map(function (c) { return "<td>" + fixed(prev[c], 2) + "</td>"; }).join("");
+    html += '<tr class="nn-vector"><th>' + x + " \u2192</th>" + columns.map(function () { return '<td class="nn-v"></td>'; }).join("");
     html += (more ? "<td>\u22ef</td>" : "") + "<th>+ b</th><th>= z</th><th>" + (l === L ? "p" : "a") + " = " + fName(S, l) + "(z)</th></tr></thead><tbody>";
     rows.forEach(function (r) {
       html += "<tr data-row=\"" + r + "\"" + (r === j ? ' class="nn-hl"' : "") + "><th>" + (l === L ? S.classes[r] : r) + "</th>";
       html += columns.map(function (c) { return "<td>" + signed(Wl[r * nIn + c], 2) + "</td>"; }).join("");
-      html += (more ? "<td>\u22ef</td>" : "") + "<td>" + signed(S.net.biases[l - 1][r], 2) + "</td><td>" + signed(z[r], 2) + "</td><td>" + fixed(a[r], 3) + "</td></tr>";
+      html += (more ? "<td>\u22ef</td>" : "") + "<td>" + signed(S.net.biases[l - 1][r], 2) + '</td><td class="nn-z"></td><td class="nn-a"></td></tr>';
     });
     box.innerHTML = html + "</tbody></table>";
+    S.matrixCells = {v: box.querySelectorAll(".nn-v"), z: box.querySelectorAll(".nn-z"), a: box.querySelectorAll(".nn-a")};
+    updateMatrix(S, columns, rows, prev, z, a);
     $("nn-matrix-note").textContent = (more ? "W\u207d" + l + "\u207e has " + nIn + " columns; shown are the " + columns.length + " of the largest inputs (\u22ef stands for the other " + more + "). " : "")
       + (rows.length < nOut ? "Rows " + rows[0] + "\u2013" + rows[rows.length - 1] + " of " + nOut + ". " : "") + "Hover a row, or a neuron in the diagram, to highlight it.";
   };
+
+  /** The matrix view's numbers that change with the input: the input vector, z and a. */
+  function updateMatrix(S, columns, rows, prev, z, a) {
+    var cells = S.matrixCells;
+    columns.forEach(function (c, k) { cells.v[k].textContent = fixed(prev[c], 2); });
+    rows.forEach(function (r, k) {
+      cells.z[k].textContent = fixed(z[r], 2);
+      cells.z[k].className = "nn-z " + (z[r] < 0 ? "nn-neg" : "nn-pos");
+      cells.a[k].textContent = fixed(a[r], 3);
+    });
+  }
 
   W.wireMatrix = function (select, S) {
     var box = $("nn-matrix");
@@ -221,7 +235,7 @@ var NNWidgets = window.NNWidgets || {};
     ".nn-bar { display: block; height: 100%; background: var(--nn-muted); }",
     ".nn-bars li.nn-top { font-weight: bold; } .nn-bars li.nn-top .nn-bar { background: var(--nn-highlight); }",
     ".nn-diagram-wrap svg { display: block; width: 100%; height: auto; }",
-    ".nn-diagram-input { image-rendering: pixelated; }",
+    ".nn-diagram-input { image-rendering: pixelated; display: block; width: 100%; height: 100%; }",
     ".nn-frame { fill: none; stroke: var(--nn-grid); }",
     ".nn-off { fill: var(--nn-neuron-off); }",
     ".nn-neuron { fill: var(--nn-neuron-on); stroke: var(--nn-neuron-stroke); stroke-width: 1.5; cursor: pointer; outline: none; }",

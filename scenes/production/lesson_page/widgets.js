@@ -47,6 +47,7 @@
     S.pass = S.net.forward(S.input);
     render();
     S.lastUpdateMs = performance.now() - start;
+    if (S.timings.push(S.lastUpdateMs) > 1000) S.timings.shift();
   }
 
   function schedule(fromPad) {
@@ -219,6 +220,7 @@
     else if (data.start_pixels) S.input = Float64Array.from(data.start_pixels);
     else S.input = zeros();
     S.focus = {layer: 1, index: 0};
+    NNWidgets.narrow();
     setUpDraw();
     NNWidgets.buildDraw(S);
     NNWidgets.buildDiagram(S, select);
@@ -229,7 +231,8 @@
     NNWidgets.markSelected(S);
     load(S.input);
     window.addEventListener("resize", function () {
-      if (!S.diagram || S.diagram.narrow === NNWidgets.narrow()) return;
+      var was = NNWidgets.isNarrow;
+      if (NNWidgets.narrow() === was) return;
       NNWidgets.buildDiagram(S, select); // a phone turned sideways: redraw for the new width
       NNWidgets.markSelected(S);
       render();
@@ -260,6 +263,8 @@
     },
     /** Milliseconds the last update took (drawing recipe, forward pass and every widget). */
     lastUpdateMs: function () { return S.lastUpdateMs; },
+    /** Milliseconds of each update since the last call (at most the last 1000), then forgets them. */
+    updateTimes: function () { return S.timings.splice(0, S.timings.length); },
     /** Run the whole per-stroke update n times and return each one's milliseconds. */
     timeUpdates: function (n) {
       var times = [];
