@@ -378,3 +378,25 @@ def test_every_widget_fits_and_is_pictured(driver, pages, theme, width):
         driver.execute_script("arguments[0].scrollIntoView();", section)
         section.screenshot(str(SHOTS / f"{name}-{theme}-{width}.png"))
     assert_offline_and_clean(driver)
+
+
+def test_an_8x8_network_with_its_own_sample_gets_the_same_recipe_and_numbers(
+    driver, pages, digits8_weights, tmp_path
+):
+    """k x k inputs: the pad's raster becomes 8 x 8 by images.py's recipe in proportion, the network's
+    own stored sample is the test digits, and the numbers are network's."""
+    from network.weights_file import load_stored_sample
+
+    open_page(driver, pages(digits8_weights))
+    draw(driver, SEVEN)
+    Image.fromarray(pad_raster(driver)).save(tmp_path / "pad.png")
+    shown = np.array(driver.execute_script("return nnexplainLesson.input()"))
+    np.testing.assert_allclose(shown, load_digit_image(tmp_path / "pad.png", side=8), atol=1e-6)
+    forward = numpy_pass(digits8_weights, shown)
+    for layer, expected in zip(shown_activations(driver), forward.activations[1:]):
+        np.testing.assert_allclose(layer, expected, atol=1e-5)
+    images, labels = load_stored_sample(digits8_weights)
+    assert driver.execute_script("return nnexplainLesson.data.sample.labels") == labels.tolist()
+    size = driver.execute_script("return document.getElementById('nn-detail-weights').width")
+    assert size == 8
+    assert_offline_and_clean(driver)

@@ -46,8 +46,13 @@ var NNWidgets = window.NNWidgets || {};
 
   /* ---- 1. draw: input grid, prediction, probabilities ---- */
   W.buildDraw = function (S) {
-    var list = $("nn-probabilities");
+    var list = $("nn-probabilities"), caption = $("nn-input-caption");
     if (!list) return;
+    if (caption) {
+      var box = Math.max(1, NNDrawing.roundHalfEven((20 * S.side) / 28)); // as network/images.py
+      caption.textContent = "What the network sees: the drawing's box scaled to " + box + " \u00d7 " + box
+        + ", its centre of mass moved to the centre of the " + S.side + " \u00d7 " + S.side + " grid.";
+    }
     S.bars = S.classes.map(function (name) {
       var item = document.createElement("li");
       item.innerHTML = '<span class="nn-class">' + name + '</span><span class="nn-track"><span class="nn-bar"></span></span><span class="nn-number"></span>';

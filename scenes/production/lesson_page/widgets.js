@@ -230,6 +230,10 @@
     setUpSamples();
     NNWidgets.markSelected(S);
     load(S.input);
+    new MutationObserver(function () { // the page's theme toggle: repaint the canvases in the new colours
+      S.matrixKey = null;
+      schedule(false);
+    }).observe(document.body, {attributes: true, attributeFilter: ["class"]});
     window.addEventListener("resize", function () {
       var was = NNWidgets.isNarrow;
       if (NNWidgets.narrow() === was) return;
