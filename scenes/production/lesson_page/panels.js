@@ -258,6 +258,8 @@ var NNWidgets = window.NNWidgets || {};
     ".nn-controls { display: flex; flex-wrap: wrap; gap: 0.5em 1em; align-items: center; margin: 0.6em 0; }",
     ".nn-widget button, .nn-widget select, .nn-widget input { font: inherit; min-height: 2.2em; }",
     ".nn-widget input[type=number] { width: 5em; }",
+    ".nn-widget input[type=checkbox] { min-height: 0; width: 1.2em; height: 1.2em; vertical-align: -0.2em; }",
+    "body.theme-dark .nn-widget { color-scheme: dark; } body.theme-light .nn-widget { color-scheme: light; }",
     ".nn-widget input[type=range] { width: min(100%, 340px); }",
     ".nn-widget :focus-visible { outline: 3px solid var(--nn-highlight); outline-offset: 2px; }",
     ".nn-terms { overflow-wrap: anywhere; line-height: 1.7; }",

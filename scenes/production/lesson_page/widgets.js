@@ -2,10 +2,9 @@
  *
  * Reads the network from <script id="nnexplain-data" type="application/json"> (see lesson_contract),
  * computes everything with NNNetwork (network.js) and NNDrawing (drawing.js), and fills whichever of
- * the widgets' sections (widgets.html) the page holds, drawn by NNWidgets (diagram.js and
- * panels.js). One state: the current input and its forward
- * pass, and the neuron in focus (last hovered, tapped or focused); every change re-renders at most
- * once per animation frame.
+ * the widgets' sections (widgets.html) the page holds, drawn by NNWidgets (diagram.js and panels.js).
+ * One state: the current input and its forward pass, and the neuron in focus (last hovered, tapped
+ * or focused); every change re-renders at most once per animation frame.
  *
  *   nnexplainLesson.forward(pixels)  // {activations: [layer 1, ..., output], probabilities}
  *   nnexplainLesson.input()          // the current raw pixels in [0, 1] (after the drawing recipe)
@@ -20,8 +19,8 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function el(tag, attributes, parent, ns) {
-    var node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  function el(tag, attributes, parent) {
+    var node = document.createElement(tag);
     for (var key in attributes) node.setAttribute(key, attributes[key]);
     if (parent) parent.appendChild(node);
     return node;
@@ -167,6 +166,10 @@
   function setUpSamples() {
     if (!$("nn-sample-text")) return;
     var n = S.sample.labels.length;
+    if (!n) {
+      $("nn-sample-text").textContent = "This network came without test digits.";
+      return;
+    }
     S.samplePredictions = [];
     S.wrong = [];
     for (var i = 0; i < n; i++) {
