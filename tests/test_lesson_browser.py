@@ -94,9 +94,11 @@ def next_frame(driver):
     )
 
 
-def draw(driver, strokes):
-    """Draw strokes (pad pixels) on canvas#draw with pointer actions, after clearing it."""
+def draw(driver, strokes, kind: str = "mouse"):
+    """Draw strokes (pad pixels) on canvas#draw with pointer actions of a mouse, a finger ("touch") or a
+    pen, after clearing it."""
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
     from selenium.webdriver.common.by import By
 
     driver.find_element(By.ID, "nn-clear").click()
@@ -106,7 +108,7 @@ def draw(driver, strokes):
     )
     scale = css / width
     for stroke in strokes:
-        actions = ActionChains(driver, duration=10)
+        actions = ActionChains(driver, duration=10, devices=[PointerInput(kind, kind)])
         pointer = actions.w3c_actions.pointer_action
         at = [(round((x - width / 2) * scale), round((y - width / 2) * scale)) for x, y in stroke]
         pointer.move_to(canvas, *at[0]).pointer_down()
@@ -167,6 +169,56 @@ def test_drawn_strokes_light_up_the_network_as_numpy_computes_it(driver, pages, 
     assert driver.execute_script("return document.getElementById('nn-prediction').textContent") == str(best)
     if strokes is SEVEN:
         assert best == 7  # the drawing recipe makes a 7 the network reads as one
+    assert_offline_and_clean(driver)
+
+
+def test_a_finger_and_a_pen_draw_as_the_mouse_does(driver, pages):
+    open_page(driver, pages(DEFAULT_WEIGHTS))
+    inputs = {}
+    for kind in ("mouse", "touch", "pen"):
+        draw(driver, SEVEN, kind)
+        inputs[kind] = np.array(driver.execute_script("return nnexplainLesson.input()"))
+    assert inputs["mouse"].max() > 0.9
+    np.testing.assert_array_equal(inputs["touch"], inputs["mouse"])
+    np.testing.assert_array_equal(inputs["pen"], inputs["mouse"])
+    assert_offline_and_clean(driver)
+
+
+def test_one_neurons_arithmetic_and_its_bias_slider(driver, pages):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(driver, pages(DEFAULT_WEIGHTS))
+    draw(driver, SEVEN)
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    forward = numpy_pass(DEFAULT_WEIGHTS, driver.execute_script("return nnexplainLesson.input()"))
+    driver.execute_script("nnexplainLesson.select(2, 6)")
+
+    def shown(*ids):
+        return driver.execute_script(
+            "return arguments[0].map(function (id) {"
+            "  return parseFloat(document.getElementById(id).textContent.replace('\\u2212', '-')); });",
+            list(ids),
+        )
+
+    z, a = shown("nn-neuron-z", "nn-neuron-a")
+    assert z == pytest.approx(float(forward.pre_activations[1][6]), abs=1e-5)
+    assert a == pytest.approx(float(forward.activations[2][6]), abs=1e-5)
+    matrix_z = driver.execute_script("return document.querySelector('#nn-matrix tr.nn-hl .nn-z').textContent")
+    assert float(matrix_z.replace("\u2212", "-")) == pytest.approx(z, abs=0.006)
+    point = driver.execute_script("return +document.querySelector('.nn-curve-point').getAttribute('cx')")
+    driver.execute_script("document.getElementById('nn-bias').focus();")
+    ActionChains(driver).send_keys(*[Keys.ARROW_RIGHT] * 50).perform()
+    bias = float(driver.execute_script("return document.getElementById('nn-bias').value"))
+    assert bias == pytest.approx(float(model.biases[1][6]) + 0.5, abs=0.011)  # 50 steps of 0.01
+    z_new, a_new = shown("nn-neuron-z", "nn-neuron-a")
+    assert z_new == pytest.approx(z - float(model.biases[1][6]) + bias, abs=1e-5)
+    assert a_new == pytest.approx(1 / (1 + np.exp(-z_new)), abs=1e-6)
+    assert (
+        driver.execute_script("return +document.querySelector('.nn-curve-point').getAttribute('cx')") > point
+    )
+    driver.execute_script("document.getElementById('nn-bias-reset').click();")
+    assert shown("nn-neuron-z")[0] == pytest.approx(z, abs=1e-9)
     assert_offline_and_clean(driver)
 
 
