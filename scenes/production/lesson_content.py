@@ -34,7 +34,7 @@ from scenes.story import catalog
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs
 from scenes.story.matrix_vector_notation import MatrixVectorNotation
 
-__all__ = ["Beat", "BeatStep", "beat_html", "lesson_content", "narrated_beats", "rendered_beats"]
+__all__ = ["Beat", "BeatStep", "beat_html", "lesson_content", "narrate", "narrated_beats", "rendered_beats"]
 
 # where each live widget goes: after the beat that tells what it lets the reader try
 WIDGET_AFTER = {
@@ -86,22 +86,24 @@ def rendered_beats(results, assets: Path) -> list[Beat]:
     ]
 
 
+def narrate(name: str, config_json: str) -> Beat:
+    """The beat `name`'s steps without its video: the scene run in-process, animations skipped."""
+    entry = catalog.find(name)
+    try:
+        scene = run_to(entry, StoryConfig.from_json(config_json), None, 320, 180)
+    except NNExplainError:
+        raise
+    except Exception as exc:  # a broken scene: one line for the user, not a traceback
+        lines = str(exc).strip().splitlines()
+        raise NNExplainError(f"{name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}") from None
+    steps = tuple(BeatStep(step.title, step.notes) for step in scene.steps)
+    return Beat(entry.name, scene.chapter or steps[0].title, steps)
+
+
 def narrated_beats(entries, config: StoryConfig) -> list[Beat]:
-    """The beats' steps without their videos: each scene run in-process, animations skipped."""
-    beats = []
-    for entry in entries:
-        try:
-            scene = run_to(entry, config, None, 320, 180)
-        except NNExplainError:
-            raise
-        except Exception as exc:  # a broken scene: one line for the user, not a traceback
-            lines = str(exc).strip().splitlines()
-            raise NNExplainError(
-                f"{entry.name} failed: {type(exc).__name__}: {lines[-1] if lines else ''}"
-            ) from exc
-        steps = tuple(BeatStep(step.title, step.notes) for step in scene.steps)
-        beats.append(Beat(entry.name, scene.chapter or steps[0].title, steps))
-    return beats
+    """The beats' steps without their videos, one beat after the other in this process (two
+    processes were slower: each imports Manim and loads the network again)."""
+    return [narrate(entry.name, config.to_json()) for entry in entries]
 
 
 # -- formulas --------------------------------------------------------------------------------------
