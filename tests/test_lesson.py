@@ -23,7 +23,9 @@ from network.weights_file import DEFAULT_WEIGHTS
 from scenes.cli import main
 from scenes.production import lesson_content as content_module
 from scenes.production.lesson import build_lesson, lesson_data
+from scenes.production.render import QUALITIES
 from scenes.story.catalog import STORY, find
+from scenes.story.inputs import StoryConfig
 from tests.test_interrupts import hidden
 from tests.test_render_cli import assert_one_line_error, run
 
@@ -212,6 +214,13 @@ def test_the_videos_are_files_that_decode_and_a_second_build_renders_nothing(tmp
     print(f"\n2 beats at -q l: cold {cold:.1f} s, warm {warm:.1f} s; assets {size / MB:.2f} MB")
     assert heard and all(line.split()[-1] == "cached" for line in heard), heard
     assert warm < 30
+    # without videos, the prose of beats in the cache is read from it, in no time
+    start = time.monotonic()
+    build_lesson(DEFAULT_WEIGHTS, tmp_path / "words", videos=False, media_dir=cache, entries=entries)
+    print(f"the same without videos from the warm cache: {time.monotonic() - start:.1f} s")
+    assert (tmp_path / "words" / "index.html").read_text("utf-8").count('class="step"') == 6
+    paths = content_module.cache_paths(entries, StoryConfig(), QUALITIES["l"], cache)
+    assert sorted(paths) == sorted(cache.resolve().glob("scenes/*/*.mp4"))  # as render_scenes names them
     page = Page(page_path.read_text("utf-8"))
     assert_offline(page)
     assert len(page.videos) == 2 + 4  # ThisIsAThree's two steps, LayerDiagram's four

@@ -26,10 +26,11 @@ from network.model import architecture, parameter_count
 from scenes.choices.selection import ink_run
 from scenes.mobjects.math_tex import grouped
 from scenes.mobjects.theme import get_theme
+from scenes.production.cache_key import cache_key, fingerprint
 from scenes.production.figure import run_to
-from scenes.production.render import QUALITIES, render_scenes
+from scenes.production.render import QUALITIES, is_cached, render_scenes
 from scenes.production.slides import asset_names, collect_slides
-from scenes.production.steps import read_chapter, steps_folder
+from scenes.production.steps import read_chapter, read_steps, steps_folder
 from scenes.story import catalog
 from scenes.story.inputs import StoryConfig, StoryInputs, load_story_inputs
 from scenes.story.matrix_vector_notation import MatrixVectorNotation
@@ -100,10 +101,31 @@ def narrate(name: str, config_json: str) -> Beat:
     return Beat(entry.name, scene.chapter or steps[0].title, steps)
 
 
-def narrated_beats(entries, config: StoryConfig) -> list[Beat]:
-    """The beats' steps without their videos, one beat after the other in this process (two
-    processes were slower: each imports Manim and loads the network again)."""
-    return [narrate(entry.name, config.to_json()) for entry in entries]
+def narrated_beats(entries, config: StoryConfig, cache: Path, quality: str = "l") -> list[Beat]:
+    """The beats' steps without their videos: read from the render cache `cache` where the beat is
+    there at `quality`, else told once in this process (one beat after the other: a pool of two
+    processes was slower, each importing Manim and loading the network again)."""
+    paths = cache_paths(entries, config, QUALITIES[quality], cache)
+    return [
+        cached_beat(entry.name, path) if is_cached(path) else narrate(entry.name, config.to_json())
+        for entry, path in zip(entries, paths)
+    ]
+
+
+def cache_paths(entries, config: StoryConfig, quality, cache: Path) -> list[Path]:
+    """Where `render_scenes` keeps the beats' videos in `cache` at `quality` (a render.Quality), as it
+    names them (written here rather than taken out of render.py: every change there is a change of
+    every cache key; tests/test_lesson.py checks that the two agree)."""
+    inputs = f"{fingerprint(config)}\nvideo=mp4"
+    root = Path(cache).resolve() / "scenes"
+    return [root / cache_key(entry, inputs, quality) / f"{entry.name}.mp4" for entry in entries]
+
+
+def cached_beat(name: str, video: Path) -> Beat:
+    """A cached beat's steps, as its render recorded them (no video)."""
+    folder = steps_folder(video)
+    steps = tuple(BeatStep(step["title"], step["notes"]) for step in read_steps(folder))
+    return Beat(name, read_chapter(folder), steps)
 
 
 # -- formulas --------------------------------------------------------------------------------------
@@ -236,7 +258,7 @@ def lesson_content(
             raise NNExplainError(f"{failed[0].entry.name} failed: {failed[0].error}")
         beats = rendered_beats(results, assets)
     else:
-        beats = narrated_beats(entries, config)
+        beats = narrated_beats(entries, config, media_dir, quality)
     sections, count = [], 0
     # the formulas' LaTeX is cached in the render cache's Tex folder, as the scenes' is
     with tempconfig({"media_dir": str(Path(media_dir).absolute()), "verbosity": "ERROR"}):
