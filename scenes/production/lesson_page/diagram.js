@@ -1,7 +1,8 @@
 /* nnexplain lesson: the network diagram and the focused neuron's details (NNWidgets, part 1).
  *
  * An SVG: the input image, then one column of neurons per layer, edges between the columns coloured
- * by the weight's sign with opacity by its size (the strongest MAX_EDGES if there are more), as the
+ * by the weight's sign with opacity by its size (the strongest MAX_EDGES of a layer if there are
+ * more, fainter where there are many), as the
  * videos draw them. Each neuron is two circles, "off" below and "on" above with fill-opacity = its
  * activation (ReLU: relative to the layer's largest), so the theme's colours apply without JS.
  * Neurons are focusable: Tab reaches each, arrows move, Enter/Space/hover/tap puts one in focus.
@@ -10,7 +11,7 @@ var NNWidgets = window.NNWidgets || {};
 (function (W) {
   "use strict";
 
-  var SVG = "http://www.w3.org/2000/svg", MAX_EDGES = 3000, WIDTH = 720, HEIGHT = 380, NARROW = 520;
+  var SVG = "http://www.w3.org/2000/svg", MAX_EDGES = 800, WIDTH = 720, HEIGHT = 380, NARROW = 520;
 
   function el(tag, attributes, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -74,7 +75,7 @@ var NNWidgets = window.NNWidgets || {};
       for (var j = 0; j < column.length; j++) {
         var p = column[j];
         el("circle", {cx: p[0], cy: p[1], r: p[2], "class": "nn-off"}, group);
-        var on = el("circle", {cx: p[0], cy: p[1], r: p[2], "class": "nn-neuron", tabindex: 0, role: "button",
+        var on = el("circle", {cx: p[0], cy: p[1], r: p[2], "class": p[2] < 4 ? "nn-neuron nn-tiny" : "nn-neuron", tabindex: 0, role: "button",
                                "data-layer": l, "data-index": j}, group); // prettier-ignore
         ons.push(on);
         circles.push(on);
@@ -82,6 +83,11 @@ var NNWidgets = window.NNWidgets || {};
           var name = el("text", {x: p[0] + p[2] + 6, y: p[1] + 4, "class": "nn-class-label"}, svg);
           name.textContent = S.classes[j];
         }
+      }
+      if (column.length > 1 && column[1][1] - column[0][1] < 12) {
+        var hit = el("rect", {x: column[0][0] - 10, y: column[0][1] - 6, width: 20, "class": "nn-hit", "data-hit": l,
+                              height: column[column.length - 1][1] - column[0][1] + 12}, group); // prettier-ignore
+        group.insertBefore(hit, group.firstChild);
       }
       S.diagram.on.push(ons);
       S.diagram.circles.push(circles);
@@ -100,6 +106,7 @@ var NNWidgets = window.NNWidgets || {};
 
   function drawEdges(group, net, l, positions) {
     var Wl = net.weights[l - 1], nIn = net.sizes[l - 1], top = 0, limit = 0, i;
+    var opacity = Wl.length > 300 ? 0.55 : 0.9;
     for (i = 0; i < Wl.length; i++) top = Math.max(top, Math.abs(Wl[i]));
     if (Wl.length > MAX_EDGES) {
       var sorted = Array.prototype.map.call(Wl, Math.abs).sort(function (a, b) { return b - a; });
@@ -110,7 +117,7 @@ var NNWidgets = window.NNWidgets || {};
       if (Math.abs(w) < limit || !top) continue;
       var a = positions[l - 1][i % nIn], b = positions[l][Math.floor(i / nIn)];
       el("line", {x1: a[0], y1: a[1], x2: b[0], y2: b[1], "class": w < 0 ? "nn-eneg" : "nn-epos",
-                  "stroke-opacity": (0.9 * Math.abs(w) / top).toFixed(3)}, group); // prettier-ignore
+                  "stroke-opacity": (opacity * Math.abs(w) / top).toFixed(3)}, group); // prettier-ignore
     }
   }
 
@@ -120,8 +127,19 @@ var NNWidgets = window.NNWidgets || {};
       return t && t.getAttribute && t.getAttribute("data-layer") ? t : null;
     }
     function pick(t) { select(+t.getAttribute("data-layer"), +t.getAttribute("data-index")); }
+    function nearest(event) { // a column of tiny neurons: the one nearest the pointer
+      var l = +event.target.getAttribute("data-hit"), box = svg.getBoundingClientRect();
+      var y = ((event.clientY - box.top) * svg.viewBox.baseVal.height) / box.height, column = S.diagram.positions[l];
+      var spacing = column[1][1] - column[0][1], j = Math.round((y - column[0][1]) / spacing);
+      select(l, Math.min(Math.max(j, 0), column.length - 1));
+    }
+    svg.addEventListener("pointermove", function (event) { if (event.target.hasAttribute("data-hit")) nearest(event); });
     svg.addEventListener("pointerover", function (event) { var t = target(event); if (t) pick(t); });
-    svg.addEventListener("click", function (event) { var t = target(event); if (t) pick(t); });
+    svg.addEventListener("click", function (event) {
+      var t = target(event);
+      if (t) pick(t);
+      else if (event.target.hasAttribute && event.target.hasAttribute("data-hit")) nearest(event);
+    });
     svg.addEventListener("focusin", function (event) { var t = target(event); if (t) pick(t); });
     svg.addEventListener("keydown", function (event) {
       var t = target(event);

@@ -82,9 +82,15 @@ var NNWidgets = window.NNWidgets || {};
     if (!box) return;
     var l = S.focus.layer, j = S.focus.index, L = S.net.weights.length, row = S.net.row(l - 1, j);
     var prev = S.pass.activations[l - 1], b0 = S.net.biases[l - 1][j], i, terms = [], rest = 0;
-    $("nn-neuron-layer").value = l;
-    $("nn-neuron-index").max = S.net.sizes[l] - 1;
-    if (document.activeElement !== $("nn-neuron-index")) $("nn-neuron-index").value = j;
+    if (S.neuronKey !== l + ":" + j) { // a new neuron in focus: its controls (not on every stroke)
+      S.neuronKey = l + ":" + j;
+      $("nn-neuron-layer").value = l;
+      $("nn-neuron-index").max = S.net.sizes[l] - 1;
+      if (document.activeElement !== $("nn-neuron-index")) $("nn-neuron-index").value = j;
+      $("nn-bias").min = (b0 - 10).toFixed(2);
+      $("nn-bias").max = (b0 + 10).toFixed(2);
+      $("nn-bias").value = b0;
+    }
     for (i = 0; i < row.length; i++) terms.push(i);
     if (row.length > TOP_TERMS * 2) {
       terms.sort(function (p, q) { return Math.abs(row[q] * prev[q]) - Math.abs(row[p] * prev[p]) || p - q; });
@@ -102,12 +108,6 @@ var NNWidgets = window.NNWidgets || {};
     html += "<p>a = " + f + "(z) = <strong id=\"nn-neuron-a\">" + exact(point) + "</strong>";
     if (b !== b0) html += ' <span class="nn-caption">(with the trained bias ' + exact(b0) + ": a = " + exact(S.pass.activations[l][j]) + ")</span>";
     box.innerHTML = html + "</p>";
-    var slider = $("nn-bias");
-    if (S.bias === null || S.bias === undefined) {
-      slider.min = (b0 - 10).toFixed(2);
-      slider.max = (b0 + 10).toFixed(2);
-      slider.value = b0;
-    }
     $("nn-bias-value").textContent = fixed(b, 3);
     curve(S, l, j, z, point);
   };
@@ -121,24 +121,35 @@ var NNWidgets = window.NNWidgets || {};
     return Math.exp(z - top) / total;
   }
 
+  /** The activation's curve with the neuron's point: the curve is drawn again only when the neuron or
+   *  the range changes (an output neuron's depends on the other outputs: always), the point moves. */
   function curve(S, l, j, z, point) {
-    var svg = $("nn-curve"), width = 420, height = 200, pad = 24;
-    var half = Math.max(6, 1.25 * Math.abs(z)), relu = l < S.net.weights.length && S.net.activation === "relu";
-    var yTop = relu ? Math.max(1, half) : 1, n = 120, d = "";
+    var svg = $("nn-curve"), width = 420, height = 200, pad = 24, output = l === S.net.weights.length;
+    var half = Math.max(6, Math.ceil(1.25 * Math.abs(z))), relu = !output && S.net.activation === "relu";
+    var yTop = relu ? half : 1, n = 120, d = "", key = [l, j, half].join(":");
     function X(v) { return pad + ((v + half) / (2 * half)) * (width - 2 * pad); }
     function Y(v) { return height - pad - (v / yTop) * (height - 2 * pad); }
-    for (var k = 0; k <= n; k++) {
-      var v = -half + (2 * half * k) / n;
-      d += (k ? "L" : "M") + X(v).toFixed(1) + "," + Y(activate(S, l, j, v)).toFixed(1);
+    if (output || key !== S.curveKey) {
+      S.curveKey = output ? null : key;
+      for (var k = 0; k <= n; k++) {
+        var v = -half + (2 * half * k) / n;
+        d += (k ? "L" : "M") + X(v).toFixed(1) + "," + Y(activate(S, l, j, v)).toFixed(1);
+      }
+      svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+      svg.innerHTML = '<line class="nn-axis" x1="' + pad + '" x2="' + (width - pad) + '" y1="' + Y(0) + '" y2="' + Y(0) + '"/>'
+        + '<line class="nn-axis" x1="' + X(0) + '" x2="' + X(0) + '" y1="' + pad / 2 + '" y2="' + (height - pad) + '"/>'
+        + '<path class="nn-curve-line" d="' + d + '"/><circle class="nn-curve-point" r="6"/>'
+        + '<text class="nn-layer-label" x="' + (width - pad) + '" y="' + (height - 6) + '" text-anchor="end">z</text>'
+        + '<text class="nn-layer-label" x="' + (X(0) + 6) + '" y="' + (pad / 2 + 10) + '">' + fName(S, l) + "(z)" + (output ? " (others fixed)" : "") + "</text>"
+        + '<text class="nn-layer-label nn-curve-label"></text>';
     }
-    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    svg.innerHTML = '<line class="nn-axis" x1="' + pad + '" x2="' + (width - pad) + '" y1="' + Y(0) + '" y2="' + Y(0) + '"/>'
-      + '<line class="nn-axis" x1="' + X(0) + '" x2="' + X(0) + '" y1="' + pad / 2 + '" y2="' + (height - pad) + '"/>'
-      + '<path class="nn-curve-line" d="' + d + '"/>'
-      + '<circle class="nn-curve-point" r="6" cx="' + X(z).toFixed(1) + '" cy="' + Y(point).toFixed(1) + '"/>'
-      + '<text class="nn-layer-label" x="' + (width - pad) + '" y="' + (height - 6) + '" text-anchor="end">z</text>'
-      + '<text class="nn-layer-label" x="' + (X(0) + 6) + '" y="' + (pad / 2 + 10) + '">' + fName(S, l) + "(z)" + (l === S.net.weights.length ? " (others fixed)" : "") + "</text>"
-      + '<text class="nn-layer-label" x="' + (X(z) + 8).toFixed(1) + '" y="' + (Y(point) + 16).toFixed(1) + '">(' + fixed(z, 2) + ", " + fixed(point, 3) + ")</text>";
+    var dot = svg.querySelector(".nn-curve-point"), label = svg.querySelector(".nn-curve-label");
+    dot.setAttribute("cx", X(z).toFixed(1));
+    dot.setAttribute("cy", Y(point).toFixed(1));
+    label.setAttribute("x", (X(z) + (z > half / 2 ? -8 : 8)).toFixed(1));
+    label.setAttribute("y", (Y(point) + (point > yTop / 2 ? 18 : -10)).toFixed(1));
+    label.setAttribute("text-anchor", z > half / 2 ? "end" : "start");
+    label.textContent = "(" + fixed(z, 2) + ", " + fixed(point, 3) + ")";
   }
 
   /* ---- 5. the matrix view ---- */
@@ -148,8 +159,6 @@ var NNWidgets = window.NNWidgets || {};
     var l = S.focus.layer, j = S.focus.index, L = S.net.weights.length, nIn = S.net.sizes[l - 1], nOut = S.net.sizes[l];
     var prev = S.pass.activations[l - 1], z = S.pass.preActivations[l - 1], a = S.pass.activations[l], Wl = S.net.weights[l - 1];
     var x = l === 1 ? (S.net.preprocessing ? "x" : "pixel") : "a\u207d" + (l - 1) + "\u207e";
-    $("nn-matrix-layer").value = l;
-    $("nn-matrix-formula").textContent = (l === L ? "p" : "a\u207d" + l + "\u207e") + " = " + fName(S, l) + "(W\u207d" + l + "\u207e " + x + " + b\u207d" + l + "\u207e)";
     var columns = [], i;
     for (i = 0; i < nIn; i++) columns.push(i);
     var most = W.isNarrow ? 4 : MAX_COLUMNS;
@@ -162,6 +171,8 @@ var NNWidgets = window.NNWidgets || {};
     var key = [l, j, first, columns.join(","), W.isNarrow].join("|");
     if (key === S.matrixKey) return updateMatrix(S, columns, rows, prev, z, a);
     S.matrixKey = key;
+    $("nn-matrix-layer").value = l;
+    $("nn-matrix-formula").textContent = (l === L ? "p" : "a\u207d" + l + "\u207e") + " = " + fName(S, l) + "(W\u207d" + l + "\u207e " + x + " + b\u207d" + l + "\u207e)";
     var more = nIn - columns.length, html = "<table><thead><tr><th></th>";
     html += columns.map(function (c) { return "<th>" + c + "</th>"; }).join("") + (more ? "<th>\u22ef</th>" : "") + "<th></th><th></th><th></th></tr>";
     html += '<tr class="nn-vector"><th>' + x + " \u2192</th>" + columns.map(function () { return '<td class="nn-v"></td>'; }).join("");
@@ -243,6 +254,8 @@ var NNWidgets = window.NNWidgets || {};
     ".nn-diagram-input { image-rendering: pixelated; display: block; width: 100%; height: 100%; }",
     ".nn-frame { fill: none; stroke: var(--nn-grid); }",
     ".nn-off { fill: var(--nn-neuron-off); }",
+    ".nn-hit { fill: transparent; cursor: pointer; }",
+    ".nn-neuron.nn-tiny { stroke-width: 0.4; } .nn-neuron.nn-tiny.nn-selected, .nn-neuron.nn-tiny:focus-visible { stroke-width: 3; }",
     ".nn-neuron { fill: var(--nn-neuron-on); stroke: var(--nn-neuron-stroke); stroke-width: 1.5; cursor: pointer; outline: none; }",
     ".nn-neuron:focus-visible, .nn-neuron.nn-selected { stroke: var(--nn-highlight); stroke-width: 4; }",
     ".nn-epos { stroke: var(--nn-positive); } .nn-eneg { stroke: var(--nn-negative); }",

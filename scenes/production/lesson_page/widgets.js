@@ -152,6 +152,7 @@
     });
     $("nn-bias-reset").addEventListener("click", function () {
       S.bias = null;
+      S.neuronKey = null; // the slider back to the trained bias
       NNWidgets.renderNeuron(S);
     });
   }
