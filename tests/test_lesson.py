@@ -303,6 +303,11 @@ def test_an_unwritable_output_is_one_line(tmp_path, capsys):
                        "--cache", tmp_path / "cache")  # fmt: skip
     assert_one_line_error(code, err, "/proc")
     assert not Path("/proc/nnexplain-lesson").exists()
+    (tmp_path / "file").write_text("mine")
+    code, _, err = run(capsys, "lesson", "--out", tmp_path / "file" / "page", "--no-videos",
+                       "--cache", tmp_path / "cache")  # fmt: skip
+    assert_one_line_error(code, err, "file")
+    assert (tmp_path / "file").read_text() == "mine" and hidden(tmp_path) == []
 
 
 def test_networks_the_page_cannot_show_are_one_line(tmp_path, capsys):
