@@ -14,6 +14,7 @@ animation frame (16 ms at 60 Hz).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -67,7 +68,8 @@ def main(argv=None) -> int:
             folder = Path(tmp)
             nets = {"shipped 784-16-16-10": DEFAULT_WEIGHTS, "random 784-128-64-10": big_network(folder)}
             print(f"per-stroke update of the whole page, {args.updates} updates each", end=" ")
-            print(f"(one frame = {FRAME_MS:g} ms)")
+            load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            print(f"(one frame = {FRAME_MS:g} ms; {load})")
             for name, weights in nets.items():
                 started = time.perf_counter()
                 index = folder / f"{name.split()[1]}.html"
@@ -75,10 +77,13 @@ def main(argv=None) -> int:
                 built = time.perf_counter() - started
                 times, stroke = time_page(driver, index, args.updates)
                 median, p95, top = np.median(times), np.percentile(times, 95), max(times)
-                verdict = "within a frame" if p95 <= FRAME_MS else "SLOWER than a frame"
+                verdict = {2: "within a frame", 1: "median within a frame, p95 not"}.get(
+                    (median <= FRAME_MS) + (p95 <= FRAME_MS), "SLOWER than a frame"
+                )
                 size = index.stat().st_size / 1e6
                 print(f"{name:22s} median {median:5.2f} ms  p95 {p95:5.2f} ms  max {top:5.2f} ms", end="  ")
-                print(f"(drawn 7: {stroke:.2f} ms; page {size:.2f} MB built in {built:.1f} s)  {verdict}")
+                print(f"(first drawn 7, cold: {stroke:.2f} ms; page {size:.2f} MB, built in {built:.1f} s)")
+                print(f"{'':22s} {verdict}")
     finally:
         driver.quit()
     return 0
