@@ -306,7 +306,7 @@ def test_an_unwritable_output_is_one_line(tmp_path, capsys):
     (tmp_path / "file").write_text("mine")
     code, _, err = run(capsys, "lesson", "--out", tmp_path / "file" / "page", "--no-videos",
                        "--cache", tmp_path / "cache")  # fmt: skip
-    assert_one_line_error(code, err, "file")
+    assert_one_line_error(code, err, "file is a file, not a folder")
     assert (tmp_path / "file").read_text() == "mine" and hidden(tmp_path) == []
 
 

@@ -167,6 +167,9 @@ def check_out_dir(out_dir: Path) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise NNExplainError(f"cannot write the lesson into {out_dir}: it is a file, not a folder")
+    above = next((folder for folder in out_dir.absolute().parents if folder.exists()), None)
+    if above is not None and not above.is_dir():
+        raise NNExplainError(f"cannot write the lesson into {out_dir}: {above} is a file, not a folder")
     for name, folder in (("index.html", False), ("assets", True)):
         target = out_dir / name
         if target.is_symlink() or (target.exists() and target.is_dir() != folder):
