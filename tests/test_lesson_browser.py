@@ -369,18 +369,18 @@ def test_the_drawing_recipe_is_images_py(driver, pages, tmp_path, case):
     expected = load_digit_image(tmp_path / "pad.png")
     shown = np.array(driver.execute_script("return nnexplainLesson.input()"))
     np.testing.assert_allclose(shown, expected, atol=1e-6)
-    # the same strokes drawn by PIL (not anti-aliased) read by images.py: close, not identical
-    line_width = driver.execute_script("return document.getElementById('draw').width / 14")
-    paper = Image.new("L", raster.shape[::-1], 0)
-    pen = ImageDraw.Draw(paper)
+    # the same strokes drawn by PIL ImageDraw (4x supersampled for anti-aliasing) read by images.py: close,
+    # not identical (browsers and Pillow anti-alias stroke edges differently; measured mean 0.001-0.008)
+    k, line_width = 4, driver.execute_script("return document.getElementById('draw').width / 14")
+    paper = Image.new("L", (raster.shape[1] * k, raster.shape[0] * k), 0)
+    pen, radius = ImageDraw.Draw(paper), line_width * k / 2
     for stroke in strokes:
-        pen.line(stroke, fill=255, width=round(line_width), joint="curve")
-        for x, y in (stroke[0], stroke[-1]):
-            pen.ellipse(
-                [x - line_width / 2, y - line_width / 2, x + line_width / 2, y + line_width / 2], fill=255
-            )
-    paper.save(tmp_path / "pil.png")
-    assert np.abs(load_digit_image(tmp_path / "pil.png") - shown).mean() < 0.02
+        points = [((x + 0.5) * k - 0.5, (y + 0.5) * k - 0.5) for x, y in stroke]
+        pen.line(points, fill=255, width=round(line_width * k), joint="curve")
+        for x, y in (points[0], points[-1]):
+            pen.ellipse([x - radius, y - radius, x + radius, y + radius], fill=255)
+    paper.resize(raster.shape[::-1], Image.BOX).save(tmp_path / "pil.png")
+    assert np.abs(load_digit_image(tmp_path / "pil.png") - shown).mean() < 0.015
     assert_offline_and_clean(driver)
 
 
