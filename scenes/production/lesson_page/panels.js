@@ -4,7 +4,7 @@ var NNWidgets = window.NNWidgets || {};
 (function (W) {
   "use strict";
 
-  var MAX_ROWS = 16, MAX_COLUMNS = 10, TOP_TERMS = 8, SVG = "http://www.w3.org/2000/svg";
+  var MAX_ROWS = 16, MAX_COLUMNS = 8, TOP_TERMS = 8, SVG = "http://www.w3.org/2000/svg";
   var exact = W.exact, fixed = W.fixed;
 
   function $(id) { return document.getElementById(id); }
