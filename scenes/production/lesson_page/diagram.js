@@ -32,11 +32,12 @@ var NNWidgets = window.NNWidgets || {};
 
   /** Where each neuron sits: positions[l][j] = [x, y, r] for layers 1..L. On a narrow screen the
    *  drawing is 360 units wide (so its text stays readable) and the input image smaller. */
-  function layout(sizes) {
+  function layout(sizes, classes) {
     if (W.isNarrow) (WIDTH = 360), (HEIGHT = 420);
     else (WIDTH = 720), (HEIGHT = 380);
     var L = sizes.length - 1, image = WIDTH < 720 ? 64 : Math.min(160, HEIGHT - 60);
-    var x0 = 16 + image + (WIDTH < 720 ? 40 : 70), x1 = WIDTH - (WIDTH < 720 ? 40 : 70);
+    var longest = Math.max.apply(null, classes.map(function (name) { return String(name).length; }));
+    var x0 = 16 + image + (WIDTH < 720 ? 40 : 70), x1 = WIDTH - 22 - Math.min(longest, 14) * 8; // room for the names
     var positions = [null];
     for (var l = 1; l <= L; l++) {
       var n = sizes[l], x = L === 1 ? x1 : x0 + ((x1 - x0) * (l - 1)) / (L - 1);
@@ -53,7 +54,7 @@ var NNWidgets = window.NNWidgets || {};
     if (!svg) return;
     W.narrow();
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var net = S.net, sizes = net.sizes, L = sizes.length - 1, shape = layout(sizes);
+    var net = S.net, sizes = net.sizes, L = sizes.length - 1, shape = layout(sizes, S.classes);
     S.diagram = {positions: shape.positions, on: [null], circles: [null]};
     svg.setAttribute("viewBox", "0 0 " + WIDTH + " " + HEIGHT);
     var imageTop = (HEIGHT - 30 - shape.image) / 2;
@@ -80,7 +81,8 @@ var NNWidgets = window.NNWidgets || {};
         ons.push(on);
         circles.push(on);
         if (l === L) {
-          var name = el("text", {x: p[0] + p[2] + 6, y: p[1] + 4, "class": "nn-class-label"}, svg);
+          var size = Math.min(15, 0.9 * (column.length > 1 ? column[1][1] - column[0][1] : 15));
+          var name = el("text", {x: p[0] + p[2] + 4, y: p[1] + size / 3, "class": "nn-class-label", "font-size": size}, svg);
           name.textContent = S.classes[j];
         }
       }

@@ -260,8 +260,8 @@ var NNWidgets = window.NNWidgets || {};
     ".nn-neuron:focus-visible, .nn-neuron.nn-selected { stroke: var(--nn-highlight); stroke-width: 4; }",
     ".nn-epos { stroke: var(--nn-positive); } .nn-eneg { stroke: var(--nn-negative); }",
     ".nn-fan { stroke: var(--nn-grid); stroke-opacity: 0.6; }",
-    ".nn-layer-label, .nn-class-label { fill: currentColor; font-size: 14px; }",
-    ".nn-class-label { font-size: 15px; }",
+    ".nn-layer-label, .nn-class-label { fill: currentColor; } .nn-layer-label { font-size: 14px; }",
+
     ".nn-axis { stroke: var(--nn-muted); stroke-width: 1; }",
     ".nn-bpos { fill: var(--nn-positive); } .nn-bneg { fill: var(--nn-negative); }",
     ".nn-detail-figures figure > svg { width: 100%; max-width: 560px; height: auto; display: block; }",
