@@ -23,6 +23,9 @@ var NNWidgets = window.NNWidgets || {};
   function exact(x) { return (x < 0 ? "\u2212" : "") + String(+Math.abs(x).toPrecision(10)); }
   W.exact = exact;
   W.fixed = function (x, digits) { return (x < 0 ? "\u2212" : "") + Math.abs(x).toFixed(digits); };
+  /** The activation's name in formulas (the output layer's is softmax) and a layer's name in prose. */
+  W.fName = function (S, l) { return l === S.net.weights.length ? "softmax" : S.net.activation === "relu" ? "ReLU" : "\u03c3"; };
+  W.layerName = function (S, l) { return l === S.net.weights.length ? "output" : "hidden layer " + l; };
 
   /** Whether the diagram is drawn for a narrow screen (a phone): fewer, larger things. */
   W.narrow = function () {
@@ -195,7 +198,7 @@ var NNWidgets = window.NNWidgets || {};
     if (!text) return;
     var l = S.focus.layer, j = S.focus.index, L = S.net.weights.length;
     var a = S.pass.activations[l][j], z = S.pass.preActivations[l - 1][j], b = S.net.biases[l - 1][j];
-    var f = l === L ? "softmax" : S.net.activation === "relu" ? "ReLU" : "\u03c3";
+    var f = W.fName(S, l);
     text.innerHTML = "<strong>" + layerTitle(S, l) + ", neuron " + j + (l === L ? " (class " + S.classes[j] + ")" : "")
       + "</strong>: activation a = " + f + "(z) = <span id=\"nn-detail-value\" class=\"nn-number\">" + exact(a)
       + "</span>; weighted sum z = w\u00b7a + b = <span id=\"nn-detail-z\" class=\"nn-number\">" + exact(z)

@@ -4,13 +4,12 @@ var NNWidgets = window.NNWidgets || {};
 (function (W) {
   "use strict";
 
-  var MAX_ROWS = 16, MAX_COLUMNS = 8, TOP_TERMS = 8, SVG = "http://www.w3.org/2000/svg";
+  var MAX_ROWS = 16, MAX_COLUMNS = 8, TOP_TERMS = 8;
   var exact = W.exact, fixed = W.fixed;
 
   function $(id) { return document.getElementById(id); }
   function signed(x, digits) { return '<span class="' + (x < 0 ? "nn-neg" : "nn-pos") + '" title="' + exact(x) + '">' + fixed(x, digits) + "</span>"; }
-  function fName(S, l) { return l === S.net.weights.length ? "softmax" : S.net.activation === "relu" ? "ReLU" : "\u03c3"; }
-  function layerName(S, l) { return l === S.net.weights.length ? "output" : "hidden layer " + l; }
+  var fName = W.fName, layerName = W.layerName;
 
   /* ---- colours: CSS custom properties, read once per body class ---- */
   function colours(S) {

@@ -27,7 +27,6 @@
   }
 
   function toArray(values) { return Array.prototype.slice.call(values); }
-  function layerName(l) { return l === S.net.weights.length ? "output" : "hidden layer " + l; }
 
   /* ---- the current input and the update ---- */
   function zeros() { return new Float64Array(S.side * S.side); }
@@ -137,10 +136,15 @@
     });
   }
 
+  /** One option per layer that has neurons: hidden layer 1, ..., output. */
+  function fillLayers(select) {
+    for (var l = 1; l <= S.net.weights.length; l++) el("option", {value: l}, select).textContent = NNWidgets.layerName(S, l);
+  }
+
   function setUpNeuronControls() {
     var layerSelect = $("nn-neuron-layer");
     if (!layerSelect) return;
-    for (var l = 1; l <= S.net.weights.length; l++) el("option", {value: l}, layerSelect).textContent = layerName(l);
+    fillLayers(layerSelect);
     layerSelect.addEventListener("change", function () { select(+layerSelect.value, +$("nn-neuron-index").value); });
     $("nn-neuron-index").addEventListener("input", function () {
       var value = parseInt(this.value, 10);
@@ -160,7 +164,7 @@
   function setUpMatrix() {
     var layerSelect = $("nn-matrix-layer");
     if (!layerSelect) return;
-    for (var l = 1; l <= S.net.weights.length; l++) el("option", {value: l}, layerSelect).textContent = layerName(l);
+    fillLayers(layerSelect);
     layerSelect.addEventListener("change", function () { select(+layerSelect.value, 0); });
   }
 
