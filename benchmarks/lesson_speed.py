@@ -78,7 +78,7 @@ def main(argv=None) -> int:
                 times, stroke = time_page(driver, index, args.updates)
                 median, p95, top = np.median(times), np.percentile(times, 95), max(times)
                 verdict = {2: "within a frame", 1: "median within a frame, p95 not"}.get(
-                    (median <= FRAME_MS) + (p95 <= FRAME_MS), "SLOWER than a frame"
+                    int(median <= FRAME_MS) + int(p95 <= FRAME_MS), "SLOWER than a frame"
                 )
                 size = index.stat().st_size / 1e6
                 print(f"{name:22s} median {median:5.2f} ms  p95 {p95:5.2f} ms  max {top:5.2f} ms", end="  ")
