@@ -247,3 +247,23 @@ def test_every_widget_fits_and_is_pictured(driver, pages, theme, width):
         driver.execute_script("arguments[0].scrollIntoView();", section)
         section.screenshot(str(SHOTS / f"{name}-{theme}-{width}.png"))
     assert_offline_and_clean(driver)
+
+
+def test_the_theme_toggle_repaints_the_widgets(driver, pages):
+    """The page's button switches the body class; the canvases follow (MNIST's black background in the
+    dark theme, white in the light one, as the videos' themes draw digits)."""
+    open_page(driver, pages(DEFAULT_WEIGHTS))
+    corner = (
+        "var c = document.getElementById(arguments[0]);"
+        "return [].slice.call(c.getContext('2d').getImageData(0, 0, 1, 1).data, 0, 3);"
+    )
+    assert [driver.execute_script(corner, name) for name in ("nn-input-grid", "nn-sample-image")] == [
+        [0, 0, 0]
+    ] * 2
+    driver.execute_script("document.getElementById('theme-toggle').click();")
+    next_frame(driver)
+    assert driver.execute_script("return document.body.className").split() == ["theme-light"]
+    assert [driver.execute_script(corner, name) for name in ("nn-input-grid", "nn-sample-image")] == [
+        [255] * 3
+    ] * 2
+    assert_offline_and_clean(driver)

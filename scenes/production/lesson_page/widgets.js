@@ -208,6 +208,7 @@
       else return;
       event.preventDefault();
     });
+    S.renderSample = function () { NNWidgets.renderSample(S, shown()); };
     $("nn-wrong-count").textContent = S.wrong.length + " of " + n;
     NNWidgets.renderSample(S, shown());
   }
@@ -240,6 +241,7 @@
     load(S.input);
     new MutationObserver(function () { // the page's theme toggle: repaint the canvases in the new colours
       S.matrixKey = null;
+      if (S.renderSample) S.renderSample();
       schedule(false);
     }).observe(document.body, {attributes: true, attributeFilter: ["class"]});
     window.addEventListener("resize", function () {
