@@ -1,4 +1,4 @@
-"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides) and the
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides, lesson) and the
 network's own (train, evaluate, predict, export-activations), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
