@@ -341,6 +341,9 @@ def test_a_build_that_fails_half_way_leaves_nothing_behind(tmp_path, monkeypatch
     assert sorted(path.name for path in out.iterdir()) == ["index.html"]
     assert (out / "index.html").read_text() == "the last lesson"
     assert hidden(tmp_path) == []
+    with pytest.raises(KeyboardInterrupt):  # nor the folders it made on the way to a new one
+        build_lesson(DEFAULT_WEIGHTS, tmp_path / "new" / "deeper" / "page", media_dir=tmp_path / "cache")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["page"]
 
 
 def test_the_page_starts_from_the_followed_digit_or_the_users_image(tmp_path, mnist_dir, dataset):

@@ -209,6 +209,7 @@ def build_lesson(
         weights=weights, digit=digit, image=image, theme=theme, data_dir=data_dir, history=history
     )
     parent = out_dir.absolute().parent
+    made = [folder for folder in (parent, *parent.parents) if not folder.exists()]  # removed on failure
     try:
         parent.mkdir(parents=True, exist_ok=True)
         build = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.lesson-", dir=parent))
@@ -216,7 +217,9 @@ def build_lesson(
         os.umask(umask)
         build.chmod(0o777 & ~umask)  # (mkdtemp's 0700) as a folder made by mkdir: it may become out_dir
     except OSError as exc:
+        remove_empty(made)
         raise NNExplainError(f"cannot write to {parent}: {exc.strerror or exc}") from None
+    done = False
     try:
         content = lesson_content(
             config, build / "assets", videos=videos, quality=quality, media_dir=media_dir, jobs=jobs,
@@ -227,6 +230,18 @@ def build_lesson(
             publish(build, out_dir)
         except OSError as exc:
             raise NNExplainError(f"cannot write the lesson into {out_dir}: {exc.strerror or exc}") from None
+        done = True
     finally:
         shutil.rmtree(build, ignore_errors=True)
+        if not done:
+            remove_empty(made)
     return out_dir / "index.html"
+
+
+def remove_empty(folders) -> None:
+    """Remove `folders` (innermost first) where they are empty: the ones a failed build made."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
