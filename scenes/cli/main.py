@@ -1,4 +1,4 @@
-"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides) and the
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides, lesson) and the
 network's own (train, evaluate, predict, export-activations), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
@@ -17,6 +17,7 @@ from network.cli import NETWORK_COMMANDS, run
 from network.cli_common import echo
 from network.errors import NNExplainError
 from scenes.cli.lecture import explainer_timeline, narration, slides, write_captions
+from scenes.cli.lesson import lesson
 from scenes.cli.options import (
     available_entries,
     fail_if_any,
@@ -159,7 +160,7 @@ def cli() -> None:
     """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
 
 
-for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, narration):
+for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, lesson, narration):
     cli.add_command(command)
 
 
