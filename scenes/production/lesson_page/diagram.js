@@ -97,7 +97,9 @@ var NNWidgets = window.NNWidgets || {};
       S.diagram.on.push(ons);
       S.diagram.circles.push(circles);
       var short = WIDTH < 720 ? (l === L ? "out" : "h" + l) : l === L ? "output" : "hidden " + l;
-      label(svg, column[0][0], HEIGHT - 8, short + " (" + sizes[l] + ")");
+      // the output column sits near the right edge: its label ends there instead of being clipped
+      if (l === L) label(svg, WIDTH - 4, HEIGHT - 8, short + " (" + sizes[l] + ")", "end");
+      else label(svg, column[0][0], HEIGHT - 8, short + " (" + sizes[l] + ")");
     }
     if (!svg.hasAttribute("data-wired")) wire(svg, S, select);
     svg.setAttribute("data-wired", "");
@@ -105,8 +107,8 @@ var NNWidgets = window.NNWidgets || {};
 
   function layerTitle(S, l) { return l === S.net.weights.length ? "output layer" : "hidden layer " + l; }
 
-  function label(svg, x, y, text) {
-    el("text", {x: x, y: y, "class": "nn-layer-label", "text-anchor": "middle"}, svg).textContent = text;
+  function label(svg, x, y, text, anchor) {
+    el("text", {x: x, y: y, "class": "nn-layer-label", "text-anchor": anchor || "middle"}, svg).textContent = text;
   }
 
   function drawEdges(group, net, l, positions) {
