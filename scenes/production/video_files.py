@@ -78,7 +78,7 @@ def join_videos(parts: list[Path], destination: Path, cues=(), chapters=()) -> N
 
 def _add_captions(output, cues, chapters) -> None:
     """Chapter marks and a mov_text subtitle track (each sample: 16-bit length, UTF-8 text)."""
-    import av
+    import av  # deferred: PyAV, kept out of start-up
 
     millisecond = Fraction(1, 1000)
     if chapters:
@@ -103,7 +103,10 @@ def _add_captions(output, cues, chapters) -> None:
 
 
 def _same_codec_parameters(parts: list[Path]) -> bool:
-    import av
+    """Whether the parts' video packets can be copied into one stream. (The frame rate is not
+    compared: each part keeps its own timestamps, and a rate guessed from a clip of a few frames,
+    as webm's is, differs from the declared one.)"""
+    import av  # deferred: PyAV, kept out of start-up
 
     signatures = set()
     for part in parts:
@@ -116,7 +119,6 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
                     ctx.width,
                     ctx.height,
                     ctx.format.name if ctx.format else None,
-                    stream.base_rate,
                     stream.time_base,
                     bytes(ctx.extradata or b""),
                 )
@@ -159,7 +161,12 @@ class _PacketCopy:
 
 
 class _Reencode:
-    """The parts' frames encoded once more (H.264), for parts whose codec parameters differ."""
+    """The parts' frames encoded once more, for parts whose codec parameters differ: H.264 in an
+    mp4, QuickTime Animation with its alpha channel in a mov, VP9 in a webm (whose alpha channel
+    is lost: PyAV's own VP9 decoder does not read it)."""
+
+    ENCODERS = {"mp4": ("libx264", "yuv420p", {"crf": "18"}), "mov": ("qtrle", "argb", {}),
+                "webm": ("libvpx-vp9", "yuva420p", {"crf": "30", "b": "0"})}  # fmt: skip
 
     def __init__(self, output, first: Path):
         import av  # deferred: PyAV, kept out of start-up
@@ -169,8 +176,9 @@ class _Reencode:
             self.width, self.height = template.codec_context.width, template.codec_context.height
             self.rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
         self.output = output
-        self.stream = output.add_stream("libx264", rate=self.rate, options={"crf": "18"})
-        self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, "yuv420p"
+        codec, self.pixels, options = self.ENCODERS.get(output.format.name, self.ENCODERS["mp4"])
+        self.stream = output.add_stream(codec, rate=self.rate, options=options)
+        self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, self.pixels
         self.stream.codec_context.time_base = 1 / self.rate
         self.index = 0  # frames so far
 
@@ -181,7 +189,7 @@ class _Reencode:
         first = self.index
         with av.open(str(part)) as container:
             for frame in container.decode(video=0):
-                frame = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+                frame = frame.reformat(width=self.width, height=self.height, format=self.pixels)
                 frame.pts, frame.time_base = self.index, 1 / self.rate
                 self.index += 1
                 self.output.mux(self.stream.encode(frame))
