@@ -63,7 +63,8 @@ def run(group: click.Group, argv=None) -> int:
     state = {"debug": os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")}
     try:
         group.main(args=argv, prog_name="nnexplain", standalone_mode=False, obj=state)
-        sys.stdout.flush()  # (a closed pipe shows here, not as Python exits)
+        if sys.stdout is not None:  # (None: started with stdout closed, `>&-`)
+            sys.stdout.flush()  # (a closed pipe shows here, not as Python exits)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as exc:

@@ -125,3 +125,11 @@ def test_a_full_listing_still_ends_with_status_0():
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0 and err == b""
     assert len(out.decode().splitlines()) == 16
+
+
+def test_a_listing_with_standard_output_closed_ends_quietly():
+    """`nnexplain scenes >&-`: Python starts without a stdout (None); nothing to write to, no error."""
+    process = nnexplain("scenes", preexec_fn=lambda: os.close(1))
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 0, err
+    assert err == b""
