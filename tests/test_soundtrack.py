@@ -18,15 +18,17 @@ from scenes.production.video_files import join_videos
 RATE, FPS = 48000, 15
 
 
-def manim_like_part(folder: Path, name: str, frames: int, tone: tuple[float, float] | None) -> Path:
-    """`frames` frames at 15 fps, with a 440 Hz tone from tone[0] to tone[1] seconds in a soundtrack
-    as long as the video (as manim pads it), or no audio at all (tone None)."""
+def manim_like_part(
+    folder: Path, name: str, frames: int, tone: tuple[float, float] | None, size: int = 64
+) -> Path:
+    """`frames` frames (size × size) at 15 fps, with a 440 Hz tone from tone[0] to tone[1] seconds in
+    a soundtrack as long as the video (as manim pads it), or no audio at all (tone None)."""
     video = folder / f"{name}.video.mp4"
     with av.open(str(video), "w") as output:
         stream = output.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = size, size, "yuv420p"
         for index in range(frames):
-            pixels = np.full((64, 64, 3), index * 8 % 256, np.uint8)
+            pixels = np.full((size, size, 3), index * 8 % 256, np.uint8)
             frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             frame.pts = index
             output.mux(stream.encode(frame))
@@ -68,6 +70,11 @@ def edges(signal: np.ndarray) -> list[tuple[float, float]]:
     return [(a / 1000, b / 1000) for a, b in zip(changes[::2], changes[1::2])]
 
 
+def tone_edges(video: Path) -> list[tuple[float, float]]:
+    with av.open(str(video)) as container:
+        return edges(np.concatenate([frame.to_ndarray().mean(axis=0) for frame in container.decode(audio=0)]))
+
+
 @pytest.fixture(scope="module")
 def joined(tmp_path_factory):
     folder = tmp_path_factory.mktemp("parts")
@@ -83,9 +90,7 @@ def joined(tmp_path_factory):
 
 
 def test_each_tone_keeps_its_place_and_length_across_the_joins(joined):
-    with av.open(str(joined)) as container:
-        signal = np.concatenate([frame.to_ndarray().mean(axis=0) for frame in container.decode(audio=0)])
-    found = edges(signal)
+    found = tone_edges(joined)
     expected = [(0.5, 1.5), (2.0, 2.6), (4.0, 5.2)]  # part b starts at 2.0 s, d at 3.8 s
     assert len(found) == 3, found
     for (start, end), (want_start, want_end) in zip(found, expected):
@@ -100,3 +105,18 @@ def test_the_soundtrack_is_exactly_as_long_as_the_video(joined):
         assert Fraction(audio.duration) * audio.time_base == Fraction(78, FPS)
         first = next(packet for packet in container.demux(audio) if packet.dts is not None)
     assert first.pts == -1024  # the join's own priming, skipped by the edit list that says so
+
+
+def test_parts_of_different_sizes_are_encoded_again_with_their_sound_in_place(tmp_path):
+    parts = [
+        manim_like_part(tmp_path, "small", 15, (0.2, 0.8)),
+        manim_like_part(tmp_path, "big", 9, (0.1, 0.5), 80),
+    ]
+    join_videos(parts, tmp_path / "joined.mp4")
+    with av.open(str(tmp_path / "joined.mp4")) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(frames) == 24 and {frame.shape for frame in frames} == {(64, 64, 3)}  # the first part's size
+    found, expected = tone_edges(tmp_path / "joined.mp4"), [(0.2, 0.8), (1.1, 1.5)]
+    assert len(found) == 2 and all(
+        abs(a - c) <= 0.003 and abs(b - d) <= 0.003 for (a, b), (c, d) in zip(found, expected)
+    ), found
