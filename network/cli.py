@@ -1,14 +1,13 @@
 """The network's commands: train, evaluate, predict, export-activations, history, import.
 
 `python -m network.cli` runs them on their own; the `nnexplain` command (scenes/cli/) adds them
-to the scene commands. `run(group, argv)` turns every problem with the user's input into one line
+to the scene commands. `run(group, argv)` (network/cli_run.py) turns every problem into one line
 on stderr and a non-zero exit status, for both.
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
@@ -24,12 +23,12 @@ from network.cli_common import (
     data_dir_option,
     echo,
     finite,
-    one_line,
     report,
     stack_options,
     weights_option,
 )
 from network.cli_import import import_command
+from network.cli_run import debug_option, run
 from network.data import DATA_DIR_HINT, SPLITS, find_idx_file, load_dataset, resolve_data_dir
 from network.dataset_info import MAX_CLASSES, MIN_CLASSES, DatasetInfo, class_names_option, square_side
 from network.errors import NNExplainError
@@ -67,6 +66,7 @@ def parse_sizes(text: str) -> tuple[int, ...]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nnexplain")
+@debug_option
 def cli() -> None:
     """Train, evaluate and export a real MNIST network."""
 
@@ -398,50 +398,8 @@ def history(snapshots, keep, data_dir, out):
     )
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every cleanup runs; exits 143 (128 + 15)."""
-
-
-def _interrupt(signum, frame):
-    raise Terminated
-
-
-def _terminated(stop: BaseException | None) -> bool:
-    """Whether SIGTERM caused `stop` (click re-raises a KeyboardInterrupt as Abort from it)."""
-    while stop is not None:
-        if isinstance(stop, Terminated):
-            return True
-        stop = stop.__cause__ or stop.__context__
-    return False
-
-
 cli.add_command(import_command)
 NETWORK_COMMANDS = (train, evaluate, predict, export_activations, history, import_command)
-
-
-def run(group: click.Group, argv=None) -> int:
-    """Run a command group; user errors become one line on stderr and exit status 1 (2 for usage
-    errors). SIGTERM is treated like Ctrl-C, so files being written are cleaned up either way."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        group.main(args=argv, prog_name="nnexplain", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as exc:
-        echo(f"nnexplain: error: {one_line(exc.format_message())}", err=True)
-        return exc.exit_code
-    except NNExplainError as exc:
-        echo(f"nnexplain: error: {one_line(exc)}", err=True)
-        return 1
-    except OSError as exc:  # the last resort: a file the checks above did not foresee
-        where = f"{exc.filename}: " if exc.filename else ""
-        echo(f"nnexplain: error: {one_line(where)}{exc.strerror or exc}", err=True)
-        return 1
-    except (click.exceptions.Abort, KeyboardInterrupt) as stop:
-        signum = signal.SIGTERM if _terminated(stop) else signal.SIGINT
-        echo(f"nnexplain: interrupted ({signal.Signals(signum).name})", err=True)
-        return 128 + signum
-    return 0
 
 
 def main(argv=None) -> int:

@@ -14,9 +14,11 @@ import shutil
 import socket
 import stat
 import tempfile
+import wave
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import numpy as np
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -26,6 +28,9 @@ from scenes.story.catalog import SceneEntry
 from tests.conftest import write_idx_dir
 
 TINY = SceneEntry("TinyScene", "tests.tiny_scene")
+NARRATED = SceneEntry("TinyNarratedScene", "tests.tiny_scene")  # a second beat, with two spoken steps
+SLOW_JOINS = 5  # at most this many examples join beats with a voice or an alpha channel (slow)
+JOINS: list[tuple[list[str], int]] = []  # (command, exit status) of each of those examples
 REPO = Path(__file__).resolve().parents[1]
 OUTCOMES: list[tuple[str, int, bool]] = []  # (command, exit status, wrote a named output) of each example
 # never named as an output: a FIFO waits for its reader, as with cp
@@ -36,6 +41,9 @@ def make_sandbox(root: Path, mnist_uint8: dict) -> Path:
     (root / "good.npz").write_bytes(DEFAULT_WEIGHTS.read_bytes())
     for name in ("keras_sigmoid.keras", "torch_relu.pt", "torch_conv.safetensors"):  # models to import
         (root / name).write_bytes((REPO / "tests" / "fixtures" / "imports" / name).read_bytes())
+    (root / "takes").mkdir()  # recordings for --voice: a tone for each of NARRATED's steps
+    for number in (1, 2):
+        tone(root / "takes" / f"TinyNarratedScene.{number}.wav", 0.4 * number)
     (root / "names.txt").write_text("\n".join(f"class {k}" for k in range(10)))
     save_weights(MLP.initialise((784, 10), seed=1), root / "flat.npz", {"seed": 1})
     (root / "garbage.npz").write_bytes(b"PK\x03\x04 not really")
@@ -104,7 +112,9 @@ OPTIONS = {
                "--voice": st.sampled_from(["adir", "afile"]),
                "--data-dir": st.sampled_from(["data", "missing", "afile"])},
     "explainer": {"--weights": paths, "--digit": numbers, "--theme": st.sampled_from(["light", "sepia"]),
-                  "--out": outputs, "-j": small, "--only": scene_names},
+                  "--out": outputs, "-j": small, "--only": scene_names,
+                  "--voice": st.sampled_from(["tts", "takes", "adir", "afile"]),
+                  "--transparent": st.sampled_from(["mov", "webm", "gif"])},
     "figure": {"--weights": paths, "--digit": numbers, "--image": paths, "--at": numbers, "--out": outputs,
                "--format": st.sampled_from(["png", "svg", "pdf", "gif"]), "--width": numbers,
                "--transparent": None, "--theme": st.sampled_from(["dark", "light", "sepia"]),
@@ -163,6 +173,30 @@ def well_formed_lines(draw) -> list[str]:
     return argv
 
 
+@st.composite
+def voiced_joins(draw) -> list[str]:
+    """An explainer of both beats with a voice (espeak-ng or the takes) and maybe an alpha channel."""
+    argv = ["explainer", "-j", "1", "--voice", draw(st.sampled_from(["tts", "takes"]))]
+    transparent = draw(st.sampled_from([None, "mov", "webm"]))
+    argv += ["--transparent", transparent] if transparent else []
+    return [*argv, "--out", draw(outputs)]
+
+
+def slow(argv: list[str]) -> bool:
+    """Whether the example joins beats with a voice or an alpha channel."""
+    return argv[0] == "explainer" and ("--voice" in argv or "--transparent" in argv)
+
+
+def tone(path: Path, seconds: float, rate: int = 16000) -> None:
+    """A WAV file of a 440 Hz tone (Python's wave module)."""
+    t = np.arange(round(seconds * rate)) / rate
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes((0.5 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes())
+
+
 def named_outputs(argv: list[str], root: Path) -> list[Path]:
     """What a command may write: each --out, --snapshots and --cache it names (and, through a
     symlink, its target), and the default folder."""
@@ -188,14 +222,16 @@ def snapshot(root: Path, skip: list[Path]) -> dict:
 
 
 @settings(max_examples=140, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-@given(argv=st.one_of(command_lines(), well_formed_lines()))
+@given(argv=st.one_of(command_lines(), well_formed_lines(), voiced_joins()))
 def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, capsysbinary, argv):
     from scenes import cli
     from scenes.story import catalog
 
+    if slow(argv) and len(JOINS) >= SLOW_JOINS:
+        reject()  # (CPU is scarce: a few of these are enough)
     sandbox = make_sandbox(Path(tempfile.mkdtemp(prefix="fuzz-")), mnist_uint8)
     try:
-        monkeypatch.setattr(catalog, "STORY", [TINY])
+        monkeypatch.setattr(catalog, "STORY", [TINY, NARRATED])
         monkeypatch.chdir(sandbox)
         monkeypatch.setenv("NNEXPLAIN_DATA", str(sandbox / "data"))
         outputs = named_outputs(argv, sandbox)
@@ -214,6 +250,8 @@ def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, ca
         assert not [p for p in sandbox.rglob(".*") if not any(o in p.parents for o in outputs[:-1])], argv
         wrote = code == 0 and any(path.exists() and path.name != "media" for path in outputs[:-1])
         OUTCOMES.append((argv[0], code, wrote))
+        if slow(argv):
+            JOINS.append((argv, code))
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
 
@@ -230,6 +268,12 @@ def test_the_fuzz_reaches_success_and_every_command(tmp_path, mnist_uint8, monke
     assert cli.main(["render", "tiny-scene", "--digit", "7", "--out", "ok-media"]) == 0
     assert (sandbox / "ok-media" / "480p15" / "TinyScene.mp4").stat().st_size > 0
     assert cli.main(["train", "--epochs", "1", "--sizes", "784,16,10", "--quiet", "--out", "ok.npz"]) == 0
+    monkeypatch.setattr(catalog, "STORY", [TINY, NARRATED])
+    for voice, transparent in (("tts", "webm"), ("takes", "mov")):  # two beats joined, with a voice
+        argv = ["explainer", "--voice", voice, "--transparent", transparent, "--out", "voiced"]
+        assert cli.main(argv) == 0
+        assert (sandbox / "voiced" / "480p15-voice-transparent" / f"explainer.{transparent}").stat().st_size
+    monkeypatch.setattr(catalog, "STORY", [TINY])
     assert cli.main(["figure", "TinyScene", "--out", "ok.svg", "--width", "200"]) == 0
     assert cli.main(["slides", "tiny-scene", "-q", "l", "--out", "deck", "--cache", "ok-media"]) == 0
     assert sorted(path.name for path in (sandbox / "deck").iterdir()) == [
@@ -237,3 +281,6 @@ def test_the_fuzz_reaches_success_and_every_command(tmp_path, mnist_uint8, monke
     if OUTCOMES:  # the fuzz above ran in this session: it reached every command, and many runs wrote files
         assert {command for command, _, _ in OUTCOMES} == set(OPTIONS)
         assert sum(wrote for _, _, wrote in OUTCOMES) >= 10, OUTCOMES
+        voiced = [argv for argv, code in JOINS if code == 0 and "--voice" in argv and "--only" not in argv]
+        assert voiced and any("--transparent" in argv for argv in voiced), JOINS  # joined, with a voice
+        assert len(JOINS) <= SLOW_JOINS

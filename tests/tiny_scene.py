@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from manim import FadeIn
+from manim import RIGHT, FadeIn
 
 from scenes.mobjects.pixel_grid import PixelGrid
 from scenes.story.base import StoryScene
@@ -24,6 +24,16 @@ class TinyScene(StoryScene):
         self.play(
             FadeIn(digit), FadeIn(self.text(str(self.story.followed_class)).next_to(digit)), run_time=0.2
         )
+
+
+class TinyNarratedScene(StoryScene):
+    """Two steps of two words each, for a voiced explainer of two beats in a second or two."""
+
+    def construct(self):
+        self.step("A digit", "A digit.")
+        self.play(FadeIn(PixelGrid(self.story.pixels(), height=2, theme=self.theme)), run_time=0.2)
+        self.step("Its class", "Its class.")
+        self.play(FadeIn(self.text(str(self.story.followed_class)).shift(3 * RIGHT)), run_time=0.2)
 
 
 class StubbornScene(StoryScene):

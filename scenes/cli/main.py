@@ -2,7 +2,7 @@
 network's own (train, evaluate, predict, export-activations), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
-commands stay quick. Every bad input ends in one `nnexplain: error:` line (network.cli.run).
+commands stay quick. Every bad input ends in one `nnexplain: error:` line (network/cli_run.py `run`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from network.atomic import STDOUT
-from network.cli import NETWORK_COMMANDS, run
+from network.cli import NETWORK_COMMANDS
 from network.cli_common import echo
+from network.cli_run import debug_option, run
 from network.errors import NNExplainError
 from scenes.cli.lecture import explainer_timeline, narration, slides, write_captions
 from scenes.cli.lesson import lesson
@@ -156,6 +157,7 @@ def figure(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nnexplain")
+@debug_option
 def cli() -> None:
     """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
 

@@ -1,14 +1,17 @@
 """Video files: publish a cached scene video under its public name, join scene videos into one
-(PyAV, packet copy when the parts allow it), and read a video's size, rate and length."""
+(PyAV: the video by packet copy when the parts allow it, the narration as one soundtrack), and read
+a video's size, rate and length."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import stat
+from fractions import Fraction
 from pathlib import Path
 
 from network.atomic import atomic_path
+from scenes.production.soundtrack import Soundtrack, audio_template
 
 __all__ = ["join_videos", "publish", "video_summary"]
 
@@ -43,23 +46,39 @@ def publish(cached: Path, destination: Path) -> Path:
 
 
 def join_videos(parts: list[Path], destination: Path, cues=(), chapters=()) -> None:
-    """Concatenate videos of one codec, size and frame rate into `destination` (written atomically),
-    with `cues` (scenes.narration.subtitles.Cue) as an English subtitle track and `chapters` ((start, end,
+    """Concatenate videos of one size and frame rate into `destination` (written atomically), with
+    `cues` (scenes.narration.subtitles.Cue) as an English subtitle track and `chapters` ((start, end,
     title) in seconds) as the mp4's chapter marks.
 
-    Streams are copied packet by packet when every part carries the same codec parameters (as
-    manim's encoder produces); otherwise the frames are decoded and encoded once more.
+    The video is copied packet by packet when every part carries the same codec parameters (as
+    manim's encoder produces); otherwise its frames are decoded and encoded once more. The parts'
+    audio (the narration), if any has some, becomes one track encoded once, each part's sound cut or
+    padded to that part's video (scenes/production/soundtrack.py), so speech keeps to its step.
     """
+    import av  # deferred: PyAV, kept out of start-up
+
+    sound = audio_template(parts)
     with atomic_path(destination) as tmp:
-        join = _remux if _same_codec_parameters(parts) else _reencode
-        join(parts, tmp, lambda output: _add_captions(output, list(cues), list(chapters)))
+        with av.open(str(tmp), "w", format=CONTAINERS.get(destination.suffix, "mp4")) as output:
+            video = (_PacketCopy if _same_codec_parameters(parts) else _Reencode)(output, parts[0])
+            soundtrack = None
+            if sound is not None:
+                codec, rate, layout = sound
+                soundtrack = Soundtrack(output, codec=codec, rate=rate, layout=layout)
+            _add_captions(output, list(cues), list(chapters))
+            end = Fraction(0)
+            for part in parts:
+                start, end = end, end + video.add(part, offset=end)
+                if soundtrack is not None:
+                    soundtrack.add(part, start, end)
+            video.close()
+            if soundtrack is not None:
+                soundtrack.close()
 
 
 def _add_captions(output, cues, chapters) -> None:
     """Chapter marks and a mov_text subtitle track (each sample: 16-bit length, UTF-8 text)."""
-    from fractions import Fraction
-
-    import av
+    import av  # deferred: PyAV, kept out of start-up
 
     millisecond = Fraction(1, 1000)
     if chapters:
@@ -84,7 +103,10 @@ def _add_captions(output, cues, chapters) -> None:
 
 
 def _same_codec_parameters(parts: list[Path]) -> bool:
-    import av
+    """Whether the parts' video packets can be copied into one stream. (The frame rate is not
+    compared: each part keeps its own timestamps, and a rate guessed from a clip of a few frames,
+    as webm's is, differs from the declared one.)"""
+    import av  # deferred: PyAV, kept out of start-up
 
     signatures = set()
     for part in parts:
@@ -97,7 +119,6 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
                     ctx.width,
                     ctx.height,
                     ctx.format.name if ctx.format else None,
-                    stream.base_rate,
                     stream.time_base,
                     bytes(ctx.extradata or b""),
                 )
@@ -105,62 +126,77 @@ def _same_codec_parameters(parts: list[Path]) -> bool:
     return len(signatures) == 1
 
 
-def _remux(parts: list[Path], destination: Path, add_tracks) -> None:
-    """Copy the parts' video (and narration audio, if the first part has any) packet by packet,
-    each part shifted to where the last one's video ended."""
-    import av
+class _PacketCopy:
+    """The parts' video copied packet by packet, each part shifted to where the last one ended."""
 
-    with av.open(str(destination), "w", format=CONTAINERS.get(destination.suffix, "mp4")) as output:
-        with av.open(str(parts[0])) as first:
-            targets = {"video": output.add_stream_from_template(first.streams.video[0])}
-            if "alpha_mode" in first.streams.video[0].metadata:  # VP9 with alpha: say so again
-                targets["video"].metadata["alpha_mode"] = first.streams.video[0].metadata["alpha_mode"]
-            if first.streams.audio:
-                targets["audio"] = output.add_stream_from_template(first.streams.audio[0])
-        add_tracks(output)
-        offset = 0  # seconds, as a Fraction once the first part has been copied
-        for part in parts:
-            with av.open(str(part)) as container:
-                video = container.streams.video[0]
-                streams = [video, *(container.streams.audio[:1] if "audio" in targets else [])]
-                end = 0
-                for packet in container.demux(*streams):
-                    if packet.dts is None:
-                        continue
-                    time_base, kind = packet.stream.time_base, packet.stream.type
-                    shift = int(offset / time_base) if offset else 0
-                    if kind == "video":
-                        end = max(end, packet.pts + (packet.duration or 0))
-                    packet.pts += shift
-                    packet.dts += shift
-                    packet.stream = targets[kind]
-                    output.mux(packet)
-                offset += end * video.time_base
+    def __init__(self, output, first: Path):
+        import av  # deferred: PyAV, kept out of start-up
+
+        self.output = output
+        with av.open(str(first)) as container:
+            template = container.streams.video[0]
+            self.stream = output.add_stream_from_template(template)
+            if "alpha_mode" in template.metadata:  # VP9 with alpha: say so again
+                self.stream.metadata["alpha_mode"] = template.metadata["alpha_mode"]
+
+    def add(self, part: Path, offset: Fraction) -> Fraction:
+        """Copy `part`'s video to start at `offset` seconds; its length in seconds."""
+        import av  # deferred: PyAV, kept out of start-up
+
+        with av.open(str(part)) as container:
+            video = container.streams.video[0]
+            shift, end = round(offset / video.time_base), 0
+            for packet in container.demux(video):
+                if packet.dts is None:
+                    continue
+                end = max(end, packet.pts + (packet.duration or 0))
+                packet.pts += shift
+                packet.dts += shift
+                packet.stream = self.stream
+                self.output.mux(packet)
+            return end * video.time_base
+
+    def close(self) -> None:
+        pass
 
 
-def _reencode(parts: list[Path], destination: Path, add_tracks) -> None:
-    from fractions import Fraction
+class _Reencode:
+    """The parts' frames encoded once more, for parts whose codec parameters differ: H.264 in an
+    mp4, QuickTime Animation with its alpha channel in a mov, VP9 in a webm (whose alpha channel
+    is lost: PyAV's own VP9 decoder does not read it)."""
 
-    import av
+    ENCODERS = {"mp4": ("libx264", "yuv420p", {"crf": "18"}), "mov": ("qtrle", "argb", {}),
+                "webm": ("libvpx-vp9", "yuva420p", {"crf": "30", "b": "0"})}  # fmt: skip
 
-    with av.open(str(parts[0])) as first:
-        template = first.streams.video[0]
-        width, height = template.codec_context.width, template.codec_context.height
-        rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
-    with av.open(str(destination), "w", format=CONTAINERS.get(destination.suffix, "mp4")) as output:
-        out_stream = output.add_stream("libx264", rate=rate, options={"crf": "18"})
-        out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, "yuv420p"
-        out_stream.codec_context.time_base = 1 / rate
-        add_tracks(output)
-        index = 0
-        for part in parts:
-            with av.open(str(part)) as container:
-                for frame in container.decode(video=0):
-                    frame = frame.reformat(width=width, height=height, format="yuv420p")
-                    frame.pts, frame.time_base = index, 1 / rate
-                    index += 1
-                    output.mux(out_stream.encode(frame))
-        output.mux(out_stream.encode(None))
+    def __init__(self, output, first: Path):
+        import av  # deferred: PyAV, kept out of start-up
+
+        with av.open(str(first)) as container:
+            template = container.streams.video[0]
+            self.width, self.height = template.codec_context.width, template.codec_context.height
+            self.rate = Fraction(template.base_rate or template.average_rate).limit_denominator(1001)
+        self.output = output
+        codec, self.pixels, options = self.ENCODERS.get(output.format.name, self.ENCODERS["mp4"])
+        self.stream = output.add_stream(codec, rate=self.rate, options=options)
+        self.stream.width, self.stream.height, self.stream.pix_fmt = self.width, self.height, self.pixels
+        self.stream.codec_context.time_base = 1 / self.rate
+        self.index = 0  # frames so far
+
+    def add(self, part: Path, offset: Fraction) -> Fraction:
+        """Encode `part`'s frames after the last part's; its length in seconds."""
+        import av  # deferred: PyAV, kept out of start-up
+
+        first = self.index
+        with av.open(str(part)) as container:
+            for frame in container.decode(video=0):
+                frame = frame.reformat(width=self.width, height=self.height, format=self.pixels)
+                frame.pts, frame.time_base = self.index, 1 / self.rate
+                self.index += 1
+                self.output.mux(self.stream.encode(frame))
+        return (self.index - first) / self.rate
+
+    def close(self) -> None:
+        self.output.mux(self.stream.encode(None))
 
 
 def video_summary(path: Path) -> tuple[int, int, float, float]:
