@@ -13,6 +13,7 @@ from network.atomic import atomic_path
 from network.cli_common import echo
 from scenes.cli.options import (
     available_entries,
+    cluster_option,
     fail_if_any,
     full_edges_option,
     input_options,
@@ -60,9 +61,10 @@ __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
     help="Folder of the render cache (shared with render and explainer).",
 )
 @jobs_option
+@cluster_option
 @input_options
-def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, weights, digit,
-           image, theme, data_dir, history):  # fmt: skip
+def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, jobs, cluster, weights,
+           digit, image, theme, data_dir, history):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
 
     if not names and not render_all:
@@ -84,7 +86,7 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
     ensure_writable_dir(out)
     ensure_writable_dir(cache)
     log = lambda line: echo(line, err=True)  # noqa: E731
-    results = render_scenes(entries, config, QUALITIES[quality], cache, jobs, log=log)
+    results = render_scenes(entries, config, QUALITIES[quality], cache, jobs, log=log, cluster=cluster)
     fail_if_any(results)
     deck = collect_slides(results)
     for path in write_deck(deck, out, name, get_theme(theme), formats or FORMATS):
