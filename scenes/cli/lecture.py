@@ -24,11 +24,10 @@ from scenes.cli.options import (
     story_config,
 )
 from scenes.mobjects.theme import get_theme
-from scenes.narration.subtitles import chapter_lines, srt, timeline, vtt
 from scenes.narration.voice import recording_name
+from scenes.production.captions import explainer_timeline, write_captions
 from scenes.production.render import QUALITIES, ensure_writable_dir, render_scenes
 from scenes.production.slides import FORMATS, collect_slides, deck_targets, write_deck
-from scenes.production.steps import read_chapter, read_steps, steps_folder
 from scenes.story import catalog
 
 __all__ = ["explainer_timeline", "narration", "slides", "write_captions"]
@@ -128,24 +127,3 @@ def narration(names, out, weights, digit, image, theme, data_dir, history):
             tmp.write_text(text, encoding="utf-8")
     echo(out / "narration.md")
     echo(f"{len(texts) - 1} steps in {len(entries)} scenes", err=True)
-
-
-def explainer_timeline(results):
-    """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
-
-    scenes = []
-    for result in results:
-        folder = steps_folder(result.path)
-        scenes.append(
-            (read_chapter(folder), [(step["notes"], step["seconds"]) for step in read_steps(folder)])
-        )
-    return timeline(scenes)
-
-
-def write_captions(video: Path, cues, chapters) -> None:
-    """<video>.srt, <video>.vtt and <video>.chapters.txt beside the video, each written atomically."""
-
-    texts = {".srt": srt(cues), ".vtt": vtt(cues), ".chapters.txt": chapter_lines([c[::2] for c in chapters])}
-    for suffix, text in texts.items():
-        with atomic_path(video.with_suffix(suffix)) as tmp:
-            tmp.write_text(text, encoding="utf-8")

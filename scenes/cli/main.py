@@ -16,7 +16,8 @@ from network.atomic import STDOUT
 from network.cli import NETWORK_COMMANDS, run
 from network.cli_common import echo
 from network.errors import NNExplainError
-from scenes.cli.lecture import explainer_timeline, narration, slides, write_captions
+from scenes.cli.batch import batch
+from scenes.cli.lecture import narration, slides
 from scenes.cli.options import (
     available_entries,
     fail_if_any,
@@ -27,8 +28,8 @@ from scenes.cli.options import (
     story_config,
     video_options,
 )
+from scenes.production.captions import write_explainer
 from scenes.production.render import ensure_writable_dir
-from scenes.production.video_files import join_videos
 from scenes.story import catalog
 
 __all__ = ["cli", "main"]
@@ -76,9 +77,7 @@ def explainer(only, **options):
     results, folder = render_videos(entries, everything=not only, **options)
     fail_if_any(results)
     destination = folder / f"explainer.{options['transparent'] or 'mp4'}"
-    cues, chapters = explainer_timeline(results)
-    join_videos([result.path for result in results], destination, cues, chapters)
-    write_captions(destination, cues, chapters)
+    write_explainer(results, destination)
     rendered = sum(not result.cached for result in results)
     echo(
         f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
@@ -159,7 +158,7 @@ def cli() -> None:
     """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
 
 
-for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, narration):
+for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, narration, batch):
     cli.add_command(command)
 
 

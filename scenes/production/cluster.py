@@ -21,6 +21,7 @@ when a cluster is named:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import io
@@ -39,7 +40,7 @@ from network.dataset_info import CLASSES_FILE
 from network.errors import NNExplainError
 from network.history import snapshot_files
 from scenes.production import cluster_worker
-from scenes.production.cluster_worker import render_task, safe_relative, worker_environment
+from scenes.production.cluster_worker import render_task, safe_relative, stop_renders, worker_environment
 from scenes.production.render_files import last_error_line, place_in_cache, verify_render
 from scenes.story.catalog import PROJECT_ROOT
 from scenes.story.inputs import StoryConfig
@@ -117,15 +118,24 @@ class ClusterRenders:
             return
         client = connect(self.address)
         futures: dict = {}
+        bundles: dict = {}  # the inputs of each configuration, and the code (under None)
+        run = uuid.uuid4().hex[:12]
         try:
             workers = self.checked_workers(client)
-            [code] = client.scatter([code_bundle()], workers=workers)
-            bundles: dict[StoryConfig, object] = {}
+            # The code and each configuration's files are tasks that return their bytes, not scattered
+            # data: Dask can compute them again on another worker when the one holding them dies.
+            restricted = {"workers": workers, "allow_other_workers": False}
+            code = client.submit(tuple, code_bundle(), key=f"nnexplain-code-{run}", **restricted)
+            bundles[None] = code
             environment = worker_environment()
             for result in todo:
                 if result.config not in bundles:
-                    [bundles[result.config]] = client.scatter([input_bundle(result.config)], workers=workers)
+                    key = f"nnexplain-inputs-{run}-{len(bundles)}"
+                    bundles[result.config] = client.submit(
+                        dict, input_bundle(result.config), key=key, **restricted
+                    )
                 request = {
+                    "run": run,
                     "name": result.entry.name,
                     "module": result.entry.module,
                     "letter": result.quality.letter,
@@ -134,13 +144,16 @@ class ClusterRenders:
                     "environment": environment,
                 }
                 key = f"nnexplain-render-{result.entry.name}-{uuid.uuid4().hex[:12]}"
-                future = client.submit(_ByValue(render_task), code, bundles[result.config], request, key=key,
-                                       pure=False, retries=RETRIES, workers=workers,
-                                       allow_other_workers=False)  # fmt: skip
+                future = client.submit(_ByValue(render_task), code, bundles[result.config], request,
+                                       key=key, pure=False, retries=RETRIES, **restricted)  # fmt: skip
                 futures[future] = result
             self._collect(client, futures, workers, done)
+        except BaseException:  # Ctrl-C, SIGTERM: the workers stop this run's renders too
+            with contextlib.suppress(Exception):
+                client.run(_ByValue(stop_renders), run, on_error="ignore")
+            raise
         finally:
-            client.cancel(list(futures), force=True)
+            client.cancel([*futures, *bundles.values()], force=True)
             client.close(timeout=2)
 
     def checked_workers(self, client) -> list[str]:

@@ -31,7 +31,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
-__all__ = ["CODE_FOLDER", "render_task", "safe_relative", "worker_environment"]
+__all__ = ["CODE_FOLDER", "render_task", "safe_relative", "stop_renders", "worker_environment"]
 
 CODE_FOLDER = "nnexplain-code"  # in the worker's folder: <digest>/ holds one version of the code
 PACKAGES = ("manim", "ManimPango", "pycairo", "av", "numpy", "pillow", "scipy")
@@ -65,8 +65,9 @@ def _first_lines(command: list[str], every: bool = False) -> str:
 def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
     """Render one scene on this worker. `code` is (digest, zip of network/ and scenes/); `inputs`
     is {"files": {relative path: bytes}, "paths": {config field: relative path}}; `request` names
-    the scene (name, module, letter, extension), its story configuration (a StoryConfig as JSON
-    fields, whose path fields `inputs["paths"]` replaces) and the environment it expects.
+    the client's run (for stop_renders), the scene (name, module, letter, extension), its story
+    configuration (a StoryConfig as JSON fields, whose path fields `inputs["paths"]` replaces) and
+    the environment it expects.
 
     Returns {"video": bytes, "steps": {name: bytes}, "seconds", "worker"} or, when the render
     itself fails (the same failure on any worker), {"stderr", "status", "worker"}; raises
@@ -80,7 +81,7 @@ def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
         message = f"worker {worker} does not render as the client does: {changed}"
         return {"stderr": message, "status": 1, "worker": worker}
     code_dir = _unpacked(code, base / CODE_FOLDER)
-    work = Path(tempfile.mkdtemp(prefix=f"render-{os.getpid()}-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix=f"render-{request['run']}-", dir=base))
     start = time.monotonic()
     try:
         config = dict(request["config"])
@@ -98,9 +99,13 @@ def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
         (work / "render").mkdir()
         command = [sys.executable, "-m", "scenes.production.render_worker", name, request["module"],
                    request["letter"], str(destination), str(work / "render"), json.dumps(config)]  # fmt: skip
-        done = subprocess.run(command, cwd=code_dir, env={**os.environ, "PYTHONPATH": str(code_dir)},
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, errors="replace", preexec_fn=_die_with_parent)  # fmt: skip
+        process = subprocess.Popen(command, cwd=code_dir, env={**os.environ, "PYTHONPATH": str(code_dir)},
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, errors="replace",
+                                   preexec_fn=_die_with_parent)  # fmt: skip
+        (work / "pid").write_text(str(process.pid))  # for stop_renders
+        _, stderr = process.communicate()
+        done = subprocess.CompletedProcess(command, process.returncode, None, stderr)
         if done.returncode < 0:
             raise RuntimeError(f"{name}: the render on {worker} was killed by signal {-done.returncode}")
         if done.returncode != 0 or not destination.is_file():
@@ -118,6 +123,29 @@ def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def stop_renders(run: str, dask_worker=None) -> int:
+    """Stop this worker's renders of the client run `run` (the client was interrupted): SIGTERM, and
+    SIGKILL after a second for what is left. Returns how many were running. (`Client.run` passes
+    the worker as `dask_worker`.)"""
+    pids = []
+    folder = Path(dask_worker.local_directory) if dask_worker is not None else _worker_folder()
+    for record in folder.glob(f"render-{run}-*/pid"):
+        try:
+            pids.append(int(record.read_text()))
+            os.kill(pids[-1], signal.SIGTERM)
+        except (OSError, ValueError):
+            continue
+    deadline = time.monotonic() + 1.0
+    for pid in pids:
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.05)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return len(pids)
 
 
 def _worker_folder() -> Path:
