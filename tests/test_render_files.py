@@ -92,3 +92,13 @@ def test_placing_moves_steps_then_video_and_keeps_what_is_there(tmp_path):
     again, again_steps = render(tmp_path / "other")  # a second run rendered the same scene
     assert place_in_cache(again, again_steps, destination) is False
     assert again.exists() and again_steps.exists()  # left for its caller to remove
+
+
+def test_a_broken_runs_leftovers_at_the_destination_are_replaced(tmp_path):
+    destination = tmp_path / "cache" / "key" / "Tiny.mp4"
+    (destination.parent / "Tiny.steps").mkdir(parents=True)
+    (destination.parent / "Tiny.steps" / "step00.mp4").write_bytes(b"half a step")
+    destination.write_bytes(b"a video whose steps never arrived")
+    video, steps = render(tmp_path / "work")
+    assert place_in_cache(video, steps, destination) is True
+    assert verify_render(destination, destination.parent / "Tiny.steps", fps=15) == 20
