@@ -14,6 +14,9 @@ from PIL import Image
 from pptx import Presentation
 
 from network.weights_file import DEFAULT_WEIGHTS, RELU_WEIGHTS
+from scenes.cli.batch import prepare
+from scenes.production.batch import read_jobs
+from scenes.story.inputs import load_story_inputs
 from tests.dask_cluster import running_cluster
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,3 +138,26 @@ def test_a_wrong_jobs_file_is_one_line_and_writes_nothing(run, tmp_path, text, m
     assert len(err.splitlines()) == 1 and err.startswith(f"nnexplain: error: {jobs}: ")
     assert message in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_job_naming_a_model_file_imports_it_first(tmp_path, mnist_dir):
+    model = REPO / "tests" / "fixtures" / "imports" / "torch_relu.onnx"
+    jobs = tmp_path / "jobs.toml"
+    jobs.write_text(
+        f'[[job]]\nname = "torch"\nmodel = "{model}"\nnormalize = "0.1307,0.3081"\n'
+        f'data_dir = "{mnist_dir}"\nscenes = ["forward-pass"]\noutputs = ["figures"]\n'
+    )
+    [job] = read_jobs(jobs)
+    lines = []
+    prepare(job, tmp_path / "out", lines.append)
+    assert job.error is None
+    assert job.config.weights == tmp_path / "out" / "imports" / "torch.npz"
+    story = load_story_inputs(job.config)
+    assert story.sizes == (784, 128, 64, 10) and story.activation == "relu"
+    assert [entry.name for entry in job.entries] == ["ForwardPass"]
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    jobs.write_text(f'[[job]]\nname = "broken"\nmodel = "{broken}"\n')
+    [job] = read_jobs(jobs)
+    prepare(job, tmp_path / "out", lines.append)
+    assert job.error is not None and "broken.onnx" in job.error and "\n" not in job.error
