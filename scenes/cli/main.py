@@ -1,5 +1,6 @@
-"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides) and the
-network's own (train, evaluate, predict, export-activations), composed here, on top.
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure; slides and
+narration from lecture.py, batch from batch.py) and the network's own (train, evaluate, predict,
+export-activations, ...), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
 commands stay quick. Every bad input ends in one `nnexplain: error:` line (network.cli.run).
