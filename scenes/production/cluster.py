@@ -191,7 +191,7 @@ class ClusterRenders:
             if finished or not pending:
                 gone_since = None
                 continue
-            alive = set(client.scheduler_info().get("workers", {}))
+            alive = set(client.scheduler_info(n_workers=-1).get("workers", {}))
             if alive & set(workers):
                 gone_since = None
             elif gone_since is None:
