@@ -127,8 +127,12 @@ class ClusterRenders:
             restricted = {"workers": workers, "allow_other_workers": False}
             code = client.submit(tuple, code_bundle(), key=f"nnexplain-code-{run}", **restricted)
             bundles[None] = code
-            environment = worker_environment()
-            for result in todo:
+            environment, waiting = worker_environment(), list(todo)
+
+            def submit_next():
+                """Send the next render to the cluster: only as many at a time as the checked
+                workers have threads, as the local pool does, so none waits behind another's queue."""
+                result = waiting.pop(0)
                 if result.config not in bundles:
                     key = f"nnexplain-inputs-{run}-{len(bundles)}"
                     bundles[result.config] = client.submit(
@@ -147,7 +151,12 @@ class ClusterRenders:
                 future = client.submit(_ByValue(render_task), code, bundles[result.config], request,
                                        key=key, pure=False, retries=RETRIES, **restricted)  # fmt: skip
                 futures[future] = result
-            self._collect(client, futures, workers, done)
+                return future
+
+            threads = client.nthreads()
+            slots = max(1, sum(threads.get(address, 1) for address in workers))
+            pending = [submit_next() for _ in range(min(slots, len(waiting)))]
+            self._collect(client, futures, pending, workers, done, lambda: submit_next() if waiting else None)
         except BaseException:  # Ctrl-C, SIGTERM: the workers stop this run's renders too
             with contextlib.suppress(Exception):
                 client.run(_ByValue(stop_renders), run, on_error="ignore")
@@ -180,14 +189,19 @@ class ClusterRenders:
             )
         return matching
 
-    def _collect(self, client, futures: dict, workers: list[str], done) -> None:
-        pending, gone_since = list(futures), None
+    def _collect(self, client, futures: dict, pending: list, workers: list[str], done, more) -> None:
+        """Wait for the `pending` renders, placing each as it ends and sending `more()` (the next
+        render's future, or None) in its stead."""
+        gone_since = None
         while pending:
             finished, pending = _wait_some(pending)
             for future in finished:
                 result = futures[future]
                 self._finish(future, result)
                 done(result)
+                following = more()
+                if following is not None:
+                    pending.append(following)
             if finished or not pending:
                 gone_since = None
                 continue
@@ -197,6 +211,8 @@ class ClusterRenders:
             elif gone_since is None:
                 gone_since = time.monotonic()
             elif time.monotonic() - gone_since > LEFT_GRACE:
+                while (following := more()) is not None:  # the renders not sent yet share their fate
+                    pending.append(following)
                 for future in pending:
                     result = futures[future]
                     result.error = f"every worker of {self.address} this run checked has left the cluster"

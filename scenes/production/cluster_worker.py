@@ -34,6 +34,9 @@ from pathlib import Path, PurePosixPath
 __all__ = ["CODE_FOLDER", "render_task", "safe_relative", "stop_renders", "worker_environment"]
 
 CODE_FOLDER = "nnexplain-code"  # in the worker's folder: <digest>/ holds one version of the code
+# What Dask's nanny sets for its worker process (distributed.nanny.pre-spawn-environ): one BLAS thread and
+# glibc returning freed memory at once. A local render runs without them, so a render here does too.
+NANNY_ENVIRONMENT = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PACKAGES = ("manim", "ManimPango", "pycairo", "av", "numpy", "pillow", "scipy")
 
 
@@ -99,7 +102,8 @@ def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
         (work / "render").mkdir()
         command = [sys.executable, "-m", "scenes.production.render_worker", name, request["module"],
                    request["letter"], str(destination), str(work / "render"), json.dumps(config)]  # fmt: skip
-        process = subprocess.Popen(command, cwd=code_dir, env={**os.environ, "PYTHONPATH": str(code_dir)},
+        environment = {key: value for key, value in os.environ.items() if key not in NANNY_ENVIRONMENT}
+        process = subprocess.Popen(command, cwd=code_dir, env={**environment, "PYTHONPATH": str(code_dir)},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True, errors="replace",
                                    preexec_fn=_die_with_parent)  # fmt: skip
