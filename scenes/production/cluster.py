@@ -196,12 +196,12 @@ class ClusterRenders:
         while pending:
             finished, pending = _wait_some(pending)
             for future in finished:
+                following = more()  # first: the worker starts its next render while this one is placed
+                if following is not None:
+                    pending.append(following)
                 result = futures[future]
                 self._finish(future, result)
                 done(result)
-                following = more()
-                if following is not None:
-                    pending.append(following)
             if finished or not pending:
                 gone_since = None
                 continue

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from importlib import metadata
@@ -56,6 +57,19 @@ def worker_environment() -> dict[str, str]:
     return environment
 
 
+def _environment_here(base: Path) -> dict[str, str]:
+    """worker_environment() of this worker process, found once (it runs fc-list and LaTeX)."""
+    record = base / f"environment-{os.getpid()}.json"
+    try:
+        return json.loads(record.read_text())
+    except (OSError, ValueError):
+        environment = worker_environment()
+        partial = record.with_name(f".{record.name}.{threading.get_ident()}")
+        partial.write_text(json.dumps(environment))
+        os.replace(partial, record)
+        return environment
+
+
 def _first_lines(command: list[str], every: bool = False) -> str:
     try:
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=30)
@@ -77,7 +91,7 @@ def render_task(code: tuple[str, bytes], inputs: dict, request: dict) -> dict:
     RuntimeError when the render was killed, so that Dask runs it again."""
     base = _worker_folder()
     worker = f"{os.uname().nodename}:{os.getpid()}"
-    expected, here = request["environment"], worker_environment()
+    expected, here = request["environment"], _environment_here(base)
     if here != expected:  # the client checked this worker when it joined; it changed since
         changed = ", ".join(f"{key} {here.get(key)} (client: {value})" for key, value in expected.items()
                             if here.get(key) != value)  # fmt: skip
