@@ -14,6 +14,7 @@ from network.atomic import atomic_path
 from network.cli_common import echo
 from scenes.cli.options import (
     available_entries,
+    cluster_option,
     fail_if_any,
     full_edges_option,
     input_options,
@@ -24,11 +25,10 @@ from scenes.cli.options import (
     story_config,
 )
 from scenes.mobjects.theme import THEMES, get_theme
-from scenes.narration.subtitles import chapter_lines, srt, timeline, vtt
 from scenes.narration.voice import recording_name
+from scenes.production.captions import explainer_timeline, write_captions
 from scenes.production.render import QUALITIES, ensure_writable_dir, render_scenes
 from scenes.production.slides import FORMATS, collect_slides, deck_targets, write_deck
-from scenes.production.steps import read_chapter, read_steps, steps_folder
 from scenes.story import catalog
 from scenes.story.inputs import load_story_inputs
 from scenes.story.title import story_subtitle, story_title
@@ -78,9 +78,10 @@ MAX_TITLE = 200  # characters in a deck's --title
     help="The PDF handout's theme (for print); the HTML and PowerPoint decks keep --theme.",
 )
 @jobs_option
+@cluster_option
 @input_options
 def slides(names, render_all, quality, full_edges, out, deck_name, formats, cache, title, handout_theme,
-           jobs, weights, digit, image, theme, data_dir, history):  # fmt: skip
+           jobs, cluster, weights, digit, image, theme, data_dir, history):  # fmt: skip
     """A slide deck, one slide per step: offline HTML, PowerPoint, and a vector PDF handout."""
 
     if not names and not render_all:
@@ -115,11 +116,11 @@ def slides(names, render_all, quality, full_edges, out, deck_name, formats, cach
     level = QUALITIES[quality]
     results = {}
     if set(formats) - {"pdf"}:
-        results["deck"] = render_scenes(entries, config, level, cache, jobs, log=log)
+        results["deck"] = render_scenes(entries, config, level, cache, jobs, log=log, cluster=cluster)
     if "pdf" in formats and not (results and handout_theme == theme):
         handout_config = replace(config, theme=handout_theme)
         results["handout"] = render_scenes(entries, handout_config, level, cache, jobs, log=log,
-                                           handout_only=True)  # fmt: skip
+                                           handout_only=True, cluster=cluster)  # fmt: skip
     for outcome in results.values():
         fail_if_any(outcome)
     decks = {role: collect_slides(outcome) for role, outcome in results.items()}
@@ -173,24 +174,3 @@ def narration(names, out, weights, digit, image, theme, data_dir, history):
             tmp.write_text(text, encoding="utf-8")
     echo(out / "narration.md")
     echo(f"{len(texts) - 1} steps in {len(entries)} scenes", err=True)
-
-
-def explainer_timeline(results):
-    """Subtitle cues and chapters of the joined scenes, from the steps recorded beside each video."""
-
-    scenes = []
-    for result in results:
-        folder = steps_folder(result.path)
-        scenes.append(
-            (read_chapter(folder), [(step["notes"], step["seconds"]) for step in read_steps(folder)])
-        )
-    return timeline(scenes)
-
-
-def write_captions(video: Path, cues, chapters) -> None:
-    """<video>.srt, <video>.vtt and <video>.chapters.txt beside the video, each written atomically."""
-
-    texts = {".srt": srt(cues), ".vtt": vtt(cues), ".chapters.txt": chapter_lines([c[::2] for c in chapters])}
-    for suffix, text in texts.items():
-        with atomic_path(video.with_suffix(suffix)) as tmp:
-            tmp.write_text(text, encoding="utf-8")

@@ -10,6 +10,7 @@ import click
 from network.cli_common import echo
 from scenes.cli.options import (
     available_entries,
+    cluster_option,
     input_options,
     jobs_option,
     quality_option,
@@ -39,8 +40,11 @@ __all__ = ["lesson"]
     help="Folder of the render cache (shared with render, explainer and slides).",
 )
 @jobs_option
+@cluster_option
 @input_options
-def lesson(out, no_videos, title, quality, cache, jobs, weights, digit, image, theme, data_dir, history):
+def lesson(
+    out, no_videos, title, quality, cache, jobs, cluster, weights, digit, image, theme, data_dir, history
+):
     """The story as one offline web page: each beat's narration, video and formulas, with live
     figures of the real network to draw on, hover and drag (out/index.html)."""
     from scenes.production.lesson import build_lesson, check_out_dir  # deferred: Manim, kept out of start-up
@@ -58,7 +62,7 @@ def lesson(out, no_videos, title, quality, cache, jobs, weights, digit, image, t
     page = build_lesson(
         config.weights, out, digit=digit, image=image, theme=theme, quality=quality, videos=not no_videos,
         title=title, media_dir=cache, jobs=jobs, progress=log, data_dir=config.data_dir, entries=entries,
-        history=history,
+        history=history, cluster=cluster,
     )  # fmt: skip
     echo(page)
     echo(f"{len(entries)} beats in {time.monotonic() - start:.1f} s", err=True)

@@ -1,5 +1,6 @@
-"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure, slides, lesson) and the
-network's own (train, evaluate, predict, export-activations), composed here, on top.
+"""The `nnexplain` command: the scene commands (scenes, render, explainer, figure; slides and
+narration from lecture.py, lesson from lesson.py, batch from batch.py) and the network's own
+(train, evaluate, predict, export-activations, ...), composed here, on top.
 
 Manim is imported only inside the commands that draw, so `nnexplain --help` and the network
 commands stay quick. Every bad input ends in one `nnexplain: error:` line (network/cli_run.py `run`).
@@ -17,7 +18,8 @@ from network.cli import NETWORK_COMMANDS
 from network.cli_common import echo
 from network.cli_run import debug_option, run
 from network.errors import NNExplainError
-from scenes.cli.lecture import explainer_timeline, narration, slides, write_captions
+from scenes.cli.batch import batch
+from scenes.cli.lecture import narration, slides
 from scenes.cli.lesson import lesson
 from scenes.cli.options import (
     available_entries,
@@ -29,8 +31,8 @@ from scenes.cli.options import (
     story_config,
     video_options,
 )
+from scenes.production.captions import write_explainer
 from scenes.production.render import ensure_writable_dir
-from scenes.production.video_files import join_videos
 from scenes.story import catalog
 
 __all__ = ["cli", "main"]
@@ -78,9 +80,7 @@ def explainer(only, **options):
     results, folder = render_videos(entries, everything=not only, **options)
     fail_if_any(results)
     destination = folder / f"explainer.{options['transparent'] or 'mp4'}"
-    cues, chapters = explainer_timeline(results)
-    join_videos([result.path for result in results], destination, cues, chapters)
-    write_captions(destination, cues, chapters)
+    write_explainer(results, destination)
     rendered = sum(not result.cached for result in results)
     echo(
         f"{len(results)} scenes ({rendered} rendered, {len(results) - rendered} cached) "
@@ -162,7 +162,7 @@ def cli() -> None:
     """Train a real MNIST network and turn it into explainer scenes and lecture figures."""
 
 
-for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, lesson, narration):
+for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slides, lesson, narration, batch):
     cli.add_command(command)
 
 

@@ -23,6 +23,7 @@ from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig, load_story_inputs, m
 
 __all__ = [
     "available_entries",
+    "cluster_option",
     "fail_if_any",
     "full_edges_option",
     "input_options",
@@ -135,6 +136,15 @@ jobs_option = click.option(
     help="Scenes rendered in parallel processes.",
 )
 
+cluster_option = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    envvar="NNEXPLAIN_CLUSTER",
+    default=None,
+    help="Render each scene as a task on the Dask cluster whose scheduler is at ADDRESS "
+    "(tcp://host:8786; also $NNEXPLAIN_CLUSTER) instead of local processes; needs nnexplain[cluster].",
+)
+
 
 _video_only_options = stack_options(
     quality_option("l"),
@@ -160,6 +170,7 @@ _video_only_options = stack_options(
         help="Output directory.",
     ),
     jobs_option,
+    cluster_option,
 )
 
 
@@ -200,7 +211,7 @@ def require_folder(path: Path, option: str) -> None:
 
 def render_videos(
     entries, *, weights, digit, image, theme, data_dir, history, quality, full_edges, transparent, voice, out,
-    jobs, everything=False,
+    jobs, cluster=None, everything=False,
 ):  # fmt: skip
     """Validate, render what the cache lacks, publish <out>/<label>/<Scene>.mp4; return the results."""
 
@@ -211,8 +222,9 @@ def render_videos(
     entries = available_entries(entries, config, everything)
     ensure_writable_dir(out)
     chosen = QUALITIES[quality]
+    log = lambda line: echo(line, err=True)  # noqa: E731
     results = render_scenes(
-        entries, config, chosen, out, jobs, log=lambda line: echo(line, err=True), transparent=transparent
+        entries, config, chosen, out, jobs, log=log, transparent=transparent, cluster=cluster
     )
     folder = out / (
         chosen.label

@@ -183,12 +183,12 @@ def build_lesson(
     weights: Path, out_dir: Path, *, digit: int | None = None, image: Path | None = None,
     theme: str = "dark", quality: str = "l", videos: bool = True, title: str | None = None,
     media_dir: Path = Path("media"), jobs: int = 2, progress=None, data_dir: Path | None = None,
-    entries=None, history: Path | None = None,
+    entries=None, history: Path | None = None, cluster: str | None = None,
 ) -> Path:  # fmt: skip
     """Write the lesson page `out_dir/index.html` (with `out_dir/assets/` when `videos`), built in
     a hidden folder beside `out_dir` and moved into place at the end; return the page's path.
     `entries`: the beats to tell (default every beat of the story); `progress(line)` hears of each
-    scene rendered or found in the cache."""
+    scene rendered or found in the cache; `cluster`: a Dask scheduler's address to render on."""
     from scenes.production.lesson_content import lesson_content  # deferred: Manim, kept out of start-up
 
     out_dir = Path(out_dir)
@@ -212,7 +212,7 @@ def build_lesson(
     try:
         content = lesson_content(
             config, build / "assets", videos=videos, quality=quality, media_dir=media_dir, jobs=jobs,
-            progress=progress, entries=entries,
+            progress=progress, entries=entries, cluster=cluster,
         )  # fmt: skip
         (build / "index.html").write_text(page_html(data, content, title=data["title"], theme=theme), "utf-8")
         try:

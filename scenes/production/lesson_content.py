@@ -245,14 +245,17 @@ def table_of_contents(beats: list[Beat]) -> str:
 
 def lesson_content(
     config: StoryConfig, assets: Path, *, videos: bool = True, quality: str = "l", entries=None,
-    media_dir: Path = Path("media"), jobs: int = 2, progress=None,
+    media_dir: Path = Path("media"), jobs: int = 2, progress=None, cluster: str | None = None,
 ) -> str:  # fmt: skip
     """The page's prose for `config`'s story: the introduction, a table of contents and a section
-    per beat of `entries` (default: every beat), with the videos in `assets` when `videos`."""
+    per beat of `entries` (default: every beat), with the videos in `assets` when `videos` (rendered
+    locally, or on the Dask `cluster` at that scheduler address, where not in the cache)."""
     entries = list(catalog.STORY) if entries is None else list(entries)
     story = load_story_inputs(config)
     if videos:
-        results = render_scenes(entries, config, QUALITIES[quality], media_dir, jobs, log=progress)
+        results = render_scenes(
+            entries, config, QUALITIES[quality], media_dir, jobs, log=progress, cluster=cluster
+        )
         failed = [result for result in results if result.error is not None]
         if failed:
             raise NNExplainError(f"{failed[0].entry.name} failed: {failed[0].error}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -22,17 +21,17 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS, cache_key, fingerprint
-from scenes.production.steps import STEPS_FILE, steps_folder
+from scenes.production.cluster import ClusterRenders
+from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, Quality, is_cached, last_error_line
 from scenes.story.catalog import PROJECT_ROOT, SceneEntry
 from scenes.story.inputs import StoryConfig, load_story_inputs
-
-WORKER_ERROR = "nnexplain-worker-error: "
 
 __all__ = [
     "MANIM_SETTINGS",
@@ -43,36 +42,13 @@ __all__ = [
     "cache_key",
     "ensure_writable_dir",
     "fingerprint",
+    "is_cached",
+    "last_error_line",
+    "plan_renders",
     "render_scenes",
+    "run_renders",
     "validate",
 ]
-
-
-@dataclass(frozen=True)
-class Quality:
-    letter: str
-    manim_name: str
-    width: int
-    height: int
-    fps: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.height}p{self.fps}"
-
-
-QUALITIES = {
-    q.letter: q
-    for q in (
-        Quality("l", "low_quality", 854, 480, 15),
-        Quality("m", "medium_quality", 1280, 720, 30),
-        Quality("h", "high_quality", 1920, 1080, 60),
-        Quality("k", "fourk_quality", 3840, 2160, 60),
-    )
-}
-
-
-HANDOUT_ONLY = "pdf"  # the "video" of a handout-only render: the scene's handout pages
 
 
 def validate(config: StoryConfig) -> None:
@@ -84,8 +60,12 @@ def validate(config: StoryConfig) -> None:
 # -- rendering -------------------------------------------------------------------------------------
 @dataclass
 class RenderResult:
+    """One scene to render (or found in the cache) into `path`, and how it went."""
+
     entry: SceneEntry
     path: Path
+    config: StoryConfig | None = None
+    quality: Quality | None = None
     seconds: float = 0.0
     cached: bool = False
     error: str | None = None
@@ -110,55 +90,92 @@ def render_scenes(
     jobs: int = 1,
     log=None,
     transparent: str | None = None,
+    cluster: str | None = None,
     handout_only: bool = False,
 ) -> list[RenderResult]:
-    """Render every scene not already in the cache, `jobs` subprocesses at a time; as H.264 mp4, or
-    with an alpha channel as `transparent` "mov" (QuickTime Animation) or "webm" (VP9). With
-    `handout_only`, each scene runs with its animations skipped and no frame drawn, recording only
-    its steps' handout pages (each result's path is then the scene's handout, `<Scene>.pdf`).
+    """Render every scene not already in the cache, `jobs` subprocesses at a time (or on the Dask
+    cluster whose scheduler is at `cluster`); as H.264 mp4, or with an alpha channel as
+    `transparent` "mov" (QuickTime Animation) or "webm" (VP9). With `handout_only`, each scene runs
+    with its animations skipped and no frame drawn, recording only its steps' handout pages (each
+    result's path is then the scene's handout, `<Scene>.pdf`).
 
     A failing scene never removes another's video: each result carries its path or its error.
     `log(text)` receives one line per finished scene. On Ctrl-C or SIGTERM (KeyboardInterrupt) every
     worker is stopped within about 2 s and its work folder removed; the cache keeps only complete
     videos (a worker moves its video into place in one rename).
     """
-    from tqdm import tqdm
+    results = plan_renders(entries, config, quality, out, transparent, handout_only)
+    return run_renders(results, jobs=jobs, log=log, cluster=cluster)
 
+
+def plan_renders(
+    entries: list[SceneEntry],
+    config: StoryConfig,
+    quality: Quality,
+    out: Path,
+    transparent: str | None = None,
+    handout_only: bool = False,
+) -> list[RenderResult]:
+    """Where each scene's video (or handout) goes in the cache under `out`
+    (<out>/scenes/<key>/<Scene>.<ext>), and whether it is there already."""
     extension = HANDOUT_ONLY if handout_only else transparent or "mp4"
     inputs_fingerprint, out = f"{fingerprint(config)}\nvideo={extension}", Path(out).resolve()
-    results = [
-        RenderResult(
-            entry,
-            out / "scenes" / cache_key(entry, inputs_fingerprint, quality) / f"{entry.name}.{extension}",
-        )
-        for entry in entries
-    ]
-    todo = [result for result in results if not is_cached(result.path)]
+    results = []
+    for entry in entries:
+        key = cache_key(entry, inputs_fingerprint, quality)
+        path = out / "scenes" / key / f"{entry.name}.{extension}"
+        results.append(RenderResult(entry, path, config, quality, cached=is_cached(path)))
+    return results
+
+
+def run_renders(
+    results: list[RenderResult], jobs: int = 1, log=None, cluster: str | None = None
+) -> list[RenderResult]:
+    """Render the planned scenes not cached, each distinct video once however many results name it
+    (a batch's jobs share renders), locally `jobs` at a time or on the Dask `cluster`; a progress
+    bar meanwhile, and one `log` line per scene. Returns `results`, each with its outcome."""
+    from tqdm import tqdm
+
+    todo: dict[Path, RenderResult] = {}
     for result in results:
-        if result not in todo:
-            result.cached = True
-    workers = Workers()
+        if not result.cached:
+            todo.setdefault(result.path, result)
+    sharing = Counter(result.path for result in results if not result.cached)
     with tqdm(
         total=len(results), desc="scenes", unit="scene", leave=False, disable=None, file=sys.stderr
     ) as bar:
+
+        def done(result: RenderResult) -> None:
+            bar.update(1 if result.cached else sharing[result.path])
+            status = f"{result.seconds:6.1f} s" if result.error is None else f"FAILED: {result.error}"
+            _report(log, bar, f"{result.entry.name:<24} {'cached' if result.cached else status}")
+
         for result in results:
             if result.cached:
-                bar.update()
-                _report(log, bar, f"{result.entry.name:<24} cached")
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-        try:
-            futures = [pool.submit(workers.render, result, config, quality) for result in todo]
-            for future in as_completed(futures):
-                result = future.result()
-                bar.update()
-                status = f"{result.seconds:6.1f} s" if result.error is None else f"FAILED: {result.error}"
-                _report(log, bar, f"{result.entry.name:<24} {status}")
-        except BaseException:
-            workers.stop()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+                done(result)
+        if cluster:
+            ClusterRenders(cluster, log=lambda line: _report(log, bar, line)).run(list(todo.values()), done)
+        else:
+            _render_locally(list(todo.values()), jobs, done)
+    for result in results:  # the others naming a video rendered in this run share its outcome
+        first = todo.get(result.path)
+        if first is not None and first is not result:
+            result.error, result.cached = first.error, first.error is None
     return results
+
+
+def _render_locally(todo: list[RenderResult], jobs: int, done) -> None:
+    workers = Workers()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = [pool.submit(workers.render, result) for result in todo]
+        for future in as_completed(futures):
+            done(future.result())
+    except BaseException:
+        workers.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Workers:
@@ -172,7 +189,8 @@ class Workers:
         self.running: dict[subprocess.Popen, Path] = {}
         self.stopping = False
 
-    def render(self, result: RenderResult, config: StoryConfig, quality: Quality) -> RenderResult:
+    def render(self, result: RenderResult) -> RenderResult:
+        config, quality = result.config, result.quality
         start = time.monotonic()
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
@@ -245,24 +263,3 @@ def _report(log, bar, text: str) -> None:
         bar.clear()
         log(text)
         bar.refresh()
-
-
-_DECORATION = re.compile(r"[\s│┃║╭╮╰╯─━═┏┓┗┛|]+")
-
-
-def last_error_line(stderr: str) -> str:
-    """The worker's own error line if it wrote one, else the last line of stderr with content."""
-    lines = [line.strip() for line in stderr.splitlines()]
-    for line in reversed(lines):
-        if line.startswith(WORKER_ERROR):
-            return line[len(WORKER_ERROR) :]
-    for line in reversed(lines):
-        cleaned = _DECORATION.sub(" ", line).strip()
-        if len(cleaned) > 3:
-            return cleaned
-    return ""
-
-
-def is_cached(video: Path) -> bool:
-    """A scene is in the cache when its video and its steps both are."""
-    return video.is_file() and (steps_folder(video) / STEPS_FILE).is_file()

@@ -7,7 +7,6 @@ a failure is one line on stderr, after WORKER_ERROR.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sys
@@ -18,9 +17,9 @@ from manim import tempconfig
 from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS
 from scenes.production.figure import StillRenderer
-from scenes.production.render import HANDOUT_ONLY, QUALITIES, WORKER_ERROR, is_cached
+from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, WORKER_ERROR, place_in_cache
 from scenes.production.step_recorder import StepRecorder
-from scenes.production.steps import HANDOUT_FILE, STEPS_FILE, section_videos, steps_folder
+from scenes.production.steps import HANDOUT_FILE, section_videos
 from scenes.story.base import Step
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig
@@ -68,15 +67,7 @@ def render_one(
             raise NNExplainError(f"manim wrote no video for {name}")
         if not handout_only:
             recorder.close(section_videos(workdir))
-        if is_cached(destination):  # another run rendered the same scene meanwhile: keep its files
-            return
-        shutil.rmtree(steps_folder(destination), ignore_errors=True)  # leftovers of a broken run
-        try:
-            os.replace(steps, steps_folder(destination))
-        except OSError:  # another run placed its (identical) steps in between
-            if not (steps_folder(destination) / STEPS_FILE).is_file():
-                raise
-        os.replace(videos[0], destination)  # last: a cached video means its steps are complete
+        place_in_cache(videos[0], steps, destination)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
