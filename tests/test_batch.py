@@ -98,7 +98,9 @@ def test_a_batch_of_two_networks_by_two_outputs_on_the_cluster(dask_cluster, tmp
         assert frames(out / name / "explainer.mp4") in {frames(video) for video in cached}
         assert (out / name / "explainer.srt").read_text().startswith("1\n00:00:00,000 --> ")
     deck = Presentation(str(out / "sigmoid" / "deck.pptx"))
-    assert len(deck.slides) == 2  # ThisIsAThree has two steps
+    assert len(deck.slides) == 3  # the title slide, then ThisIsAThree's two steps
+    title_texts = [shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame]
+    assert "But what is a neural network?" in title_texts
     assert {path.name for path in (out / "sigmoid").iterdir()} >= {"deck.html", "deck.pdf", "deck_assets"}
     for name in ("relu", "sigmoid-figures"):
         figures = sorted(path.name for path in (out / name / "figures").iterdir())
