@@ -8,7 +8,6 @@ on stderr and a non-zero exit status, for both.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -28,7 +27,7 @@ from network.cli_common import (
     weights_option,
 )
 from network.cli_import import import_command
-from network.cli_run import debug_option, run
+from network.cli_run import debug_option, exit_process, run
 from network.data import DATA_DIR_HINT, SPLITS, find_idx_file, load_dataset, resolve_data_dir
 from network.dataset_info import MAX_CLASSES, MIN_CLASSES, DatasetInfo, class_names_option, square_side
 from network.errors import NNExplainError
@@ -408,4 +407,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -31,7 +31,7 @@ import click
 from network.cli_common import echo, one_line
 from network.errors import NNExplainError
 
-__all__ = ["DEBUG_VARIABLE", "Terminated", "debug_option", "run"]
+__all__ = ["DEBUG_VARIABLE", "Terminated", "debug_option", "exit_process", "run"]
 
 DEBUG_VARIABLE = "NNEXPLAIN_DEBUG"  # =1: the traceback of an unexpected error, as with --debug
 
@@ -94,6 +94,16 @@ def run(group: click.Group, argv=None) -> int:
     except Exception as exc:  # a bug: one line, the traceback on request
         return _unexpected(exc, state)
     return 0
+
+
+def exit_process(code: int) -> None:
+    """End the process with `code`, as the command line's entry points do. After an interrupt was
+    handled (status 130 or 143: the work stopped, nothing half-written), a further Ctrl-C or SIGTERM
+    while Python shuts down changes nothing: no KeyboardInterrupt traceback, the status stays."""
+    if code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def _unexpected(exc: BaseException, state: dict) -> int:

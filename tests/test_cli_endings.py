@@ -133,3 +133,25 @@ def test_a_listing_with_standard_output_closed_ends_quietly():
     err = process.stderr.read()
     assert process.wait(timeout=60) == 0, err
     assert err == b""
+
+
+@pytest.mark.parametrize("status", [130, 143])
+def test_a_ctrl_c_while_an_interrupted_command_exits_changes_nothing(status):
+    """Once a command has handled Ctrl-C (status 130) or SIGTERM (143), a second Ctrl-C that lands
+    while Python shuts down (here: an atexit callback still sleeping) leaves the status and prints
+    no traceback."""
+    import signal
+    import time
+
+    program = (
+        "import atexit, time; from network.cli_run import exit_process; "
+        f"atexit.register(time.sleep, 3); print('exiting', flush=True); exit_process({status})"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", program], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline() == "exiting\n"
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err) == (status, "")

@@ -88,7 +88,7 @@ from scenes.story import catalog
 from scenes import cli
 entries = [catalog.SceneEntry(name, "tests.tiny_scene") for name in sys.argv[1].split(",")]
 catalog.STORY = cli.STORY = entries
-sys.exit(cli.main(sys.argv[2:]))
+cli.console(sys.argv[2:])
 """
 
 

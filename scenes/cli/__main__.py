@@ -1,8 +1,6 @@
 """`python -m scenes.cli` runs the nnexplain command."""
 
-import sys
-
-from scenes.cli.main import main
+from scenes.cli.main import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

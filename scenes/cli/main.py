@@ -16,7 +16,7 @@ import click
 from network.atomic import STDOUT
 from network.cli import NETWORK_COMMANDS
 from network.cli_common import echo
-from network.cli_run import debug_option, run
+from network.cli_run import debug_option, exit_process, run
 from network.errors import NNExplainError
 from scenes.cli.batch import batch
 from scenes.cli.lecture import narration, slides
@@ -35,7 +35,7 @@ from scenes.production.captions import write_explainer
 from scenes.production.render import ensure_writable_dir
 from scenes.story import catalog
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "console", "main"]
 
 
 @click.command("scenes")
@@ -167,11 +167,10 @@ for command in (*NETWORK_COMMANDS, list_scenes, render, explainer, figure, slide
 
 
 def main(argv=None) -> int:
-    """The `nnexplain` entry point."""
+    """`nnexplain ARGV` in-process: its exit status."""
     return run(cli, argv)
 
 
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())
+def console(argv=None) -> None:
+    """The `nnexplain` program (its console script and `python -m scenes.cli`): main, then exit."""
+    exit_process(main(argv))
