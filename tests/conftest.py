@@ -52,6 +52,14 @@ def find_mnist(tmp_path_factory) -> Path:
     return _mnist["dir"]
 
 
+def pytest_configure(config):
+    """An xdist worker starts with Ctrl-C ignored (SIG_IGN), which every process it starts would
+    inherit: the tests that press Ctrl-C on a command would then see it carry on. Give this process
+    Python's own Ctrl-C back, so its children start as they do from a shell."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     """Find MNIST before the first test when a collected test needs it (not 108 errors later).

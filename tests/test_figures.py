@@ -65,7 +65,7 @@ def test_png_at_the_requested_width_with_the_theme_background(light_png, capsys,
 
 def test_transparent_png_has_clear_corners_and_opaque_content(capsys, tmp_path):
     out = tmp_path / "clear.png"
-    code, out, err = figure(capsys, "ThisIsAThree", "--transparent", "--width", "480", "--out", out)
+    code, stdout, err = figure(capsys, "ThisIsAThree", "--transparent", "--width", "480", "--out", out)
     image = rgba(out)
     assert code == 0, err
     assert all(image[row, col, 3] == 0 for row, col in [(0, 0), (0, -1), (-1, 0), (-1, -1)])
@@ -74,7 +74,7 @@ def test_transparent_png_has_clear_corners_and_opaque_content(capsys, tmp_path):
 
 def test_svg_is_vector_paths_with_the_pixel_grids_as_images(capsys, tmp_path):
     out = tmp_path / "three.svg"
-    code, out, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--out", out)
+    code, stdout, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--out", out)
     assert code == 0, err
     root = ET.parse(out).getroot()
     assert root.tag == f"{SVG}svg" and root.get("viewBox") == "0 0 842 474"
@@ -85,7 +85,7 @@ def test_svg_is_vector_paths_with_the_pixel_grids_as_images(capsys, tmp_path):
 
 def test_pdf_is_vector_and_draws_what_the_png_shows(light_png, capsys, tmp_path):
     out = tmp_path / "three.pdf"
-    code, out, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--format", "pdf", "--out", out)
+    code, stdout, err = figure(capsys, "ThisIsAThree", "--theme", "light", "--format", "pdf", "--out", out)
     assert code == 0, err
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
@@ -105,7 +105,7 @@ def test_pdf_is_vector_and_draws_what_the_png_shows(light_png, capsys, tmp_path)
 
 def test_network_diagram_pdf_is_mostly_vector_lines(capsys, tmp_path):
     out = tmp_path / "diagram.svg"
-    code, out, err = figure(capsys, "layer-diagram", "--theme", "light", "--out", out)
+    code, stdout, err = figure(capsys, "layer-diagram", "--theme", "light", "--out", out)
     assert code == 0, err
     assert len(list(ET.parse(out).getroot().iter(f"{SVG}path"))) > 500
 
@@ -117,7 +117,7 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
     images = {}
     for at in ("0", "0.7"):
         out = tmp_path / f"at-{at}.png"
-        code, out, err = figure(
+        code, stdout, err = figure(
             capsys, "ThisIsAThree", "--theme", "light", "--width", "842", "--at", at, "--out", out
         )
         assert code == 0, err
@@ -140,21 +140,21 @@ def test_at_picks_the_moment_inside_an_animation(light_png, capsys, tmp_path):
 )
 def test_figure_errors_leave_no_file(args, fragment, capsys, tmp_path):
     out = tmp_path / "figure.png"
-    code, out, err = figure(capsys, *args, "--out", out)
-    assert_one_error_line(code, out, err, fragment)
+    code, stdout, err = figure(capsys, *args, "--out", out)
+    assert_one_error_line(code, stdout, err, fragment)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_figure_into_a_directory_or_past_a_file_fails(capsys, tmp_path):
-    code, out, err = figure(capsys, "ThisIsAThree", "--out", tmp_path)
-    assert_one_error_line(code, out, err, "directory")
+    code, stdout, err = figure(capsys, "ThisIsAThree", "--out", tmp_path)
+    assert_one_error_line(code, stdout, err, "directory")
     (tmp_path / "blocker").write_text("x")
-    code, out, err = figure(capsys, "ThisIsAThree", "--out", tmp_path / "blocker" / "three.png")
-    assert_one_error_line(code, out, err, "nnexplain: error: cannot write to")
+    code, stdout, err = figure(capsys, "ThisIsAThree", "--out", tmp_path / "blocker" / "three.png")
+    assert_one_error_line(code, stdout, err, "nnexplain: error: cannot write to")
 
 
 def test_missing_latex_in_a_figure_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    code, out, err = figure(capsys, "WeightedSum", "--out", tmp_path / "sum.pdf")
+    code, stdout, err = figure(capsys, "WeightedSum", "--out", tmp_path / "sum.pdf")
     assert code != 0 and err.count("\n") == 1 and "need latex" in err
     assert not (tmp_path / "sum.pdf").exists()

@@ -26,8 +26,9 @@ from scenes.production.lesson import build_lesson, lesson_data
 from scenes.production.render import QUALITIES
 from scenes.story.catalog import STORY, find
 from scenes.story.inputs import StoryConfig
+from tests.cli_errors import assert_one_error_line
 from tests.test_interrupts import hidden
-from tests.test_render_cli import assert_one_line_error, run
+from tests.test_render_cli import run
 
 MB = 1024 * 1024
 WIDGET_BEATS = {  # each widget's section sits inside this beat's section
@@ -244,7 +245,7 @@ def test_an_imported_normalised_network_keeps_its_preprocessing(torch_import, tm
             assert np.array_equal(decoded(layer, "weights").reshape(W.shape), W.astype(np.float64))
     options = ["--title", "Imported", "--theme", "light", "--out", tmp_path / "page"]
     options += ["--cache", tmp_path / "cache"]
-    code, _, err = run(capsys, "lesson", "--weights", torch_import, "--no-videos", *options)
+    code, stdout, err = run(capsys, "lesson", "--weights", torch_import, "--no-videos", *options)
     assert code == 0, err
     page_path = tmp_path / "page" / "index.html"
     size = page_path.stat().st_size
@@ -285,32 +286,32 @@ def assert_nothing_written(tmp_path: Path, *kept: str) -> None:
 
 
 def test_unknown_weights_are_one_line_and_write_nothing(tmp_path, capsys):
-    code, _, err = run(capsys, "lesson", "--weights", tmp_path / "nope.npz", "--out", tmp_path / "page",
+    code, stdout, err = run(capsys, "lesson", "--weights", tmp_path / "nope.npz", "--out", tmp_path / "page",
                        "--no-videos")  # fmt: skip
-    assert_one_line_error(code, err, "nope.npz")
+    assert_one_error_line(code, stdout, err, "nope.npz")
     assert_nothing_written(tmp_path)
 
 
 def test_an_output_that_is_a_file_is_one_line_and_left_alone(tmp_path, capsys):
     (tmp_path / "page").write_text("mine")
-    code, _, err = run(capsys, "lesson", "--out", tmp_path / "page", "--no-videos")
-    assert_one_line_error(code, err, "page")
+    code, stdout, err = run(capsys, "lesson", "--out", tmp_path / "page", "--no-videos")
+    assert_one_error_line(code, stdout, err, "page")
     assert (tmp_path / "page").read_text() == "mine"
     (tmp_path / "folder" / "index.html").mkdir(parents=True)
-    code, _, err = run(capsys, "lesson", "--out", tmp_path / "folder", "--no-videos")
-    assert_one_line_error(code, err, "index.html", "folder")
+    code, stdout, err = run(capsys, "lesson", "--out", tmp_path / "folder", "--no-videos")
+    assert_one_error_line(code, stdout, err, "index.html", "folder")
     assert_nothing_written(tmp_path, "page", "folder")
 
 
 def test_an_unwritable_output_is_one_line(tmp_path, capsys):
-    code, _, err = run(capsys, "lesson", "--out", "/proc/nnexplain-lesson", "--no-videos",
+    code, stdout, err = run(capsys, "lesson", "--out", "/proc/nnexplain-lesson", "--no-videos",
                        "--cache", tmp_path / "cache")  # fmt: skip
-    assert_one_line_error(code, err, "/proc")
+    assert_one_error_line(code, stdout, err, "/proc")
     assert not Path("/proc/nnexplain-lesson").exists()
     (tmp_path / "file").write_text("mine")
-    code, _, err = run(capsys, "lesson", "--out", tmp_path / "file" / "page", "--no-videos",
+    code, stdout, err = run(capsys, "lesson", "--out", tmp_path / "file" / "page", "--no-videos",
                        "--cache", tmp_path / "cache")  # fmt: skip
-    assert_one_line_error(code, err, "file is a file, not a folder")
+    assert_one_error_line(code, stdout, err, "file is a file, not a folder")
     assert (tmp_path / "file").read_text() == "mine" and hidden(tmp_path) == []
 
 
@@ -323,9 +324,9 @@ def test_networks_the_page_cannot_show_are_one_line(tmp_path, capsys):
         count = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
         model = MLP(sizes, "sigmoid", rng.normal(0, 0.1, count).astype(np.float32))
         save_weights(model, tmp_path / "net.npz", {})
-        code, _, err = run(capsys, "lesson", "--weights", tmp_path / "net.npz", "--out", tmp_path / "page",
-                           "--no-videos", "--cache", tmp_path / "cache")  # fmt: skip
-        assert_one_line_error(code, err, words)
+        argv = ["--weights", tmp_path / "net.npz", "--out", tmp_path / "page", "--no-videos"]
+        code, stdout, err = run(capsys, "lesson", *argv, "--cache", tmp_path / "cache")
+        assert_one_error_line(code, stdout, err, words)
         assert not (tmp_path / "page").exists() and hidden(tmp_path) == []
 
 

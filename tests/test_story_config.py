@@ -102,14 +102,23 @@ def test_configurations_mean_the_same_files_in_any_directory(tmp_path, monkeypat
 
 
 def test_only_the_story_configuration_reads_the_environment():
-    """`grep os.environ network scenes`: the story's reader and network's data-directory default."""
+    """`grep os.environ network scenes`: the story's reader, network's data-directory default, the
+    command's --debug twin (NNEXPLAIN_DEBUG) and the cluster worker, which hands its own environment
+    to the render process it starts (less the Dask nanny's thread limits)."""
     readers = {
         path.relative_to(REPO).as_posix()
         for folder in ("network", "scenes")
         for path in REPO.joinpath(folder).rglob("*.py")
         if re.search(r"\benviron\b|getenv", path.read_text(encoding="utf-8"))
     }
-    assert readers == {"scenes/story/inputs.py", "network/data.py"}
+    assert readers == {
+        "scenes/story/inputs.py",
+        "network/data.py",
+        "network/cli_run.py",
+        "scenes/production/cluster_worker.py",
+    }
+    runner = REPO.joinpath("network/cli_run.py").read_text(encoding="utf-8")
+    assert runner.count("os.environ") == 1 and "os.environ.get(DEBUG_VARIABLE" in runner
     story = REPO.joinpath("scenes/story/inputs.py").read_text(encoding="utf-8")
     assert story.count("os.environ") == 1  # inside StoryConfig.from_environment
     data = REPO.joinpath("network/data.py").read_text(encoding="utf-8")
@@ -144,6 +153,7 @@ def test_each_scene_module_is_named_after_its_scene():
         "base",
         "catalog",
         "inputs",
+        "title",
     }
 
 

@@ -19,6 +19,7 @@ from scenes.cli.options import (
 )
 from scenes.production.render import ensure_writable_dir
 from scenes.story import catalog
+from scenes.story.inputs import load_story_inputs
 
 __all__ = ["lesson"]
 
@@ -47,7 +48,8 @@ def lesson(
 ):
     """The story as one offline web page: each beat's narration, video and formulas, with live
     figures of the real network to draw on, hover and drag (out/index.html)."""
-    from scenes.production.lesson import build_lesson, check_out_dir  # deferred: Manim, kept out of start-up
+    # deferred: Manim, kept out of start-up
+    from scenes.production.lesson import build_lesson, check_out_dir, check_page_network
 
     if title is not None and not title.strip():
         raise click.BadParameter("the title is empty", param_hint="'--title'")
@@ -57,6 +59,7 @@ def lesson(
     start = time.monotonic()
     config = story_config(weights, digit, image, theme, data_dir, history=history)
     log = lambda line: echo(line, err=True)  # noqa: E731
+    check_page_network(load_story_inputs(config))  # before any note of beats left out
     entries = available_entries(list(catalog.STORY), config, True, log=log)
     ensure_writable_dir(cache)  # (the formulas' LaTeX is cached there too)
     page = build_lesson(

@@ -40,6 +40,7 @@ __all__ = [
     "SCRIPTS",
     "WIDGETS",
     "build_lesson",
+    "check_page_network",
     "lesson_data",
     "page_html",
     "widget_blocks",
@@ -57,22 +58,28 @@ def _base64(array: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
 
 
+def check_page_network(story) -> None:
+    """One clear error for a network whose page would not open at once (the story's inputs, as
+    scenes.story.inputs loads them, have already refused what no scene can show)."""
+    count = sum(W.size + b.size for W, b in zip(story.weights, story.biases))
+    if count > MAX_PARAMETERS:
+        raise NNExplainError(
+            f"{story.weights_path}: {count:,} weights and biases are too many for a lesson page "
+            f"(at most {MAX_PARAMETERS:,}, such as 784-128-64-10 or smaller)"
+        )
+
+
 def lesson_data(
     weights: Path, digit: int | None = None, image: Path | None = None, *, title: str | None = None,
     data_dir: Path | None = None,
 ) -> dict:  # fmt: skip
-    """The page's data JSON (see lesson_contract): the network's layers as base64 float64
+    """The page's data JSON (the README's "The interactive lesson"): the network's layers as base64 float64
     little-endian, its preprocessing, classes and image side, its test sample as raw uint8 pixels,
     and the input the story starts from (`digit`, a test-set index, or the user's `image`), loaded
     exactly as the scenes load them. One clear error for weights the page cannot show."""
     config = StoryConfig(weights=weights, digit=digit, image=image, data_dir=data_dir)
     story = load_story_inputs(config)
-    count = sum(W.size + b.size for W, b in zip(story.weights, story.biases))
-    if count > MAX_PARAMETERS:
-        raise NNExplainError(
-            f"{weights}: {count:,} weights and biases are too many for a lesson page "
-            f"(at most {MAX_PARAMETERS:,}, such as 784-128-64-10 or smaller)"
-        )
+    check_page_network(story)
     preprocessing = story.preprocessing
     sample_pixels = np.rint(story.sample.pixels.reshape(len(story.sample.labels), -1) * 255)
     data = {
