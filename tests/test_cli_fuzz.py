@@ -18,14 +18,14 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from network.model import MLP
 from network.weights_file import DEFAULT_WEIGHTS, save_weights
 from scenes.story.catalog import SceneEntry
-from tests.conftest import write_idx_dir
+from tests.conftest import closed_port, write_idx_dir
 
 TINY = SceneEntry("TinyScene", "tests.tiny_scene")
 NARRATED = SceneEntry("TinyNarratedScene", "tests.tiny_scene")  # a second beat, with two spoken steps
@@ -72,6 +72,7 @@ PATHS = [
     "x" * 300 + ".npz", "out/new.npz", "out/new.png", "out/new.svg", "",
 ]  # fmt: skip
 paths = st.sampled_from(PATHS)
+CLOSED = f"tcp://127.0.0.1:{closed_port()}"  # a Dask scheduler address where nothing answers
 fresh = st.sampled_from(["out/new.npz", "out/new.png", "out/new.svg", "out/deeper/new.npz", "link.npz"])
 outputs = st.one_of(
     fresh, fresh, st.sampled_from([p for p in PATHS if p not in ("fifo", "")])
@@ -127,6 +128,10 @@ OPTIONS = {
                "--title": st.sampled_from(["Week 3", "", "a\nb"])},
     "history": {"--epochs": st.sampled_from(["0,last", "0,7", "x", "", "last"]), "--out": outputs,
                 "--data-dir": st.sampled_from(["data", "missing"])},
+    "lesson": {"--weights": paths, "--digit": numbers, "--image": paths, "--out": outputs,
+               "--no-videos": None, "--cache": outputs, "--title": st.sampled_from(["Week 3", "", "a\nb"]),
+               "--theme": st.sampled_from(["light", "sepia"])},
+    "batch": {"--out": outputs, "-j": numbers, "--cluster": st.sampled_from([CLOSED, "nonsense"])},
     "scenes": {},
     "frobnicate": {"--out": outputs},
 }  # fmt: skip
@@ -138,7 +143,7 @@ def command_lines(draw) -> list[str]:
     argv = [command]
     if command in ("render", "figure", "slides"):
         argv.append(draw(scene_names))
-    if command == "history":
+    if command in ("history", "batch"):
         argv.append(draw(st.sampled_from(["adir", "missing", "afile", "good.npz", "-"])))
     if command == "import":
         argv.append(draw(models))
@@ -222,6 +227,10 @@ def snapshot(root: Path, skip: list[Path]) -> dict:
 
 
 @settings(max_examples=140, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+# every command at least once, whatever the derandomised draw reaches
+@example(argv=["history", "adir", "--epochs", "0,last", "--out", "hist"])
+@example(argv=["lesson", "--no-videos", "--title", "Week 3", "--out", "page"])
+@example(argv=["batch", "afile", "--cluster", CLOSED, "--out", "jobs"])
 @given(argv=st.one_of(command_lines(), well_formed_lines(), voiced_joins()))
 def test_the_command_line_never_ends_in_a_traceback(mnist_uint8, monkeypatch, capsysbinary, argv):
     from scenes import cli
