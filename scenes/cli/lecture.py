@@ -14,6 +14,7 @@ from network.atomic import atomic_path
 from network.cli_common import echo
 from scenes.cli.options import (
     available_entries,
+    cache_option,
     cluster_option,
     fail_if_any,
     full_edges_option,
@@ -57,13 +58,7 @@ MAX_TITLE = 200  # characters in a deck's --title
     type=click.Choice(["html", "pptx", "pdf"]),
     help="Only these (repeatable); default all three.",
 )
-@click.option(
-    "--cache",
-    type=click.Path(path_type=Path),
-    default=Path("media"),
-    show_default=True,
-    help="Folder of the render cache (shared with render and explainer).",
-)
+@cache_option
 @click.option(
     "--title",
     default=None,

@@ -10,6 +10,7 @@ import click
 from network.cli_common import echo
 from scenes.cli.options import (
     available_entries,
+    cache_option,
     cluster_option,
     input_options,
     jobs_option,
@@ -33,13 +34,7 @@ __all__ = ["lesson"]
 )
 @click.option("--title", default=None, help="The page's title (default: the story's).")
 @quality_option("l")
-@click.option(
-    "--cache",
-    type=click.Path(path_type=Path),
-    default=Path("media"),
-    show_default=True,
-    help="Folder of the render cache (shared with render, explainer and slides).",
-)
+@cache_option
 @jobs_option
 @cluster_option
 @input_options

@@ -23,6 +23,7 @@ from scenes.story.inputs import DEFAULT_DIGIT, StoryConfig, load_story_inputs, m
 
 __all__ = [
     "available_entries",
+    "cache_option",
     "cluster_option",
     "fail_if_any",
     "full_edges_option",
@@ -134,6 +135,14 @@ jobs_option = click.option(
     default=min(2, os.cpu_count() or 1),
     show_default="up to 2",
     help="Scenes rendered in parallel processes.",
+)
+
+cache_option = click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=Path("media"),
+    show_default=True,
+    help="Folder of the render cache (shared by render, explainer, slides and lesson).",
 )
 
 cluster_option = click.option(
