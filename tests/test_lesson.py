@@ -23,7 +23,7 @@ from network.weights_file import DEFAULT_WEIGHTS
 from scenes.cli import main
 from scenes.production import lesson_content as content_module
 from scenes.production.lesson import build_lesson, lesson_data
-from scenes.production.render import QUALITIES
+from scenes.production.render import QUALITIES, plan_renders
 from scenes.story.catalog import STORY, find
 from scenes.story.inputs import StoryConfig
 from tests.cli_errors import assert_one_error_line
@@ -220,8 +220,10 @@ def test_the_videos_are_files_that_decode_and_a_second_build_renders_nothing(tmp
     build_lesson(DEFAULT_WEIGHTS, tmp_path / "words", videos=False, media_dir=cache, entries=entries)
     print(f"the same without videos from the warm cache: {time.monotonic() - start:.1f} s")
     assert (tmp_path / "words" / "index.html").read_text("utf-8").count('class="step"') == 6
-    paths = content_module.cache_paths(entries, StoryConfig(), QUALITIES["l"], cache)
-    assert sorted(paths) == sorted(cache.resolve().glob("scenes/*/*.mp4"))  # as render_scenes names them
+    paths = [result.path for result in plan_renders(entries, StoryConfig(), QUALITIES["l"], cache)]
+    assert sorted(paths) == sorted(
+        cache.resolve().glob("scenes/*/*.mp4")
+    )  # the renders the prose was read from
     page = Page(page_path.read_text("utf-8"))
     assert_offline(page)
     assert len(page.videos) == 2 + 4  # ThisIsAThree's two steps, LayerDiagram's four

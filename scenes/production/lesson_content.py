@@ -26,9 +26,8 @@ from network.model import architecture, parameter_count
 from scenes.choices.selection import ink_run
 from scenes.mobjects.math_tex import grouped
 from scenes.mobjects.theme import get_theme
-from scenes.production.cache_key import cache_key, fingerprint
 from scenes.production.figure import run_to
-from scenes.production.render import QUALITIES, is_cached, render_scenes
+from scenes.production.render import QUALITIES, plan_renders, render_scenes
 from scenes.production.slides import asset_names, collect_slides
 from scenes.production.steps import read_chapter, read_steps, steps_folder
 from scenes.story import catalog
@@ -105,20 +104,13 @@ def narrated_beats(entries, config: StoryConfig, cache: Path, quality: str = "l"
     """The beats' steps without their videos: read from the render cache `cache` where the beat is
     there at `quality`, else told once in this process (one beat after the other: a pool of two
     processes was slower, each importing Manim and loading the network again)."""
-    paths = cache_paths(entries, config, QUALITIES[quality], cache)
+    planned = plan_renders(entries, config, QUALITIES[quality], cache)  # where render_scenes puts them
     return [
-        cached_beat(entry.name, path) if is_cached(path) else narrate(entry.name, config.to_json())
-        for entry, path in zip(entries, paths)
+        cached_beat(result.entry.name, result.path)
+        if result.cached
+        else narrate(result.entry.name, config.to_json())
+        for result in planned
     ]
-
-
-def cache_paths(entries, config: StoryConfig, quality, cache: Path) -> list[Path]:
-    """Where `render_scenes` keeps the beats' videos in `cache` at `quality` (a render.Quality), as it
-    names them (written here rather than taken out of render.py: every change there is a change of
-    every cache key; tests/test_lesson.py checks that the two agree)."""
-    inputs = f"{fingerprint(config)}\nvideo=mp4"
-    root = Path(cache).resolve() / "scenes"
-    return [root / cache_key(entry, inputs, quality) / f"{entry.name}.mp4" for entry in entries]
 
 
 def cached_beat(name: str, video: Path) -> Beat:
