@@ -212,17 +212,24 @@ def named_outputs(argv: list[str], root: Path) -> list[Path]:
     return [*named, root / "media"]
 
 
+# what the project folder holds that is not the project's own files (never walked into)
+NOT_PROJECT = frozenset({".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "media"})
+
+
 def snapshot(root: Path, skip: list[Path]) -> dict:
+    """(type, size, mtime, inode) of every path under `root` but the `skip` outputs (and, in the
+    project folder, NOT_PROJECT: the walk never enters them, the virtual environment alone holds
+    thousands of files)."""
     state = {}
-    for path in root.rglob("*"):
-        if root == REPO and {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "media"} & set(
-            path.relative_to(REPO).parts
-        ):
-            continue
-        if any(path == out or out in path.parents or path in out.parents for out in skip):
-            continue  # a named output, inside one, or a folder on the way to one
-        info = path.lstat()
-        state[path] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ino)
+    for folder, subfolders, files in os.walk(root):
+        if root == REPO:
+            subfolders[:] = [name for name in subfolders if name not in NOT_PROJECT]
+        for name in subfolders + files:
+            path = Path(folder, name)
+            if any(path == out or out in path.parents or path in out.parents for out in skip):
+                continue  # a named output, inside one, or a folder on the way to one
+            info = path.lstat()
+            state[path] = (stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ino)
     return state
 
 
