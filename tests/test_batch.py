@@ -19,6 +19,9 @@ from scenes.production.batch import read_jobs
 from scenes.story.inputs import load_story_inputs
 from tests.dask_cluster import running_cluster
 
+# One Dask cluster for the module, on one worker
+pytestmark = pytest.mark.xdist_group("batch")
+
 REPO = Path(__file__).resolve().parents[1]
 
 JOBS = """

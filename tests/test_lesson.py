@@ -30,6 +30,9 @@ from tests.cli_errors import assert_one_error_line
 from tests.test_interrupts import hidden
 from tests.test_render_cli import run
 
+# The module's lesson builds are shared: one worker builds them once
+pytestmark = pytest.mark.xdist_group("lesson")
+
 MB = 1024 * 1024
 WIDGET_BEATS = {  # each widget's section sits inside this beat's section
     "draw": "this-is-a-three",

@@ -18,6 +18,9 @@ from scenes.cli import main
 from scenes.production.steps import read_steps
 from tests.test_captions import parse_srt
 
+# The two voiced renders are shared by every test: one worker renders them once
+pytestmark = pytest.mark.xdist_group("voiced")
+
 BEATS = ["ThisIsAThree", "LayerDiagram", "ForwardPass"]
 KEBAB = {"ThisIsAThree": "this-is-a-three", "LayerDiagram": "layer-diagram", "ForwardPass": "forward-pass"}
 FRAME = 1 / 15  # -q l: 480p15
