@@ -22,9 +22,11 @@ from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
+from scenes.production.narration_pass import narrated_scene
 from scenes.production.steps import read_steps
 from scenes.story.base import StoryScene
 from scenes.story.catalog import STORY
+from scenes.story.inputs import StoryConfig
 from tests.cli_errors import assert_one_error_line
 from tests.scene_rendering import render_last_frame
 from tests.test_interrupts import hidden, nnexplain
@@ -90,6 +92,8 @@ def test_every_beat_is_told_in_steps_with_notes(entry, tmp_path, monkeypatch):
         " " in title and not title[0].islower() for title in titles
     )
     assert all(len(step.notes.split()) >= 12 and step.notes.endswith(".") for step in scene.steps)
+    told = narrated_scene(entry, StoryConfig())  # what `narration` and `lesson --no-videos` read
+    assert told.steps == scene.steps and told.chapter == scene.chapter
 
 
 def test_each_step_is_a_section_whose_poster_is_its_last_frame(deck):

@@ -146,7 +146,7 @@ def tally(results) -> str:
 @input_options
 def narration(names, out, weights, digit, image, theme, data_dir, history):
     """What to record for --voice: every step's narration, as <Scene>.<n>.txt and narration.md."""
-    from scenes.production.figure import run_to  # deferred: Manim, kept out of start-up
+    from scenes.production.narration_pass import narrated_scene  # deferred: Manim, kept out of start-up
 
     entries = list(dict.fromkeys(lookup(name) for name in names)) if names else list(catalog.STORY)
     require_folder(out, "--out")
@@ -157,7 +157,7 @@ def narration(names, out, weights, digit, image, theme, data_dir, history):
                f"`nnexplain explainer --voice {out}`.", ""]  # fmt: skip
     texts = {}
     for entry in entries:
-        scene = run_to(entry, config, None, 320, 180)
+        scene = narrated_scene(entry, config)
         listing += [f"## {entry.name}", ""]
         for number, step in enumerate(scene.steps, start=1):
             wav = recording_name(entry.name, number)

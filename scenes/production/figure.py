@@ -66,9 +66,17 @@ class StillRenderer(CairoRenderer):
         pass
 
 
-def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width: int, pixel_height: int):
-    """Run the scene (animations skipped) to time `at` (None: the end); return the scene. Manim's
-    text and LaTeX files go to a private temporary folder: nothing is written beside the figure."""
+def run_to(
+    entry: SceneEntry,
+    config: StoryConfig,
+    at: float | None,
+    pixel_width: int,
+    pixel_height: int,
+    renderer: StillRenderer | None = None,
+):
+    """Run the scene (animations skipped) to time `at` (None: the end) with `renderer` (default a
+    StillRenderer stopping at `at`); return the scene. Manim's text and LaTeX files go to a private
+    temporary folder: nothing is written beside the figure."""
     options = {
         "pixel_width": pixel_width,
         "pixel_height": pixel_height,
@@ -85,7 +93,7 @@ def run_to(entry: SceneEntry, config: StoryConfig, at: float | None, pixel_width
         tempfile.TemporaryDirectory(prefix="nnexplain-figure-") as media,
         tempconfig({**options, "media_dir": media}),
     ):
-        renderer = StillRenderer(stop_at=at)
+        renderer = renderer or StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
         scene.render()
     if not renderer.reached:

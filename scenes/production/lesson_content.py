@@ -5,8 +5,8 @@ the markers where the live widgets go (scenes/production/lesson.py fills them in
 
 The narration is what the captions, the deck and `nnexplain narration` use: the steps' notes. With
 videos they come from the render results (`collect_slides`, as the deck reads them), so a second
-build renders nothing; without, each beat runs once in-process with its animations skipped (as
-`nnexplain narration` and `figure` run it).
+build renders nothing; without, each beat runs once in-process with its animations settled but
+never begun (scenes/production/narration_pass.py, as `nnexplain narration` runs it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from network.model import architecture, parameter_count
 from scenes.choices.selection import ink_run
 from scenes.mobjects.math_tex import grouped
 from scenes.mobjects.theme import get_theme
-from scenes.production.figure import run_to
+from scenes.production.narration_pass import narrated_scene
 from scenes.production.render import QUALITIES, plan_renders, render_scenes
 from scenes.production.slides import asset_names, collect_slides
 from scenes.production.steps import read_chapter, read_steps, steps_folder
@@ -87,10 +87,11 @@ def rendered_beats(results, assets: Path) -> list[Beat]:
 
 
 def narrate(name: str, config_json: str) -> Beat:
-    """The beat `name`'s steps without its video: the scene run in-process, animations skipped."""
+    """The beat `name`'s steps without its video: the scene run in-process, its animations settled
+    but never begun (scenes/production/narration_pass.py)."""
     entry = catalog.find(name)
     try:
-        scene = run_to(entry, StoryConfig.from_json(config_json), None, 320, 180)
+        scene = narrated_scene(entry, StoryConfig.from_json(config_json))
     except NNExplainError:
         raise
     except Exception as exc:  # a broken scene: one line for the user, not a traceback
