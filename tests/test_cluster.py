@@ -60,15 +60,16 @@ def decoded(video: Path) -> list[np.ndarray]:
 
 
 def same_picture(a: np.ndarray, b: np.ndarray) -> bool:
-    """The same frame: at most 120 of its 614,880 samples (0.02 %) differ, by at most 24 levels.
-    Under load, a worker's render and the local one now and then differ in a few samples where a
-    moving edge crosses the frame's border (PixelsToInputLayer: the pixel rows flying out through
-    the top-right corner, 12 pixels in 45 frames). x264 gave byte-equal output for equal frames
-    even under load, so the drawn frames differed; the cause (float rounding that depends on memory
-    layout?) was not found. A different digit, a missing label or a shifted diagram changes
-    thousands of samples."""
+    """The same frame up to the encoder's jitter: at most 1 % of its 614,880 samples differ, by at
+    most 8 levels. Two renders of one scene, local or on a worker, are mostly byte-identical, but
+    under load one packet now and then differs and with it the rest of its group of pictures: in
+    one full run, ThisIsAThree rendered twice by the local pool differed in 39 frames, in up to
+    1,466 samples by at most 3 levels, all in the bottom rows and the last chroma rows; a worker's
+    in 30 frames, 123 samples by 1 level. The cause was not found (raw frames of concurrent renders
+    hash equal). A different digit or weights file differs in 404 of 405 frames, in up to 163,658
+    samples by up to 241 levels."""
     difference = np.abs(a.astype(int) - b.astype(int))
-    return int(np.count_nonzero(difference)) <= 120 and int(difference.max()) <= 24
+    return int(np.count_nonzero(difference)) <= a.size // 100 and int(difference.max()) <= 8
 
 
 def hidden(folder: Path) -> list[Path]:
