@@ -9,7 +9,7 @@ beat's notes come from its numbers, never from where its mobjects ended up. test
 checks that every beat's steps equal the rendered scene's.
 
 >>> from scenes.story.catalog import find
->>> steps = narrated_steps(find("layer-diagram"), StoryConfig())
+>>> steps = narrated_scene(find("layer-diagram"), StoryConfig()).steps
 >>> len(steps), steps[0].title
 (4, 'The input layer')
 """
@@ -17,11 +17,10 @@ checks that every beat's steps equal the rendered scene's.
 from __future__ import annotations
 
 from scenes.production.figure import StillRenderer, run_to
-from scenes.story.base import Step
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig
 
-__all__ = ["NarrationRenderer", "narrated_scene", "narrated_steps", "settle"]
+__all__ = ["NarrationRenderer", "narrated_scene", "settle"]
 
 
 class NarrationRenderer(StillRenderer):
@@ -53,7 +52,3 @@ def narrated_scene(entry: SceneEntry, config: StoryConfig):
     """The scene `entry` told with `config` to its end by a NarrationRenderer: its steps and chapter
     are those a render records."""
     return run_to(entry, config, None, 320, 180, renderer=NarrationRenderer())
-
-
-def narrated_steps(entry: SceneEntry, config: StoryConfig) -> list[Step]:
-    return list(narrated_scene(entry, config).steps)
