@@ -58,6 +58,7 @@ _EXPORTS = {
     "strongest_pixels": "scenes.choices.selection",
     "telling_pixels": "scenes.choices.diagram_choices",
     "top_activating": "scenes.choices.selection",
+    "without_glyph_sources": "scenes.mobjects.text",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from functools import cache
+
 import numpy as np
 from manim import tempconfig
+
+
+@cache
+def typeset_dir() -> str:
+    """Manim's LaTeX and Pango files for every scene this test process renders: a formula or label
+    is typeset once per process, not once per test (tests in one process run one at a time, so no
+    two compile the same file at once). Removed when the process ends."""
+    folder = tempfile.mkdtemp(prefix="nnexplain-typeset-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def render_last_frame(
     scene_class, media_dir, config=None, quality: str = "low_quality"
 ) -> tuple[object, np.ndarray]:
     """Run `scene_class` with animations skipped (only the final state is drawn) and return
-    (scene, frame) where frame is the RGBA uint8 array of the last frame. A StoryScene is told from
+    (scene, frame) where frame is the RGBA uint8 array of the last frame; LaTeX and text files are
+    shared by the process's renders (typeset_dir). A StoryScene is told from
     `config` (a StoryConfig, default the shipped story); any other Scene is run as it is."""
     from scenes.story.base import StoryScene
     from scenes.story.inputs import StoryConfig
@@ -18,6 +34,8 @@ def render_last_frame(
     options = {
         "quality": quality,
         "media_dir": str(media_dir),
+        "tex_dir": f"{typeset_dir()}/Tex",
+        "text_dir": f"{typeset_dir()}/texts",
         "disable_caching": True,
         "save_last_frame": True,
         "write_to_movie": False,
@@ -39,3 +57,9 @@ def point_to_pixel(scene, point) -> tuple[int, int]:
     col = int((x + camera.frame_width / 2) / camera.frame_width * camera.pixel_width)
     row = int((camera.frame_height / 2 - y) / camera.frame_height * camera.pixel_height)
     return min(max(row, 0), camera.pixel_height - 1), min(max(col, 0), camera.pixel_width - 1)
+
+
+def glyph_sources(*mobjects) -> int:
+    """How many parts of `mobjects` keep the parsed SVG path they were built from (a Text, MathTex or
+    Brace glyph that every copy would deep-copy again: scenes.without_glyph_sources drops it)."""
+    return sum(getattr(part, "path_obj", None) is not None for m in mobjects for part in m.get_family())

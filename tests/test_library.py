@@ -19,7 +19,7 @@ from network import DEFAULT_WEIGHTS, MLP, load_sample, load_weights
 from scenes import DARK, LIGHT, NetworkDiagram, PixelGrid, WeightHeatmap
 from scenes.mobjects.dense_column import DenseColumn
 from scenes.mobjects.raster_image import RasterImage
-from tests.scene_rendering import point_to_pixel, render_last_frame
+from tests.scene_rendering import glyph_sources, point_to_pixel, render_last_frame
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -256,3 +256,36 @@ def test_accessors_explain_what_is_not_drawn():
         full.neuron(0, 5)
     with pytest.raises(ValueError, match="no line is drawn for W1"):
         full.edge(1, 0, 0)
+
+
+def test_the_librarys_text_and_formulas_do_not_keep_their_svg_sources_and_copy_whole():
+    """Every glyph the library builds (labels, value labels, braces, formulas, tick numbers) drops the
+    parsed SVG path Manim keeps after building it, which every FadeIn, Transform and `.animate` would
+    deep-copy again; what is drawn stays: a copy has the same points and colours."""
+    from manim import MathTex, Text
+
+    from scenes import ActivationPlot, MathFormula, caption, elided_matrix, without_glyph_sources
+    from scenes.mobjects.math_tex import tex
+
+    model, _ = load_weights(DEFAULT_WEIGHTS)
+    images, _ = load_sample()
+    built = {
+        "caption": caption("The network's layers", LIGHT, "title"),
+        "diagram labels, ellipsis and braces": NetworkDiagram(model, output_labels=list("abcdefghij")),
+        "value labels": PixelGrid(images[0]).value_labels(range(10, 14), range(12, 16)),
+        "formula": MathFormula(r"W = ", ("W", elided_matrix(model.weights[0], rows=[0, 15], cols=[0, 783]))),
+        "tex": tex(r"\sigma(x)", font_size=30),
+        "plot ticks": ActivationPlot("sigmoid", [-4, 4], [0, 1]),
+        "your own Text": without_glyph_sources(Text("mine")),
+    }
+    assert glyph_sources(Text("plain Manim keeps them")) > 0 and glyph_sources(MathTex("x")) > 0
+    for name, mobject in built.items():
+        assert glyph_sources(mobject) == 0, name
+        copied = mobject.copy()
+        pairs = list(
+            zip(mobject.family_members_with_points(), copied.family_members_with_points(), strict=True)
+        )
+        assert len(pairs) > 2, name
+        for original, twin in pairs:
+            np.testing.assert_array_equal(original.points, twin.points)
+            np.testing.assert_array_equal(original.fill_rgbas, twin.fill_rgbas)

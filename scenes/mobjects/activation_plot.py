@@ -6,6 +6,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Axes, DashedLine, Dot, MathTex, VGroup
 
 from network.activations import ACTIVATIONS
+from scenes.mobjects.math_tex import tex
+from scenes.mobjects.text import without_glyph_sources
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["ActivationPlot", "symmetric_range"]
@@ -36,20 +38,22 @@ class ActivationPlot(VGroup):
             "font_size": active.label_size,
             "decimal_number_config": {"num_decimal_places": 0, "color": active.muted},
         }
-        self.axes = Axes(
-            x_range=x_range,
-            y_range=y_range,
-            x_length=width,
-            y_length=height,
-            tips=False,
-            axis_config={"color": active.muted, "include_numbers": True, **numbers},
-            y_axis_config={
-                "decimal_number_config": {
-                    "num_decimal_places": 1 if y_range[1] <= 1 else 0,
-                    "color": active.muted,
-                }
-            },
-        )
+        self.axes = without_glyph_sources(
+            Axes(
+                x_range=x_range,
+                y_range=y_range,
+                x_length=width,
+                y_length=height,
+                tips=False,
+                axis_config={"color": active.muted, "include_numbers": True, **numbers},
+                y_axis_config={
+                    "decimal_number_config": {
+                        "num_decimal_places": 1 if y_range[1] <= 1 else 0,
+                        "color": active.muted,
+                    }
+                },
+            )
+        )  # the tick numbers are glyphs
         self.graph = self.curve()
         self.add(self.axes, self.graph)
 
@@ -102,8 +106,8 @@ class ActivationPlot(VGroup):
 
     def formula(self, shift_tex: str = "") -> MathTex:
         """f(x) written out, e.g. sigma(x + b) = 1 / (1 + e^-(x + b)) for a shift such as "+ 0.80"."""
-        tex = self.activation.formula_tex(f"x {shift_tex}" if shift_tex else "x")
-        return MathTex(tex, font_size=self.theme.math_size, color=self.theme.text)
+        written = self.activation.formula_tex(f"x {shift_tex}" if shift_tex else "x")
+        return tex(written, font_size=self.theme.math_size, color=self.theme.text)
 
 
 def symmetric_range(*values: float, minimum: float = 6.0, ticks: int = 3) -> list[float]:

@@ -24,6 +24,7 @@ import numpy as np
 from manim import MathTex, VGroup
 
 from network.errors import NNExplainError
+from scenes.mobjects.text import without_glyph_sources
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "grouped",
     "number",
     "require_latex",
+    "tex",
     "text_number",
 ]
 
@@ -49,6 +51,11 @@ def require_latex() -> None:
         raise NNExplainError(
             f"the math scenes need {' and '.join(missing)}: apt-get install {LATEX_PACKAGES}"
         )
+
+
+def tex(*strings: str, **options) -> MathTex:
+    """MathTex(*strings, **options) with glyphs that are cheap to copy (without_glyph_sources)."""
+    return without_glyph_sources(MathTex(*strings, **options))
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -184,6 +191,7 @@ class MathFormula(MathTex):
             parts += block.parts
             blocks[name] = block
         super().__init__(*parts, font_size=font_size or active.matrix_size, color=active.text)
+        without_glyph_sources(self)
         for block in blocks.values():
             block.owner = self
         self.blocks = blocks

@@ -27,7 +27,6 @@ from manim import (
     FadeIn,
     Line,
     Succession,
-    Text,
     VGroup,
     override_animate,
     there_and_back,
@@ -45,6 +44,7 @@ from scenes.mobjects.dense_column import DenseColumn
 from scenes.mobjects.edge_drawing import edge_lines, edge_options, edge_styles, rasterised_edges
 from scenes.mobjects.pixel_grid import ColourBar
 from scenes.mobjects.raster_image import CreatableGroup, RasterImage
+from scenes.mobjects.text import caption, without_glyph_sources
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["NetworkDiagram", "labels_beside"]
@@ -238,27 +238,18 @@ class NetworkDiagram(CreatableGroup):
             return VGroup()
         count = len(self.shown[layer])
         middle = (self.positions[layer][count // 2 - 1] + self.positions[layer][count // 2]) / 2
-        return VGroup(
-            Text("⋮", font_size=self.theme.label_size, color=self.theme.muted, font=self.theme.font).move_to(
-                middle
-            )
-        )
+        return VGroup(caption("⋮", self.theme, color="muted").move_to(middle))
 
     def _size_label(self, layer: int) -> VGroup:
         """A brace with the layer's true size on the outer side of the first and last layers; between
         layers (or beside labelled outputs) a brace would lie on the edges, so the size goes below."""
         column = VGroup(*self.layers[layer]) if isinstance(self.layers[layer], VGroup) else self.layers[layer]
-        label = Text(
-            f"{self.sizes[layer]:,}",
-            font_size=self.theme.label_size,
-            color=self.theme.text,
-            font=self.theme.font,
-        )
+        label = caption(f"{self.sizes[layer]:,}", self.theme)
         last = len(self.sizes) - 1
         if 0 < layer < last or (layer == last and self.labels_outputs):
             return VGroup(label.scale(0.8).next_to(column, DOWN, buff=0.15))
         side = LEFT if layer == 0 else RIGHT
-        brace = Brace(column, side, color=self.theme.muted)
+        brace = without_glyph_sources(Brace(column, side, color=self.theme.muted))
         return VGroup(brace, label.next_to(brace, side, buff=0.1))
 
     def _range_legend(self, layer: int) -> ColourBar:
@@ -275,12 +266,7 @@ class NetworkDiagram(CreatableGroup):
         if not names:
             return VGroup()
         layer = len(self.sizes) - 1
-        labels = VGroup(
-            *(
-                Text(names[k], font_size=self.theme.label_size, color=self.theme.text, font=self.theme.font)
-                for k in self.shown[layer]
-            )
-        )
+        labels = VGroup(*(caption(names[k], self.theme) for k in self.shown[layer]))
         return labels_beside(labels, self.positions[layer], self.radius + 0.15)
 
     # -- accessors --------------------------------------------------------------------------------

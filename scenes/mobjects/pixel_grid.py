@@ -8,7 +8,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Rectangle, Text, VGroup
 
 from network.dataset_info import square_side
 from scenes.mobjects.raster_image import CreatableGroup, RasterImage
-from scenes.mobjects.text import caption
+from scenes.mobjects.text import caption, without_glyph_sources
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["ColourBar", "PixelGrid", "WeightHeatmap", "as_square"]
@@ -121,6 +121,7 @@ class PixelGrid(CreatableGroup):
                 else:
                     ink = self.theme.text
                 label = Text(f"{value:.{decimals}f}", font_size=font_size, color=ink, font=self.theme.font)
+                without_glyph_sources(label)
                 if label.width > widest:  # long numbers shrink to stay inside their pixel
                     label.scale_to_fit_width(widest)
                 labels.add(label.move_to(self.pixel_center(row, col)))

@@ -4,9 +4,9 @@ and the fan of edges from the inputs into the neuron (`NeuronFan`)."""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, Circle, Line, MathTex, VGroup
+from manim import DOWN, Circle, Line, VGroup
 
-from scenes.mobjects.math_tex import elided, factor, number
+from scenes.mobjects.math_tex import elided, factor, number, tex
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["NeuronFan", "WeightedSumTerms"]
@@ -69,8 +69,8 @@ class WeightedSumTerms(VGroup):
                 number(self.activations_shown[i], decimals),
             ]
         size = font_size or active.math_size
-        self.symbols = MathTex(*symbols, font_size=size, color=active.text)
-        self.numbers = MathTex(*numbers, font_size=size, color=active.text)
+        self.symbols = tex(*symbols, font_size=size, color=active.text)
+        self.numbers = tex(*numbers, font_size=size, color=active.text)
         self.numbers.shift(line_gap * DOWN)
         self.number_tex, self.weight_mobjects = {}, {}
         self.column_x, self.gap_x, x = {}, [], 0.0
@@ -163,7 +163,7 @@ class NeuronFan(VGroup):
             )
         self.gaps = VGroup(
             *(
-                MathTex(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
+                tex(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
                 for x in gaps
             )
         )

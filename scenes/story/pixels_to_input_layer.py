@@ -23,6 +23,7 @@ from manim import (
 from scenes.choices.selection import busiest_window
 from scenes.mobjects.dense_column import DenseColumn
 from scenes.mobjects.pixel_grid import PixelGrid
+from scenes.mobjects.text import without_glyph_sources
 from scenes.story.base import StoryScene
 
 __all__ = ["PixelsToInputLayer"]
@@ -70,7 +71,7 @@ class PixelsToInputLayer(StoryScene):
         )
         self.column = DenseColumn(positions, t)
         self.column.set_values(pixels.reshape(-1))
-        brace = Brace(self.column, LEFT, color=t.muted)
+        brace = without_glyph_sources(Brace(self.column, LEFT, color=t.muted))
         size = self.text(f"{pixels.size}").next_to(brace, LEFT, buff=0.1)
         self.add(self.column)
         self.remove(*strips)
