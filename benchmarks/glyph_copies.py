@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from manim import MathTex, Text, tempconfig  # noqa: E402
+from manim import tempconfig  # noqa: E402
 
 from network import DEFAULT_WEIGHTS, load_weights  # noqa: E402
 from scenes import MathFormula, NetworkDiagram, caption, elided_matrix  # noqa: E402
@@ -58,13 +58,14 @@ def copies() -> None:
     model, _ = load_weights(DEFAULT_WEIGHTS)
     W = elided_matrix(model.weights[0], rows=[0, 1, 15], cols=[0, 1, 783])
     line = "The network's layers, one by one"
-    rows = [
-        ("a 32-letter label", Text(line), caption(line)),
-        ("a 3 x 3 matrix formula", MathTex(r"W = ", *W.parts), MathFormula(r"W = ", ("W", W))),
-    ]
+    builders = {
+        "a 32-letter label": lambda: caption(line),
+        "a 3 x 3 matrix formula": lambda: MathFormula(r"W = ", ("W", W)),
+        "the 784-16-16-10 diagram": lambda: NetworkDiagram(model),
+    }
     with sources_kept():
-        kept_diagram = NetworkDiagram(model)
-    rows.append(("the 784-16-16-10 diagram", kept_diagram, NetworkDiagram(model)))
+        kept = {name: build() for name, build in builders.items()}
+    rows = [(name, kept[name], build()) for name, build in builders.items()]
     print(f"{'one copy of':28s} {'sources kept':>13s} {'dropped':>9s}")
     for name, kept, dropped in rows:
         print(f"{name:28s} {copy_ms(kept):10.1f} ms {copy_ms(dropped):6.1f} ms")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sys
 import tempfile
 from functools import cache
 
@@ -63,3 +64,25 @@ def glyph_sources(*mobjects) -> int:
     """How many parts of `mobjects` keep the parsed SVG path they were built from (a Text, MathTex or
     Brace glyph that every copy would deep-copy again: scenes.without_glyph_sources drops it)."""
     return sum(getattr(part, "path_obj", None) is not None for m in mobjects for part in m.get_family())
+
+
+# Manim's SVG and number caches copy what they store while a glyph is being built: not animation copies
+GLYPH_BUILDING = frozenset({"init_svg_mobject", "_string_to_mob"})
+
+
+def watch_copies(monkeypatch) -> list[int]:
+    """A list that, until `monkeypatch` is undone, gets the glyph_sources of every mobject copied by
+    Mobject.copy (FadeIn, Transform, `.animate`, ...), but for the copies Manim's caches make while
+    a glyph is built."""
+    from manim import Mobject
+
+    found: list[int] = []
+    original = Mobject.copy
+
+    def copy(self):
+        if sys._getframe(1).f_code.co_name not in GLYPH_BUILDING:
+            found.append(glyph_sources(self))
+        return original(self)
+
+    monkeypatch.setattr(Mobject, "copy", copy)
+    return found

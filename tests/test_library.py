@@ -265,7 +265,7 @@ def test_the_librarys_text_and_formulas_do_not_keep_their_svg_sources_and_copy_w
     from manim import MathTex, Text
 
     from scenes import ActivationPlot, MathFormula, caption, elided_matrix, without_glyph_sources
-    from scenes.mobjects.math_tex import tex
+    from scenes.mobjects.math_tex import typeset
 
     model, _ = load_weights(DEFAULT_WEIGHTS)
     images, _ = load_sample()
@@ -274,7 +274,7 @@ def test_the_librarys_text_and_formulas_do_not_keep_their_svg_sources_and_copy_w
         "diagram labels, ellipsis and braces": NetworkDiagram(model, output_labels=list("abcdefghij")),
         "value labels": PixelGrid(images[0]).value_labels(range(10, 14), range(12, 16)),
         "formula": MathFormula(r"W = ", ("W", elided_matrix(model.weights[0], rows=[0, 15], cols=[0, 783]))),
-        "tex": tex(r"\sigma(x)", font_size=30),
+        "typeset": typeset(r"\sigma(x)", font_size=30),
         "plot ticks": ActivationPlot("sigmoid", [-4, 4], [0, 1]),
         "your own Text": without_glyph_sources(Text("mine")),
     }

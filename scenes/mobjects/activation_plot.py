@@ -6,7 +6,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Axes, DashedLine, Dot, MathTex, VGroup
 
 from network.activations import ACTIVATIONS
-from scenes.mobjects.math_tex import tex
+from scenes.mobjects.math_tex import typeset
 from scenes.mobjects.text import without_glyph_sources
 from scenes.mobjects.theme import DARK, Theme
 
@@ -107,7 +107,7 @@ class ActivationPlot(VGroup):
     def formula(self, shift_tex: str = "") -> MathTex:
         """f(x) written out, e.g. sigma(x + b) = 1 / (1 + e^-(x + b)) for a shift such as "+ 0.80"."""
         written = self.activation.formula_tex(f"x {shift_tex}" if shift_tex else "x")
-        return tex(written, font_size=self.theme.math_size, color=self.theme.text)
+        return typeset(written, font_size=self.theme.math_size, color=self.theme.text)
 
 
 def symmetric_range(*values: float, minimum: float = 6.0, ticks: int = 3) -> list[float]:

@@ -37,7 +37,7 @@ __all__ = [
     "grouped",
     "number",
     "require_latex",
-    "tex",
+    "typeset",
     "text_number",
 ]
 
@@ -53,8 +53,14 @@ def require_latex() -> None:
         )
 
 
-def tex(*strings: str, **options) -> MathTex:
-    """MathTex(*strings, **options) with glyphs that are cheap to copy (without_glyph_sources)."""
+def typeset(*strings: str, **options) -> MathTex:
+    """MathTex(*strings, **options), typeset by LaTeX, with glyphs that are cheap to copy
+    (without_glyph_sources): what the beats write their formulas with.
+
+    >>> formula = typeset(r"a^{(1)}_3", "=", "0.97", font_size=36)
+    >>> formula.tex_strings, any(glyph.path_obj for glyph in formula.family_members_with_points())
+    (['a^{(1)}_3', '=', '0.97'], False)
+    """
     return without_glyph_sources(MathTex(*strings, **options))
 
 

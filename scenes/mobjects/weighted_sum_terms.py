@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, Circle, Line, VGroup
 
-from scenes.mobjects.math_tex import elided, factor, number, tex
+from scenes.mobjects.math_tex import elided, factor, number, typeset
 from scenes.mobjects.theme import DARK, Theme
 
 __all__ = ["NeuronFan", "WeightedSumTerms"]
@@ -69,8 +69,8 @@ class WeightedSumTerms(VGroup):
                 number(self.activations_shown[i], decimals),
             ]
         size = font_size or active.math_size
-        self.symbols = tex(*symbols, font_size=size, color=active.text)
-        self.numbers = tex(*numbers, font_size=size, color=active.text)
+        self.symbols = typeset(*symbols, font_size=size, color=active.text)
+        self.numbers = typeset(*numbers, font_size=size, color=active.text)
         self.numbers.shift(line_gap * DOWN)
         self.number_tex, self.weight_mobjects = {}, {}
         self.column_x, self.gap_x, x = {}, [], 0.0
@@ -163,7 +163,7 @@ class NeuronFan(VGroup):
             )
         self.gaps = VGroup(
             *(
-                tex(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
+                typeset(r"\cdots", color=active.muted, font_size=active.math_size + 12).move_to([x, top, 0])
                 for x in gaps
             )
         )

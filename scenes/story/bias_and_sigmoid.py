@@ -16,7 +16,7 @@ from manim import (
 
 from network.activations import ACTIVATIONS
 from scenes.mobjects.activation_plot import ActivationPlot
-from scenes.mobjects.math_tex import number, require_latex, tex, text_number
+from scenes.mobjects.math_tex import number, require_latex, text_number, typeset
 from scenes.story.base import StoryScene
 
 __all__ = ["BiasAndSigmoid"]
@@ -45,11 +45,11 @@ class BiasAndSigmoid(StoryScene):
         self.plot = plot = ActivationPlot.covering(kind, [s, z, b], [s, z, 1], 10.5, 3.6, theme).shift(
             0.6 * DOWN
         )
-        x_label = tex(rf"w \cdot a^{{({layer - 1})}}", font_size=theme.label_size, color=theme.muted)
+        x_label = typeset(rf"w \cdot a^{{({layer - 1})}}", font_size=theme.label_size, color=theme.muted)
         x_label.next_to(plot.axes.x_axis, RIGHT, buff=0.15)
         formula = plot.formula().next_to(title, DOWN, buff=0.35).to_edge(LEFT, buff=0.6)
         before = plot.dot(s, float(plot.function(s)))
-        before_label = tex(
+        before_label = typeset(
             rf"{f}({number(s)}) = {number(float(plot.function(s)))}",
             font_size=theme.label_size,
             color=theme.text,
@@ -81,7 +81,7 @@ class BiasAndSigmoid(StoryScene):
             bias_note.scale_to_fit_width(room).next_to(shifted_formula, RIGHT, buff=0.8)
         ghost = plot.graph.copy().set_stroke(color=theme.muted, width=2, opacity=0.6)
         self.dot = plot.dot(s, a)  # the exported activation, not recomputed
-        self.result = tex(
+        self.result = typeset(
             rf"a^{{({layer})}}_{{{j}}} = {f}(w \cdot a^{{({layer - 1})}} + b) = {f}({number(z)})",
             "=",
             number(a),

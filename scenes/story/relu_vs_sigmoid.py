@@ -6,7 +6,7 @@ from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
 from network.model import architecture
 from scenes.mobjects.activation_plot import ActivationPlot
-from scenes.mobjects.math_tex import number, require_latex, tex
+from scenes.mobjects.math_tex import number, require_latex, typeset
 from scenes.mobjects.text import caption
 from scenes.mobjects.theme import Theme
 from scenes.story.base import StoryScene, accuracy_text, neuron_name
@@ -31,7 +31,7 @@ class ReLUvsSigmoid(StoryScene):
         networks = {net.activation: net for net in (story, self.twin_story())}
         if set(networks) != {"sigmoid", "relu"}:
             raise NNExplainError("ReLUvsSigmoid needs one sigmoid and one ReLU network")
-        title = tex(
+        title = typeset(
             r"\mathrm{ReLU}(a) = \max(0, a)", font_size=theme.math_size + 6, color=theme.text
         ).to_edge(UP, buff=0.35)
         named = len({net.dataset.name for net in networks.values()}) > 1  # a twin trained on other data
@@ -78,7 +78,7 @@ class ReLUvsSigmoid(StoryScene):
         panel.plot, panel.numbers, panel.activation = plot, numbers, inputs.activation
         panel.formula = plot.formula().scale(0.8).next_to(plot, UP, buff=0.25)
         panel.dot = plot.dot(z, a)
-        panel.neuron_label = tex(
+        panel.neuron_label = typeset(
             rf"\text{{{neuron_name(layer, j)}: }} z = {number(z)},\quad {f}(z) = {number(a)}",
             font_size=theme.label_size,
             color=theme.text,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from manim import DOWN, RIGHT, UP, Create, FadeIn, TransformFromCopy, Write
 
 from scenes.choices.selection import largest_terms
-from scenes.mobjects.math_tex import number, require_latex, tex
+from scenes.mobjects.math_tex import number, require_latex, typeset
 from scenes.mobjects.weighted_sum_terms import NeuronFan, WeightedSumTerms
 from scenes.story.base import StoryScene, neuron_name
 
@@ -42,9 +42,9 @@ class WeightedSum(StoryScene):
             gaps=self.terms.gap_x,
             theme=theme,
         )
-        name = tex(rf"a^{{({layer})}}_{{{j}}}", font_size=theme.math_size, color=theme.text)
+        name = typeset(rf"a^{{({layer})}}_{{{j}}}", font_size=theme.math_size, color=theme.text)
         name.next_to(fan.neuron, RIGHT, buff=0.2)
-        self.total = tex(
+        self.total = typeset(
             rf"w \cdot a^{{({layer - 1})}}",
             "=",
             number(self.numbers["weighted_sum"]),
