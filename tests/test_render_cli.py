@@ -18,7 +18,7 @@ from scenes.production import render as render_module
 from scenes.production.cache_key import source_closure
 from scenes.production.render import QUALITIES, cache_key, fingerprint, last_error_line
 from scenes.production.video_files import video_summary
-from scenes.story.catalog import STORY, SceneEntry, find
+from scenes.story.catalog import PROJECT_ROOT, STORY, SceneEntry, find
 from scenes.story.inputs import StoryConfig
 from tests.cli_errors import assert_one_error_line
 
@@ -125,7 +125,7 @@ def test_second_explainer_run_renders_nothing(explained, capsys, monkeypatch):
 
 def test_cache_key_follows_every_input():
     entry = find("ThisIsAThree")
-    shipped = StoryConfig(render_module.PROJECT_ROOT / "network" / "weights" / "default.npz")
+    shipped = StoryConfig(PROJECT_ROOT / "network" / "weights" / "default.npz")
     keys = {
         cache_key(entry, fingerprint(config), QUALITIES[q])
         for config, q in [
@@ -265,7 +265,7 @@ def test_relative_paths_work_from_any_directory(capsys, tmp_path, monkeypatch, m
     from PIL import Image
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "net.npz").write_bytes((render_module.PROJECT_ROOT / "network/weights/relu.npz").read_bytes())
+    (tmp_path / "net.npz").write_bytes((PROJECT_ROOT / "network/weights/relu.npz").read_bytes())
     Image.fromarray(255 - mnist_uint8["test_images"][0]).resize((84, 84)).save("digit.png")
     code, out, err = run(capsys, "render", "ThisIsAThree", "--weights", "net.npz", "--image", "digit.png",
                          "--out", "media")  # fmt: skip

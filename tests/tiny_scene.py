@@ -3,9 +3,12 @@ around rendering (the command-line fuzz), not of the pictures."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from manim import RIGHT, FadeIn
 
@@ -50,3 +53,21 @@ class StubbornChildScene(StoryScene):
     def construct(self):
         subprocess.Popen(["sh", "-c", "trap '' TERM; exec sleep 60"])
         time.sleep(60)
+
+
+class ProcessReportScene(StoryScene):
+    """Writes what its worker process is (session, folder, environment, standard streams) as JSON to
+    $NNEXPLAIN_TEST_REPORT, then fails with that file's name on stderr."""
+
+    def construct(self):
+        report = {
+            "pid": os.getpid(),
+            "sid": os.getsid(0),
+            "pgid": os.getpgid(0),
+            "cwd": os.getcwd(),
+            "marker": os.environ.get("NNEXPLAIN_TEST_MARKER"),
+            "streams": [os.readlink(f"/proc/self/fd/{fd}") for fd in (0, 1)],
+        }
+        path = Path(os.environ["NNEXPLAIN_TEST_REPORT"])
+        path.write_text(json.dumps(report))
+        raise RuntimeError(f"reported to {path.name}")

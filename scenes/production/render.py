@@ -1,4 +1,4 @@
-"""Render scenes to video, each in its own `manim` subprocess, with a cache keyed on everything a
+"""Render scenes to video, each in its own worker process, with a cache keyed on everything a
 scene's pixels depend on, and join scene videos into one with PyAV.
 
 Cache layout:  <out>/scenes/<key>/<Scene>.mp4, and beside it <Scene>.steps/ (each step's section
@@ -29,8 +29,9 @@ from pathlib import Path
 from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS, cache_key, fingerprint
 from scenes.production.cluster import ClusterRenders
+from scenes.production.fork_server import ForkedWorker, fork_server
 from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, Quality, is_cached, last_error_line
-from scenes.story.catalog import PROJECT_ROOT, SceneEntry
+from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig, load_story_inputs
 
 __all__ = [
@@ -179,14 +180,15 @@ def _render_locally(todo: list[RenderResult], jobs: int, done) -> None:
 
 
 class Workers:
-    """The render subprocesses of one run: each in its own process group (so that LaTeX and
-    whatever else it starts stop with it) and its own work folder; `stop()` ends them all."""
+    """The render processes of one run (forked by the fork server: scenes/production/fork_server.py),
+    each in its own process group (so that LaTeX and whatever else it starts stop with it) and its own
+    work folder; `stop()` ends them all."""
 
     GRACE = 1.5  # seconds between SIGTERM and SIGKILL
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.running: dict[subprocess.Popen, Path] = {}
+        self.running: dict[ForkedWorker, Path] = {}
         self.stopping = False
 
     def render(self, result: RenderResult) -> RenderResult:
@@ -195,16 +197,13 @@ class Workers:
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
         entry = result.entry
-        command = [sys.executable, "-m", "scenes.production.render_worker", entry.name, entry.module,
-                   quality.letter, str(result.path), str(workdir), config.to_json()]  # fmt: skip
+        argv = [entry.name, entry.module, quality.letter, str(result.path), str(workdir), config.to_json()]
         try:
             with self.lock:
                 if self.stopping:
                     result.error = "interrupted"
                     return result
-                process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                           errors="replace", start_new_session=True)  # fmt: skip
+                process = fork_server().spawn(argv)
                 self.running[process] = workdir
             _, stderr = process.communicate()
         finally:
@@ -251,7 +250,7 @@ def _signals_held():
             signal.signal(signum, handler)
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
+def _signal_group(process: ForkedWorker, signum: int) -> None:
     try:
         os.killpg(process.pid, signum)
     except (ProcessLookupError, PermissionError):

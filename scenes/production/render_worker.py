@@ -1,8 +1,9 @@
 """What a render worker process runs: one scene rendered by Manim's cairo renderer in a private work
 folder, its steps recorded, and the video moved into the render cache in one rename, so the cache only
-ever holds complete videos. `scenes/production/render.py` starts it as
-`python -m scenes.production.render_worker NAME MODULE QUALITY DESTINATION WORKDIR CONFIG_JSON`;
-a failure is one line on stderr, after WORKER_ERROR.
+ever holds complete videos. `scenes/production/render.py` has it forked by the fork server
+(scenes/production/fork_server.py), which calls `main(argv)`; a Dask worker runs it as
+`python -m scenes.production.render_worker NAME MODULE QUALITY DESTINATION WORKDIR CONFIG_JSON`.
+A failure is one line on stderr, after WORKER_ERROR.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scenes.story.base import Step
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig
 
-__all__ = ["render_one"]
+__all__ = ["main", "render_one"]
 
 
 def render_one(
@@ -72,14 +73,21 @@ def render_one(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> int:
+    """The worker process's entry point (`python -m`, or a process forked by the fork server):
+    render the scene `argv` names; on failure one line on stderr after WORKER_ERROR, status 1."""
     try:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # run the finally blocks
-        name, module, letter, destination, workdir, config = sys.argv[1:7]
+        name, module, letter, destination, workdir, config = argv[:6]
         render_one(name, module, letter, Path(destination), Path(workdir), StoryConfig.from_json(config))
     except Exception as exc:  # one line for the parent; the traceback is not for the user
         message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if not isinstance(exc, NNExplainError):
             message = f"{type(exc).__name__}: {message}"
         print(f"{WORKER_ERROR}{message}", file=sys.stderr)
-        sys.exit(1)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
