@@ -1,8 +1,9 @@
-"""The fork server (scenes/production/fork_server.py), with real processes: the render workers it forks
-are what Popen's were (each its own session, in the project folder, with the environment of the
-moment it was asked for, stdin and stdout on /dev/null, stderr to the parent), their exit statuses
-are Popen's, a scene module is imported afresh by each worker, a worker renders the same video as
-one started with `python -m`, and the server does not outlive its parent."""
+"""The fork server (scenes/production/forked_worker.py and fork_server.py), with real processes: the
+render workers it forks are what Popen's were (each its own session, in the project folder, with the
+environment of the moment it was asked for, stdin and stdout on /dev/null, stderr to the parent),
+their exit statuses are Popen's, a scene module is imported afresh by each worker, a worker renders
+the same video as one started with `python -m`, and neither the server nor its workers outlive the
+process that started it, however that process ends."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from pathlib import Path
 
 import av
 
-from benchmarks.soak_interrupts import alive
-from scenes.production.fork_server import ForkServer
+from benchmarks.soak_interrupts import alive, descendants
+from scenes.production.forked_worker import ForkServer
 from scenes.production.render_files import last_error_line
 from scenes.production.steps import read_steps
 from scenes.story.catalog import PROJECT_ROOT
@@ -123,7 +124,38 @@ def test_a_forked_worker_renders_what_a_python_m_worker_renders(tmp_path):
 
 
 def test_the_server_ends_with_the_process_that_started_it():
-    script = "from scenes.production.fork_server import fork_server; print(fork_server().process.pid)"
+    script = "from scenes.production.forked_worker import shared_fork_server as s; print(s().process.pid)"
     run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert not alive(int(run.stdout))
+
+
+KILLED_PARENT = """
+import sys, time
+from pathlib import Path
+from scenes.production.forked_worker import shared_fork_server
+from tests.test_fork_server import worker_argv
+worker = shared_fork_server().spawn(worker_argv("StubbornChildScene", Path(sys.argv[1])))
+print(worker.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_parents_workers_are_stopped_by_the_server(tmp_path):
+    """SIGKILL leaves no atexit: the server sees the socket close and stops the workers itself
+    (SIGTERM, then SIGKILL for the child that ignores it)."""
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT, str(tmp_path)], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    worker = int(parent.stdout.readline())
+    deadline = time.monotonic() + 30
+    while len(descendants(worker)) < 1 and time.monotonic() < deadline:  # its child, sleep, has started
+        time.sleep(0.05)
+    tree = {*descendants(parent.pid), worker, *descendants(worker)}
+    assert len(tree) >= 3  # the server, the worker and its child
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in tree if alive(pid)]
+    assert not (tmp_path / ".StubbornChildScene.work").exists()  # its finally ran on SIGTERM

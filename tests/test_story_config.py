@@ -104,8 +104,8 @@ def test_configurations_mean_the_same_files_in_any_directory(tmp_path, monkeypat
 def test_only_the_story_configuration_reads_the_environment():
     """`grep os.environ network scenes`: the story's reader, network's data-directory default, the
     command's --debug twin (NNEXPLAIN_DEBUG), the cluster worker, which hands its own environment
-    to the render process it starts (less the Dask nanny's thread limits), and the fork server, which
-    gives each worker it forks the environment of the process that asked for it."""
+    to the render process it starts (less the Dask nanny's thread limits), and the fork server (both
+    sides), which gives each worker it forks the environment of the process that asked for it."""
     readers = {
         path.relative_to(REPO).as_posix()
         for folder in ("network", "scenes")
@@ -118,6 +118,7 @@ def test_only_the_story_configuration_reads_the_environment():
         "network/cli_run.py",
         "scenes/production/cluster_worker.py",
         "scenes/production/fork_server.py",
+        "scenes/production/forked_worker.py",
     }
     runner = REPO.joinpath("network/cli_run.py").read_text(encoding="utf-8")
     assert runner.count("os.environ") == 1 and "os.environ.get(DEBUG_VARIABLE" in runner

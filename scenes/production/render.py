@@ -29,7 +29,7 @@ from pathlib import Path
 from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS, cache_key, fingerprint
 from scenes.production.cluster import ClusterRenders
-from scenes.production.fork_server import ForkedWorker, fork_server
+from scenes.production.forked_worker import ForkedWorker, shared_fork_server
 from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, Quality, is_cached, last_error_line
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig, load_story_inputs
@@ -180,7 +180,7 @@ def _render_locally(todo: list[RenderResult], jobs: int, done) -> None:
 
 
 class Workers:
-    """The render processes of one run (forked by the fork server: scenes/production/fork_server.py),
+    """The render processes of one run (forked by the fork server: scenes/production/forked_worker.py),
     each in its own process group (so that LaTeX and whatever else it starts stop with it) and its own
     work folder; `stop()` ends them all."""
 
@@ -199,13 +199,17 @@ class Workers:
         entry = result.entry
         argv = [entry.name, entry.module, quality.letter, str(result.path), str(workdir), config.to_json()]
         try:
+            server = shared_fork_server()  # (started, and Manim imported, outside the lock: stop() takes it)
             with self.lock:
                 if self.stopping:
                     result.error = "interrupted"
                     return result
-                process = fork_server().spawn(argv)
+                process = server.spawn(argv)
                 self.running[process] = workdir
             _, stderr = process.communicate()
+        except NNExplainError as exc:  # no worker: the fork server could not start or fork one
+            result.error = str(exc)
+            return result
         finally:
             with self.lock:
                 self.running = {p: w for p, w in self.running.items() if w != workdir}
@@ -219,10 +223,10 @@ class Workers:
         """Start no new worker; SIGTERM every running one's process group, wait up to GRACE seconds
         for the workers, SIGKILL whatever is left of each group (a child that ignores SIGTERM too),
         and remove their work folders. A second Ctrl-C or SIGTERM meanwhile changes nothing."""
-        with self.lock:
-            self.stopping = True
-            running = dict(self.running)
         with _signals_held():
+            with self.lock:
+                self.stopping = True
+                running = dict(self.running)
             for process in running:
                 _signal_group(process, signal.SIGTERM)
             deadline = time.monotonic() + self.GRACE
