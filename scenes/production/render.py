@@ -194,12 +194,16 @@ class Workers:
     def render(self, result: RenderResult) -> RenderResult:
         config, quality = result.config, result.quality
         start = time.monotonic()
+        try:
+            server = shared_fork_server()  # (started, and Manim imported, outside the lock: stop() takes it)
+        except NNExplainError as exc:  # no worker: the fork server could not start
+            result.error = str(exc)
+            return result
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
         entry = result.entry
         argv = [entry.name, entry.module, quality.letter, str(result.path), str(workdir), config.to_json()]
         try:
-            server = shared_fork_server()  # (started, and Manim imported, outside the lock: stop() takes it)
             with self.lock:
                 if self.stopping:
                     result.error = "interrupted"
@@ -207,7 +211,7 @@ class Workers:
                 process = server.spawn(argv)
                 self.running[process] = workdir
             _, stderr = process.communicate()
-        except NNExplainError as exc:  # no worker: the fork server could not start or fork one
+        except NNExplainError as exc:  # no worker: the fork server could not fork one
             result.error = str(exc)
             return result
         finally:
