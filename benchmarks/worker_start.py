@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scenes.production.fork_server import ForkServer  # noqa: E402
+from scenes.production.forked_worker import ForkServer  # noqa: E402
 from scenes.story.inputs import StoryConfig  # noqa: E402
 
 SCENES = [("TinyScene", "tests.tiny_scene")] * 8 + [
