@@ -18,12 +18,6 @@ video: setup
 test: setup-test lint
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
-# The suite starts some 300 Python processes (commands, trainings, pytest's own workers): with the
-# bytecode written once (__pycache__/, ignored by git), they do not each compile the project again
-# and pytest keeps its rewritten test modules. Where a machine sets PYTHONDONTWRITEBYTECODE, the
-# tests undo it (Python's default); nothing else changes.
-test check: export PYTHONDONTWRITEBYTECODE =
-
 # A quick subset while developing (under a minute): the plain-numpy and file-format tests.
 CHECK_FILES := tests/test_model.py tests/test_selection.py tests/test_digit_parts.py \
 	tests/test_diagram_choices.py tests/test_export.py tests/test_import.py tests/test_images.py \
