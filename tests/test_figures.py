@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -17,6 +18,10 @@ from PIL import Image
 
 from scenes.cli import main
 from scenes.mobjects.theme import DARK, LIGHT
+from scenes.production.figure import typeset_folder
+from scenes.production.narration_pass import narrated_scene
+from scenes.story.catalog import find
+from scenes.story.inputs import StoryConfig
 from tests.cli_errors import assert_one_error_line
 
 # pytest-xdist: the whole file on one worker (its module fixture renders a figure once)
@@ -158,3 +163,36 @@ def test_missing_latex_in_a_figure_is_one_line(capsys, tmp_path, monkeypatch):
     code, stdout, err = figure(capsys, "WeightedSum", "--out", tmp_path / "sum.pdf")
     assert code != 0 and err.count("\n") == 1 and "need latex" in err
     assert not (tmp_path / "sum.pdf").exists()
+
+
+def test_a_process_typesets_each_formula_once_in_a_folder_of_its_own(tmp_path):
+    """Narration passes and figures share this process's typeset folder: the second pass over a beat
+    adds no LaTeX or Pango file and runs no LaTeX (Manim still writes two of its Pango files again);
+    a forked child gets a folder of its own, and only the process that made a folder removes it,
+    at its exit."""
+    folder = typeset_folder()
+    narrated_scene(find("bias-and-sigmoid"), StoryConfig())  # formulas, tick numbers and labels
+    written = {path: path.stat().st_mtime_ns for path in folder.rglob("*.svg")}
+    assert {path.parent.name for path in written} == {"Tex", "texts"}
+    again = narrated_scene(find("bias-and-sigmoid"), StoryConfig())
+    now = {path: path.stat().st_mtime_ns for path in folder.rglob("*.svg")}
+    assert now.keys() == written.keys() and again.steps  # no formula or label typeset anew
+    assert all(now[path] == written[path] for path in written if path.parent.name == "Tex")  # no LaTeX run
+    done = subprocess.run([sys.executable, "-c", FORKED], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    child, parent, parent_kept = done.stdout.split()
+    assert parent != child and parent_kept == "True"  # the child's exit removed its own folder only
+    assert not Path(parent).exists() and not Path(child).exists()  # each removed at its own exit
+
+
+FORKED = """
+import os, sys
+from scenes.production.figure import typeset_folder
+parent = typeset_folder()
+pid = os.fork()
+if pid == 0:
+    print(typeset_folder(), flush=True)
+    sys.exit(0)
+os.waitpid(pid, 0)
+print(parent, parent.is_dir())
+"""

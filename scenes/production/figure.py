@@ -9,6 +9,9 @@ formulas are vector paths there; pixel grids are embedded as images with square 
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from scenes.story.inputs import StoryConfig
 DEFAULT_PNG_WIDTH = 1920
 VECTOR_RASTER_HEIGHT = 2160  # resolution of anything a scene rasterises itself (full-edge images)
 
-__all__ = ["StillRenderer", "render_figure", "run_to", "scene_mobjects"]
+__all__ = ["StillRenderer", "render_figure", "run_to", "scene_mobjects", "typeset_folder"]
 
 
 class StillRenderer(CairoRenderer):
@@ -75,8 +78,8 @@ def run_to(
     renderer: StillRenderer | None = None,
 ):
     """Run the scene (animations skipped) to time `at` (None: the end) with `renderer` (default a
-    StillRenderer stopping at `at`); return the scene. Manim's text and LaTeX files go to a private
-    temporary folder: nothing is written beside the figure."""
+    StillRenderer stopping at `at`); return the scene. Manim's files go to private temporary folders
+    (its text and LaTeX files to this process's typeset_folder()): nothing is written beside the figure."""
     options = {
         "pixel_width": pixel_width,
         "pixel_height": pixel_height,
@@ -89,9 +92,12 @@ def run_to(
         "progress_bar": "none",
         "verbosity": "ERROR",
     }
+    typeset = typeset_folder()
     with (
         tempfile.TemporaryDirectory(prefix="nnexplain-figure-") as media,
-        tempconfig({**options, "media_dir": media}),
+        tempconfig(
+            {**options, "media_dir": media, "tex_dir": typeset / "Tex", "text_dir": typeset / "texts"}
+        ),
     ):
         renderer = renderer or StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
@@ -99,6 +105,25 @@ def run_to(
     if not renderer.reached:
         raise NNExplainError(f"--at {at:g} is past the end of {entry.name} ({renderer.time:.2f} s long)")
     return scene
+
+
+def typeset_folder() -> Path:
+    """This process's private folder for Manim's LaTeX and Pango files, removed at its exit: a process
+    that tells many beats (a lesson, `nnexplain narration`, a notebook) typesets each formula and
+    label once. One per process (a forked child makes its own): Manim writes them without locking."""
+    folder = _typeset_folders.get(os.getpid())
+    if folder is None:
+        folder = _typeset_folders[os.getpid()] = Path(tempfile.mkdtemp(prefix="nnexplain-typeset-"))
+        atexit.register(_remove_own, folder, os.getpid())
+    return folder
+
+
+_typeset_folders: dict[int, Path] = {}
+
+
+def _remove_own(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # (a forked child inherits this handler, not the folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def scene_mobjects(scene) -> list:
