@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import sys
-import tempfile
-from functools import cache
 
 import numpy as np
 from manim import tempconfig
 
-
-@cache
-def typeset_dir() -> str:
-    """Manim's LaTeX and Pango files for every scene this test process renders: a formula or label
-    is typeset once per process, not once per test (tests in one process run one at a time, so no
-    two compile the same file at once). Removed when the process ends."""
-    folder = tempfile.mkdtemp(prefix="nnexplain-typeset-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+from scenes.production.figure import typeset_folder
 
 
 def render_last_frame(
@@ -27,7 +15,8 @@ def render_last_frame(
 ) -> tuple[object, np.ndarray]:
     """Run `scene_class` with animations skipped (only the final state is drawn) and return
     (scene, frame) where frame is the RGBA uint8 array of the last frame; LaTeX and text files are
-    shared by the process's renders (typeset_dir). A StoryScene is told from
+    shared with the process's narrations and figures (the product's typeset_folder(): a formula or
+    label is typeset once per process, not once per test). A StoryScene is told from
     `config` (a StoryConfig, default the shipped story); any other Scene is run as it is."""
     from scenes.story.base import StoryScene
     from scenes.story.inputs import StoryConfig
@@ -35,8 +24,8 @@ def render_last_frame(
     options = {
         "quality": quality,
         "media_dir": str(media_dir),
-        "tex_dir": f"{typeset_dir()}/Tex",
-        "text_dir": f"{typeset_dir()}/texts",
+        "tex_dir": typeset_folder() / "Tex",
+        "text_dir": typeset_folder() / "texts",
         "disable_caching": True,
         "save_last_frame": True,
         "write_to_movie": False,
