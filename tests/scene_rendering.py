@@ -6,8 +6,9 @@ import sys
 
 import numpy as np
 from manim import tempconfig
+from manim.constants import QUALITIES
 
-from scenes.production.figure import typeset_folder
+from scenes.production.figure import typeset_config
 
 
 def render_last_frame(
@@ -24,8 +25,7 @@ def render_last_frame(
     options = {
         "quality": quality,
         "media_dir": str(media_dir),
-        "tex_dir": typeset_folder() / "Tex",
-        "text_dir": typeset_folder() / "texts",
+        **typeset_config(QUALITIES[quality]["pixel_width"]),
         "disable_caching": True,
         "save_last_frame": True,
         "write_to_movie": False,

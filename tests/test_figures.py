@@ -165,22 +165,32 @@ def test_missing_latex_in_a_figure_is_one_line(capsys, tmp_path, monkeypatch):
     assert not (tmp_path / "sum.pdf").exists()
 
 
-def test_a_process_typesets_each_formula_once_in_a_folder_of_its_own(tmp_path):
-    """Narration passes and figures share this process's typeset folder: the second pass over a beat
-    adds no LaTeX or Pango file and runs no LaTeX (Manim still writes two of its Pango files again);
-    a forked child gets a folder of its own, and only the process that made a folder removes it,
-    at its exit."""
-    folder = typeset_folder()
+def test_a_process_typesets_each_formula_once_in_a_folder_of_its_own(monkeypatch):
+    """Narration passes and figures typeset in this process's folder: a second pass over a beat runs
+    no LaTeX, and every formula and label it shows is a file of that folder (texts by frame width:
+    Pango lays a label out for it). A failed run drops the folder (a file may be half-written). A
+    forked child gets a folder of its own, and only the process that made a folder removes it."""
+    from manim.utils import tex_file_writing
+
     narrated_scene(find("bias-and-sigmoid"), StoryConfig())  # formulas, tick numbers and labels
-    written = {path: path.stat().st_mtime_ns for path in folder.rglob("*.svg")}
-    assert {path.parent.name for path in written} == {"Tex", "texts"}
-    again = narrated_scene(find("bias-and-sigmoid"), StoryConfig())
-    now = {path: path.stat().st_mtime_ns for path in folder.rglob("*.svg")}
-    assert now.keys() == written.keys() and again.steps  # no formula or label typeset anew
-    assert all(now[path] == written[path] for path in written if path.parent.name == "Tex")  # no LaTeX run
+    compiled = []
+    original = tex_file_writing.compile_tex
+    counting = lambda *args, **kwargs: compiled.append(args) or original(*args, **kwargs)  # noqa: E731
+    monkeypatch.setattr(tex_file_writing, "compile_tex", counting)
+    scene = narrated_scene(find("bias-and-sigmoid"), StoryConfig())
+    assert compiled == [] and scene.steps  # LaTeX did not run again
+    files = {Path(part.file_name) for mobject in scene.mobjects for part in mobject.get_family()
+             if getattr(part, "file_name", None)}  # fmt: skip
+    folder = typeset_folder()
+    assert {path.parent for path in files} == {folder / "Tex", folder / "texts-320"}
+    beat = find("weighted-sum")
+    monkeypatch.setattr(beat.load(), "construct", lambda self: 1 / 0)  # a run cut off half-way
+    with pytest.raises(ZeroDivisionError):
+        narrated_scene(beat, StoryConfig())
+    assert not folder.exists() and typeset_folder() != folder
     done = subprocess.run([sys.executable, "-c", FORKED], cwd=Path(__file__).resolve().parents[1],
                           capture_output=True, text=True, check=True)  # fmt: skip
-    child, parent, parent_kept = done.stdout.split()
+    child, parent, parent_kept = done.stdout.splitlines()
     assert parent != child and parent_kept == "True"  # the child's exit removed its own folder only
     assert not Path(parent).exists() and not Path(child).exists()  # each removed at its own exit
 
@@ -194,5 +204,6 @@ if pid == 0:
     print(typeset_folder(), flush=True)
     sys.exit(0)
 os.waitpid(pid, 0)
-print(parent, parent.is_dir())
+print(parent)
+print(parent.is_dir())
 """

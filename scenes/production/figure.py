@@ -31,7 +31,10 @@ from scenes.story.inputs import StoryConfig
 DEFAULT_PNG_WIDTH = 1920
 VECTOR_RASTER_HEIGHT = 2160  # resolution of anything a scene rasterises itself (full-edge images)
 
-__all__ = ["StillRenderer", "render_figure", "run_to", "scene_mobjects", "typeset_folder"]
+__all__ = [
+    "StillRenderer", "drop_typeset_folder", "render_figure", "run_to", "scene_mobjects", "typeset_config",
+    "typeset_folder",
+]  # fmt: skip
 
 
 class StillRenderer(CairoRenderer):
@@ -92,33 +95,57 @@ def run_to(
         "progress_bar": "none",
         "verbosity": "ERROR",
     }
-    typeset = typeset_folder()
     with (
         tempfile.TemporaryDirectory(prefix="nnexplain-figure-") as media,
-        tempconfig(
-            {**options, "media_dir": media, "tex_dir": typeset / "Tex", "text_dir": typeset / "texts"}
-        ),
+        tempconfig({**options, **typeset_config(pixel_width), "media_dir": media}),
     ):
         renderer = renderer or StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
-        scene.render()
+        try:
+            scene.render()
+        except BaseException:  # LaTeX or Pango may have been cut off mid-file: start a new folder
+            drop_typeset_folder()
+            raise
     if not renderer.reached:
         raise NNExplainError(f"--at {at:g} is past the end of {entry.name} ({renderer.time:.2f} s long)")
     return scene
 
 
 def typeset_folder() -> Path:
-    """This process's private folder for Manim's LaTeX and Pango files, removed at its exit: a process
-    that tells many beats (a lesson, `nnexplain narration`, a notebook) typesets each formula and
-    label once. One per process (a forked child makes its own): Manim writes them without locking."""
-    folder = _typeset_folders.get(os.getpid())
-    if folder is None:
-        folder = _typeset_folders[os.getpid()] = Path(tempfile.mkdtemp(prefix="nnexplain-typeset-"))
-        atexit.register(_remove_own, folder, os.getpid())
-    return folder
+    """This process's private folder for Manim's LaTeX and Pango files, removed at normal exit: a
+    process that tells many beats (a lesson, `nnexplain narration`, a notebook) typesets each formula
+    and label once. One per process, and a forked child makes its own: Manim writes these files
+    without locks, and a process renders one scene at a time (Manim's config is global)."""
+    global _typeset
+    if _typeset is None:
+        _typeset = Path(tempfile.mkdtemp(prefix="nnexplain-typeset-"))
+        atexit.register(_remove_own, _typeset, os.getpid())
+    return _typeset
 
 
-_typeset_folders: dict[int, Path] = {}
+def typeset_config(pixel_width: int) -> dict:
+    """Manim's tex_dir and text_dir in typeset_folder(). Pango lays text out for the frame's pixel
+    width and Manim names the file without it (Manim issue 4043), so each width has its own texts."""
+    return {"tex_dir": typeset_folder() / "Tex", "text_dir": typeset_folder() / f"texts-{pixel_width}"}
+
+
+def drop_typeset_folder() -> None:
+    """Remove this process's folder (a file in it may be half-written); the next call makes a new one."""
+    global _typeset
+    if _typeset is not None:
+        shutil.rmtree(_typeset, ignore_errors=True)
+        _typeset = None
+
+
+_typeset: Path | None = None
+
+
+def _forget_parents_folder() -> None:
+    global _typeset
+    _typeset = None
+
+
+os.register_at_fork(after_in_child=_forget_parents_folder)
 
 
 def _remove_own(folder: Path, owner: int) -> None:
