@@ -28,14 +28,7 @@ COMMAND = [sys.executable, "-m", "scenes.cli", "explainer", "-q", "l", "-j", "2"
 
 
 def descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
+    parents = {int(entry): parent_of(int(entry)) for entry in os.listdir("/proc") if entry.isdigit()}
     found, frontier = set(), [pid]
     while frontier:
         parent = frontier.pop()
@@ -43,6 +36,22 @@ def descendants(pid: int) -> set[int]:
         found |= children
         frontier.extend(children)
     return found
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent's pid, from /proc (None once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def alive(pid: int) -> bool:

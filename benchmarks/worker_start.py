@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scenes.production.forked_worker import ForkServer  # noqa: E402
+from scenes.production.render_files import worker_argv  # noqa: E402
 from scenes.story.inputs import StoryConfig  # noqa: E402
 
 SCENES = [("TinyScene", "tests.tiny_scene")] * 8 + [
@@ -38,14 +39,9 @@ def children_cpu() -> float:
 
 
 def argv(name: str, module: str, folder: Path) -> list[str]:
-    return [
-        name,
-        module,
-        "l",
-        str(folder / f"{name}.mp4"),
-        str(folder / f".{name}.work"),
-        StoryConfig().to_json(),
-    ]
+    return worker_argv(
+        name, module, "l", folder / f"{name}.mp4", folder / f".{name}.work", StoryConfig().to_json()
+    )
 
 
 def started(name: str, module: str, folder: Path) -> None:

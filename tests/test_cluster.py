@@ -15,7 +15,7 @@ import av
 import numpy as np
 import pytest
 
-from benchmarks.soak_interrupts import alive, descendants
+from benchmarks.soak_interrupts import alive, command_line, descendants, parent_of
 from tests.conftest import closed_port
 from tests.dask_cluster import DaskCluster, running_cluster
 
@@ -195,17 +195,6 @@ def wait_for_renders(cluster: DaskCluster, count: int, timeout: float = 300) -> 
             return found[:count]
         time.sleep(0.1)
     raise AssertionError("no render started on the workers")
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def test_a_lesson_renders_its_beats_on_the_cluster(cluster, local_renders, tmp_path, mnist_dir):

@@ -21,6 +21,7 @@ import av
 from benchmarks.soak_interrupts import alive, descendants
 from scenes.production.forked_worker import ForkServer
 from scenes.production.render_files import last_error_line
+from scenes.production.render_files import worker_argv as render_worker_argv
 from scenes.production.steps import read_steps
 from scenes.story.catalog import PROJECT_ROOT
 from scenes.story.inputs import StoryConfig
@@ -32,7 +33,7 @@ CONFIG = StoryConfig().to_json()
 def worker_argv(scene: str, folder: Path, module: str = "tests.tiny_scene") -> list[str]:
     """render_worker's arguments: `scene` of `module` at -q l into `folder`."""
     folder.mkdir(exist_ok=True)
-    return [scene, module, "l", str(folder / f"{scene}.mp4"), str(folder / f".{scene}.work"), CONFIG]
+    return render_worker_argv(scene, module, "l", folder / f"{scene}.mp4", folder / f".{scene}.work", CONFIG)
 
 
 def frames(video: Path) -> list:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from benchmarks.soak_interrupts import alive, descendants, frames  # the same checks as the soak
+from benchmarks.soak_interrupts import alive, command_line, descendants, frames, parent_of  # as the soak
 
 # pytest-xdist: the whole file on one worker (signals, process groups and a time limit: one at a time)
 pytestmark = pytest.mark.xdist_group("interrupts")
@@ -42,12 +42,7 @@ def render_processes(pid: int) -> set[int]:
 
 
 def is_fork_server(child: int, parent: int) -> bool:
-    try:
-        stat = Path(f"/proc/{child}/stat").read_text()
-        command = Path(f"/proc/{child}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"scenes.production.fork_server" in command
+    return parent_of(child) == parent and "scenes.production.fork_server" in command_line(child)
 
 
 def hidden(folder: Path) -> list[Path]:

@@ -30,7 +30,14 @@ from network.errors import NNExplainError
 from scenes.production.cache_key import MANIM_SETTINGS, cache_key, fingerprint
 from scenes.production.cluster import ClusterRenders
 from scenes.production.forked_worker import ForkedWorker, shared_fork_server
-from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, Quality, is_cached, last_error_line
+from scenes.production.render_files import (
+    HANDOUT_ONLY,
+    QUALITIES,
+    Quality,
+    is_cached,
+    last_error_line,
+    worker_argv,
+)
 from scenes.story.catalog import SceneEntry
 from scenes.story.inputs import StoryConfig, load_story_inputs
 
@@ -202,7 +209,7 @@ class Workers:
         result.path.parent.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f".{result.entry.name}.", dir=result.path.parent))
         entry = result.entry
-        argv = [entry.name, entry.module, quality.letter, str(result.path), str(workdir), config.to_json()]
+        argv = worker_argv(entry.name, entry.module, quality.letter, result.path, workdir, config.to_json())
         try:
             with self.lock:
                 if self.stopping:

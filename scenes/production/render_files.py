@@ -33,9 +33,18 @@ __all__ = [
     "place_in_cache",
     "steps_folder",
     "verify_render",
+    "worker_argv",
 ]
 
 WORKER_ERROR = "nnexplain-worker-error: "  # marks the render worker's own one-line error on stderr
+
+
+def worker_argv(
+    name: str, module: str, letter: str, destination: Path, workdir: Path, config_json: str
+) -> list[str]:
+    """The render worker's arguments (scenes/production/render_worker.py `main`): scene `name` of
+    `module` at quality `letter`, its video to `destination`, rendered in `workdir`."""
+    return [name, module, letter, str(destination), str(workdir), config_json]
 
 
 @dataclass(frozen=True)
