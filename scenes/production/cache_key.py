@@ -16,17 +16,28 @@ from scenes.narration.voice import TTS, tts_version
 from scenes.story.catalog import PROJECT_ROOT, SceneEntry
 from scenes.story.inputs import StoryConfig
 
-__all__ = ["MANIM_SETTINGS", "cache_key", "fingerprint", "source_closure", "voice_fingerprint"]
+__all__ = [
+    "ENCODER_OPTIONS", "MANIM_SETTINGS", "cache_key", "fingerprint", "source_closure", "voice_fingerprint",
+]  # fmt: skip
 
 # Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
 # per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
-# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). x264's veryfast preset
-# encodes a 1080p60 beat in about two thirds of the time of its default (medium), at the same quality
-# (AllHiddenWeights: 35.6 against 35.9 dB PSNR to the still) and a smaller file. Part of the cache key.
-MANIM_SETTINGS = {
-    "renderer": "cairo",
-    "encoder_queue_size": 2,
-    "video_encoder_options": {"preset": "veryfast", "x264-params": "rc-lookahead=5:threads=1"},
+# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
+MANIM_SETTINGS = {"renderer": "cairo", "encoder_queue_size": 2}
+
+# The video encoder's options by file type (Manim's video_encoder_options). Part of the cache key.
+# - mp4: x264's veryfast preset encodes a 1080p60 beat in about two thirds of the time of its default
+#   (medium), at the same quality (AllHiddenWeights: 35.6 against 35.9 dB PSNR to the still) and a
+#   smaller file.
+# - webm (VP9 with alpha): libvpx's realtime deadline at crf 18 encodes a 480p beat on a tenth of the
+#   CPU of Manim's setting (crf 23 at libvpx's default, the good deadline) at the same quality
+#   (ThisIsAThree: 39.8 dB PSNR both; background pixels not fully clear 1.3 % against 1.2 %), in a file
+#   about half as large again (benchmarks/vp9_speed.py).
+# - mov (QuickTime Animation) is lossless and has no options.
+ENCODER_OPTIONS = {
+    "mp4": {"preset": "veryfast", "x264-params": "rc-lookahead=5:threads=1"},
+    "webm": {"crf": "18", "deadline": "realtime", "cpu-used": "6", "row-mt": "1"},
+    "mov": {},
 }
 
 
@@ -53,6 +64,7 @@ def fingerprint(config: StoryConfig) -> str:
         f"image={sha256_of(Path(config.image))}" if config.image else f"digit={config.followed_digit}"
     )
     parts.append(f"manim_settings={json.dumps(MANIM_SETTINGS, sort_keys=True)}")
+    parts.append(f"encoder_options={json.dumps(ENCODER_OPTIONS, sort_keys=True)}")
     parts.append(f"voice={voice_fingerprint(config.voice)}")
     return "\n".join(parts)
 

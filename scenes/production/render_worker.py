@@ -16,7 +16,7 @@ from pathlib import Path
 from manim import tempconfig
 
 from network.errors import NNExplainError
-from scenes.production.cache_key import MANIM_SETTINGS
+from scenes.production.cache_key import ENCODER_OPTIONS, MANIM_SETTINGS
 from scenes.production.figure import StillRenderer
 from scenes.production.render_files import HANDOUT_ONLY, QUALITIES, WORKER_ERROR, place_in_cache
 from scenes.production.step_recorder import StepRecorder
@@ -40,6 +40,7 @@ def render_one(
         options = {
             **alpha,
             **MANIM_SETTINGS,
+            "video_encoder_options": ENCODER_OPTIONS.get(extension, {}),
             "quality": quality.manim_name,
             "media_dir": str(workdir),
             "disable_caching": True,
