@@ -87,6 +87,18 @@ def pytest_sessionfinish(session):
         session.exitstatus = MISSING_MNIST_STATUS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def manim_media_of_its_own(tmp_path_factory) -> Path:
+    """Manim's own folders (media_dir, with the Tex and texts under it) for code that renders without
+    a tempconfig naming them: in this test process's temp folder instead of the repository's media/,
+    which every test process would share. Manim parses each SVG through a temporary file beside it,
+    and a second process building the same label there deletes it under the first."""
+    from manim import config as manim_config
+
+    manim_config.media_dir = str(tmp_path_factory.mktemp("manim-media"))
+    return Path(manim_config.media_dir)
+
+
 @pytest.fixture(scope="session")
 def mnist_dir(tmp_path_factory) -> Path:
     try:

@@ -289,3 +289,13 @@ def test_the_librarys_text_and_formulas_do_not_keep_their_svg_sources_and_copy_w
         for original, twin in pairs:
             np.testing.assert_array_equal(original.points, twin.points)
             np.testing.assert_array_equal(original.fill_rgbas, twin.fill_rgbas)
+
+
+def test_a_label_made_outside_a_render_is_typeset_outside_the_repository(manim_media_of_its_own):
+    """The library used as a user's script uses it (no tempconfig): Manim's files go to this test
+    process's own media folder, never to the repository's media/ that all test processes share."""
+    label = scenes.caption(f"typeset by process {os.getpid()}")
+    written = {path for path in manim_media_of_its_own.rglob("*.svg")}
+    assert label.original_text.startswith("typeset by") and written
+    assert all(manim_media_of_its_own in path.parents for path in written)
+    assert not list((REPO / "media").glob("texts/*.svg"))
