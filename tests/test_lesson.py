@@ -200,6 +200,8 @@ def test_the_formulas_are_inline_svg_typeset_by_latex(shipped):
     assert section.count('<div class="formula"') == 2 and section.count("<svg") == 2
     assert "0.03" in section  # the real W1[0, 0], as the video writes it (in the label)
     assert "<path" in section and "<img" not in section
+    # typeset in the building process's own folder: nothing in the render cache two builds may share
+    assert not list(folder.parent.joinpath("cache").rglob("*.tex"))
 
 
 def test_the_videos_are_files_that_decode_and_a_second_build_renders_nothing(tmp_path):

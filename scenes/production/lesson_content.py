@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from manim import MathTex, tempconfig
+from manim import config as manim_config
 
 from network.activations import ACTIVATIONS
 from network.errors import NNExplainError
@@ -26,6 +27,7 @@ from network.model import architecture, parameter_count
 from scenes.choices.selection import ink_run
 from scenes.mobjects.math_tex import grouped
 from scenes.mobjects.theme import get_theme
+from scenes.production.figure import typeset_config
 from scenes.production.narration_pass import narrated_scene
 from scenes.production.render import QUALITIES, plan_renders, render_scenes
 from scenes.production.slides import asset_names, collect_slides
@@ -256,8 +258,9 @@ def lesson_content(
     else:
         beats = narrated_beats(entries, config, media_dir, quality)
     sections, count = [], 0
-    # the formulas' LaTeX is cached in the render cache's Tex folder, as the scenes' is
-    with tempconfig({"media_dir": str(Path(media_dir).absolute()), "verbosity": "ERROR"}):
+    # typeset in this process's own folder, as the narration's and the figures' formulas are (Manim
+    # writes LaTeX's files without locks: a folder two builds share could hand one a half-written SVG)
+    with tempconfig({**typeset_config(manim_config.pixel_width), "verbosity": "ERROR"}):
         for number, beat in enumerate(beats, start=1):
             formulas, count = formula_html(formula_tex(beat.scene, story), count)
             sections.append(beat_html(number, beat, formulas))
