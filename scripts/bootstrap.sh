@@ -34,11 +34,13 @@ fi
 stamp=.venv/.nnexplain-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     echo "bootstrap: installing nnexplain and its dependencies into .venv"
-    # uv installs and byte-compiles the ~90 packages in about half of pip's time; pip where uv
-    # cannot be had or cannot install them (an index only pip is configured for, say)
-    if ! { .venv/bin/python -m pip install -q uv && .venv/bin/uv pip install -q --python .venv/bin/python \
-            --compile-bytecode -e ".[dev]"; }; then
-        echo "bootstrap: uv could not install them; installing with pip"
+    # uv installs and byte-compiles the ~90 packages in about half of pip's time. It reads none of
+    # pip's configuration (pip.conf, PIP_* variables): scripts/pip_config_for_uv.py hands it on as
+    # uv's variables, and pip installs where it cannot, or where uv fails
+    if ! { uv_settings=$(.venv/bin/python scripts/pip_config_for_uv.py) && mapfile -t uv_env <<<"$uv_settings" &&
+           .venv/bin/python -m pip install -q --only-binary=:all: "uv==0.13.10" &&
+           env "${uv_env[@]}" .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode -e ".[dev]"; }; then
+        echo "bootstrap: installing with pip instead of uv"
         .venv/bin/python -m pip install -q --upgrade pip
         .venv/bin/python -m pip install -q -e ".[dev]"
     fi
