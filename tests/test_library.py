@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import av
@@ -294,8 +295,9 @@ def test_the_librarys_text_and_formulas_do_not_keep_their_svg_sources_and_copy_w
 def test_a_label_made_outside_a_render_is_typeset_outside_the_repository(manim_media_of_its_own):
     """The library used as a user's script uses it (no tempconfig): Manim's files go to this test
     process's own media folder, never to the repository's media/ that all test processes share."""
-    label = scenes.caption(f"typeset by process {os.getpid()}")
-    written = {path for path in manim_media_of_its_own.rglob("*.svg")}
-    assert label.original_text.startswith("typeset by") and written
-    assert all(manim_media_of_its_own in path.parents for path in written)
-    assert not list((REPO / "media").glob("texts/*.svg"))
+    ours, repository = manim_media_of_its_own, REPO / "media"
+    before = {folder: set(folder.rglob("*.svg")) for folder in (ours, repository)}
+    label = scenes.caption(f"typeset by process {os.getpid()} at {time.monotonic_ns()}")
+    added = {folder: set(folder.rglob("*.svg")) - before[folder] for folder in (ours, repository)}
+    assert label.original_text.startswith("typeset by")
+    assert len(added[ours]) == 1 and added[repository] == set(), added
