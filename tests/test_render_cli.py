@@ -15,7 +15,7 @@ import pytest
 
 from scenes.cli import main
 from scenes.production import render as render_module
-from scenes.production.cache_key import source_closure
+from scenes.production.cache_key import ENCODER_OPTIONS, source_closure
 from scenes.production.render import QUALITIES, cache_key, fingerprint, last_error_line
 from scenes.production.video_files import video_summary
 from scenes.story.catalog import PROJECT_ROOT, STORY, SceneEntry, find
@@ -158,7 +158,10 @@ def test_cache_key_follows_the_manim_settings(monkeypatch):
     entry, config = find("ThisIsAThree"), StoryConfig()
     before = cache_key(entry, fingerprint(config), QUALITIES["l"])
     monkeypatch.setitem(render_module.MANIM_SETTINGS, "encoder_queue_size", 8)
-    assert cache_key(entry, fingerprint(config), QUALITIES["l"]) != before
+    queue = cache_key(entry, fingerprint(config), QUALITIES["l"])
+    assert queue != before
+    monkeypatch.setitem(ENCODER_OPTIONS["webm"], "cpu-used", "4")
+    assert cache_key(entry, fingerprint(config), QUALITIES["l"]) not in (before, queue)
 
 
 # -- errors: one line, non-zero exit, nothing half-written -------------------------------------------

@@ -20,15 +20,16 @@ __all__ = [
     "ENCODER_OPTIONS", "MANIM_SETTINGS", "cache_key", "fingerprint", "source_closure", "voice_fingerprint",
 ]  # fmt: skip
 
-# Manim settings every render uses. x264 by default keeps 40 frames of look-ahead and several threads
-# per encoder, and manim queues 8 frames (8 MB each at 1080p): about 700 MB per 1080p60 scene. This
-# keeps two parallel 1080p renders within 1 GB (benchmarks/render_speed.py). Part of the cache key.
+# Manim settings every render uses: the cairo renderer, and an encoder queue of 2 frames (Manim's 8
+# take 8 MB each at 1080p). Part of the cache key.
 MANIM_SETTINGS = {"renderer": "cairo", "encoder_queue_size": 2}
 
 # The video encoder's options by file type (Manim's video_encoder_options). Part of the cache key.
-# - mp4: x264's veryfast preset encodes a 1080p60 beat in about two thirds of the time of its default
-#   (medium), at the same quality (AllHiddenWeights: 35.6 against 35.9 dB PSNR to the still) and a
-#   smaller file.
+# - mp4: x264 by default keeps 40 frames of look-ahead and several threads per encoder: with Manim's
+#   queue, about 700 MB per 1080p60 scene. A short look-ahead and one thread keep two parallel 1080p
+#   renders within 1 GB (benchmarks/render_speed.py). The veryfast preset encodes a 1080p60 beat in
+#   about two thirds of the time of the default (medium), at the same quality (AllHiddenWeights: 35.6
+#   against 35.9 dB PSNR to the still) and a smaller file.
 # - webm (VP9 with alpha): libvpx's realtime deadline at crf 18 encodes a 480p beat on a tenth of the
 #   CPU of Manim's setting (crf 23 at libvpx's default, the good deadline) at the same quality
 #   (ThisIsAThree: 39.8 dB PSNR both; background pixels not fully clear 1.3 % against 1.2 %), in a file

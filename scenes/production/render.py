@@ -5,7 +5,8 @@ Cache layout:  <out>/scenes/<key>/<Scene>.mp4, and beside it <Scene>.steps/ (eac
 video, poster and handout page; see scenes/production/step_recorder.py), where <key> hashes the
 scene module's source and the sources of every `scenes.*` / `network.*` module it or the render worker imports
 (transitively), the weights file, the followed digit or image, the shipped digit sample, theme,
-quality, full-edges mode, the manim settings below and manim's version. Each worker gets the
+quality, full-edges mode, the Manim settings and encoder options (scenes/production/cache_key.py)
+and manim's version. Each worker gets the
 story configuration explicitly.
 This module imports neither manim nor numpy at the top, so that `nnexplain` stays quick to start.
 """
