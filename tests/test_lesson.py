@@ -358,6 +358,29 @@ def test_a_build_that_fails_half_way_leaves_nothing_behind(tmp_path, monkeypatch
     assert sorted(path.name for path in tmp_path.iterdir()) == ["page"]
 
 
+def test_formulas_stopped_half_way_drop_the_process_typeset_folder(tmp_path, monkeypatch):
+    """Ctrl-C while a formula is typeset may leave its SVG cut off: the folder is dropped, and the next
+    build typesets in a new one."""
+    from scenes.production.figure import typeset_folder
+
+    typeset = content_module.formula_html
+
+    def interrupted(formulas, first):
+        typeset(formulas, first)  # the beat's formulas typeset, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(content_module, "formula_html", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_lesson(DEFAULT_WEIGHTS, tmp_path / "page", videos=False, media_dir=tmp_path / "cache",
+                     entries=[find("weighted-sum")])  # fmt: skip
+    folder = typeset_folder()
+    assert not list(folder.rglob("*.svg"))  # a new folder: nothing of the interrupted build
+    monkeypatch.setattr(content_module, "formula_html", typeset)
+    build_lesson(DEFAULT_WEIGHTS, tmp_path / "page", videos=False, media_dir=tmp_path / "cache",
+                 entries=[find("weighted-sum")])  # fmt: skip
+    assert list(folder.rglob("*.svg")) and "<svg" in (tmp_path / "page" / "index.html").read_text("utf-8")
+
+
 def test_the_page_starts_from_the_followed_digit_or_the_users_image(tmp_path, mnist_dir, dataset):
     from PIL import Image, ImageDraw
 
