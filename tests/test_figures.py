@@ -170,8 +170,12 @@ def test_a_process_typesets_each_formula_once_in_a_folder_of_its_own(monkeypatch
     no LaTeX, and every formula and label it shows is a file of that folder (texts by frame width:
     Pango lays a label out for it). A failed run drops the folder (a file may be half-written). A
     forked child gets a folder of its own, and only the process that made a folder removes it."""
+    from manim.mobject.text import numbers
     from manim.utils import tex_file_writing
 
+    # Manim keeps each number's glyphs once per process (DecimalNumber's string_to_mob_map), naming
+    # the file of whichever folder first typeset them: one an earlier test dropped, say
+    monkeypatch.setattr(numbers, "string_to_mob_map", {})
     narrated_scene(find("bias-and-sigmoid"), StoryConfig())  # formulas, tick numbers and labels
     compiled = []
     original = tex_file_writing.compile_tex
