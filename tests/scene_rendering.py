@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from manim import tempconfig
 from manim.constants import QUALITIES
 
-from scenes.production.figure import typeset_config
+from scenes.production.figure import typesetting
 
 
 def render_last_frame(
@@ -25,7 +24,6 @@ def render_last_frame(
     options = {
         "quality": quality,
         "media_dir": str(media_dir),
-        **typeset_config(QUALITIES[quality]["pixel_width"]),
         "disable_caching": True,
         "save_last_frame": True,
         "write_to_movie": False,
@@ -33,7 +31,7 @@ def render_last_frame(
         "progress_bar": "none",
         "verbosity": "ERROR",
     }
-    with tempconfig(options):
+    with typesetting(QUALITIES[quality]["pixel_width"], options):
         story = issubclass(scene_class, StoryScene)
         scene = scene_class(story_config=config or StoryConfig()) if story else scene_class()
         scene.render()

@@ -13,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import cairo
@@ -33,7 +34,7 @@ VECTOR_RASTER_HEIGHT = 2160  # resolution of anything a scene rasterises itself 
 
 __all__ = [
     "StillRenderer", "drop_typeset_folder", "render_figure", "run_to", "scene_mobjects", "typeset_config",
-    "typeset_folder",
+    "typeset_folder", "typesetting",
 ]  # fmt: skip
 
 
@@ -97,15 +98,11 @@ def run_to(
     }
     with (
         tempfile.TemporaryDirectory(prefix="nnexplain-figure-") as media,
-        tempconfig({**options, **typeset_config(pixel_width), "media_dir": media}),
+        typesetting(pixel_width, {**options, "media_dir": media}),
     ):
         renderer = renderer or StillRenderer(stop_at=at)
         scene = entry.load()(renderer=renderer, story_config=config)
-        try:
-            scene.render()
-        except BaseException:  # LaTeX or Pango may have been cut off mid-file: start a new folder
-            drop_typeset_folder()
-            raise
+        scene.render()
     if not renderer.reached:
         raise NNExplainError(f"--at {at:g} is past the end of {entry.name} ({renderer.time:.2f} s long)")
     return scene
@@ -127,6 +124,19 @@ def typeset_config(pixel_width: int) -> dict:
     """Manim's tex_dir and text_dir in typeset_folder(). Pango lays text out for the frame's pixel
     width and Manim names the file without it (Manim issue 4043), so each width has its own texts."""
     return {"tex_dir": typeset_folder() / "Tex", "text_dir": typeset_folder() / f"texts-{pixel_width}"}
+
+
+@contextmanager
+def typesetting(pixel_width: int, options: dict | None = None):
+    """Manim's config with `options`, its LaTeX and Pango files in this process's folder
+    (typeset_config); the folder is dropped if the block stops half-way, since a file in it may have
+    been cut off mid-write (the next call makes a new one)."""
+    try:
+        with tempconfig({**(options or {}), **typeset_config(pixel_width)}):
+            yield
+    except BaseException:
+        drop_typeset_folder()
+        raise
 
 
 def drop_typeset_folder() -> None:

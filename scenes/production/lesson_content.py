@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from manim import MathTex, tempconfig
+from manim import MathTex
 from manim import config as manim_config
 
 from network.activations import ACTIVATIONS
@@ -27,7 +27,7 @@ from network.model import architecture, parameter_count
 from scenes.choices.selection import ink_run
 from scenes.mobjects.math_tex import grouped
 from scenes.mobjects.theme import get_theme
-from scenes.production.figure import drop_typeset_folder, typeset_config
+from scenes.production.figure import typesetting
 from scenes.production.narration_pass import narrated_scene
 from scenes.production.render import QUALITIES, plan_renders, render_scenes
 from scenes.production.slides import asset_names, collect_slides
@@ -259,16 +259,11 @@ def lesson_content(
         beats = narrated_beats(entries, config, media_dir, quality)
     sections, count = [], 0
     # typeset in this process's own folder, as the narration's and the figures' formulas are (Manim
-    # writes LaTeX's files without locks: a folder two builds share could hand one a half-written SVG);
-    # dropped if typesetting stops half-way, as run_to drops it
-    try:
-        with tempconfig({**typeset_config(manim_config.pixel_width), "verbosity": "ERROR"}):
-            for number, beat in enumerate(beats, start=1):
-                formulas, count = formula_html(formula_tex(beat.scene, story), count)
-                sections.append(beat_html(number, beat, formulas))
-    except BaseException:
-        drop_typeset_folder()
-        raise
+    # writes LaTeX's files without locks: a folder two builds share could hand one a half-written SVG)
+    with typesetting(manim_config.pixel_width, {"verbosity": "ERROR"}):
+        for number, beat in enumerate(beats, start=1):
+            formulas, count = formula_html(formula_tex(beat.scene, story), count)
+            sections.append(beat_html(number, beat, formulas))
     placed = {name for beat in beats for name in WIDGET_AFTER.get(beat.scene, ())}
     rest = [
         f"<!--widget:{name}-->" for names in WIDGET_AFTER.values() for name in names if name not in placed
